@@ -24,8 +24,8 @@ func TestNormalize(t *testing.T) {
 		{"Łódź", "łodz"},
 		{"김정은과 푸틴", "김정은과 푸틴"},
 		{"金正恩氏とプーチン氏", "金正恩氏とプーチン氏"},
-		{"ガス", "ガス"}, // voicing marks stay: ガ is not カ
-		{"ｶﾞｽ", "ガス"},  // halfwidth kana with a separate voicing mark
+		{"ガス", "ガス"},  // voicing marks stay: ガ is not カ
+		{"ｶﾞｽ", "ガス"}, // halfwidth kana with a separate voicing mark
 		{"G7정상회의", "g7 정상회의"},
 		{"①-②", "1 2"},
 		{"ﬁnance", "finance"},
@@ -118,7 +118,7 @@ func TestMatch(t *testing.T) {
 		{`Kim NEAR Putin`, Document{Content: "Kim " + strings.Repeat("w ", 10) + "Putin"}, true},
 		{`Kim NEAR Putin`, Document{Content: "Kim " + strings.Repeat("w ", 11) + "Putin"}, false},
 		{`Kim NEAR Putin`, Document{Title: "Kim arrives", Content: "Putin waits"}, false}, // never across fields
-		{`Kim NEAR Putin`, Document{Categories: []string{"Kim", "Putin"}}, false},      // nor across values
+		{`Kim NEAR Putin`, Document{Categories: []string{"Kim", "Putin"}}, false},         // nor across values
 		{`"Kim Jong-un" NEAR/5 Putin`, koreaTimes, true},
 		{`denuclear* NEAR/3 talks`, Document{Content: "denuclearization talks"}, true},
 		{`Kim NEAR/8 Putin -sports`, sports, false},
