@@ -82,12 +82,17 @@ type Matcher struct {
 	rules []compiledRule
 
 	// The dictionary of parts, each with an id.
-	words      map[string]int32
-	prefixes   map[string]int32
+	words      partTable
+	prefixes   partTable
 	prefixLens []int // byte lengths of the prefixes, ascending
-	cjk        map[string]int32
-	cjkLens    []int     // byte lengths of the CJK parts, ascending
-	anchored   [][]int32 // part id -> term atoms anchored on it
+	// prefixFilter holds the beginnings of the prefixes, so most words
+	// need no prefix lookups at all.
+	prefixFilter bitFilter
+	cjk        partTable
+	cjkLens    []int         // byte lengths of the CJK parts, ascending
+	// The terms anchored on part p are anchored[anchorStart[p]:anchorStart[p+1]].
+	anchored    []anchorRef
+	anchorStart []int32
 
 	atoms   []atom
 	regexes []int32 // ids of the regex atoms, which run on every document
@@ -121,6 +126,15 @@ type atom struct {
 	nears    []int32 // near atoms that use this term atom
 }
 
+// anchorRef is an entry of the list of terms anchored on a part, with what
+// the first checks need so they do not have to read the atom.
+type anchorRef struct {
+	atom   int32
+	fields Field
+	anchor uint8 // index of the anchor in the term's parts
+	quick  bool  // the term is the anchor alone and in no NEAR: a hit needs no position
+}
+
 type exprOp uint8
 
 const (
@@ -145,18 +159,20 @@ type compiledRule struct {
 // NewMatcher compiles rules into a Matcher.
 func NewMatcher(rules []Rule) *Matcher {
 	b := &builder{
-		m: &Matcher{
-			words:    map[string]int32{},
-			prefixes: map[string]int32{},
-			cjk:      map[string]int32{},
-		},
-		atomIDs: map[string]int32{},
+		m:        &Matcher{},
+		atomIDs:  map[string]int32{},
+		words:    map[string]int32{},
+		prefixes: map[string]int32{},
+		cjk:      map[string]int32{},
 	}
 	m := b.m
 	m.rules = make([]compiledRule, len(rules))
 	for i, r := range rules {
-		cr := compiledRule{name: r.Name}
-		cr.expr = b.compile(r.Query.Root)
+		m.rules[i] = compiledRule{name: r.Name, expr: b.compile(r.Query.Root)}
+	}
+	b.chooseAnchors()
+	for i := range m.rules {
+		cr := &m.rules[i]
 		seen := map[int32]bool{}
 		b.collectPositive(&cr.expr, false, seen, &cr.positive)
 		trig, ok := b.triggers(&cr.expr, false)
@@ -167,10 +183,20 @@ func NewMatcher(rules []Rule) *Matcher {
 		} else {
 			m.always = append(m.always, int32(i))
 		}
-		m.rules[i] = cr
 	}
-	m.prefixLens = lengths(m.prefixes)
-	m.cjkLens = lengths(m.cjk)
+	all := make([]string, len(b.partTexts))
+	for i, p := range b.partTexts {
+		all[i] = p.Text
+	}
+	texts := newPartTexts(all)
+	m.words = newPartTable(b.words, texts)
+	m.prefixes = newPartTable(b.prefixes, texts)
+	m.cjk = newPartTable(b.cjk, texts)
+	m.prefixLens = lengths(b.prefixes)
+	m.cjkLens = lengths(b.cjk)
+	for p := range b.prefixes {
+		m.prefixFilter.add(p)
+	}
 	for id := range m.atoms {
 		a := &m.atoms[id]
 		a.triggers = slices.Compact(a.triggers)
@@ -182,11 +208,58 @@ func NewMatcher(rules []Rule) *Matcher {
 	m.pool.New = func() any {
 		return &scratch{
 			atomGen: make([]uint32, len(m.atoms)),
+			lastOcc: make([]int32, len(m.atoms)),
+			wantGen: make([]uint32, len(m.atoms)),
 			nearGen: make([]uint32, len(m.atoms)),
 			ruleGen: make([]uint32, len(m.rules)),
 		}
 	}
 	return m
+}
+
+// chooseAnchors picks, for each term, the part looked up first: the one
+// fewest terms use, which is likely the rarest in text too (many rules
+// say "summit", few name a minister), then the longest, and a whole word
+// before a prefix.
+func (b *builder) chooseAnchors() {
+	uses := make([]int, len(b.partTexts))
+	lists := make([][]anchorRef, len(b.partTexts))
+	for _, a := range b.m.atoms {
+		for _, p := range a.parts {
+			uses[p]++
+		}
+	}
+	for id := range b.m.atoms {
+		a := &b.m.atoms[id]
+		if a.kind != atomTerm {
+			continue
+		}
+		for i, pid := range a.parts {
+			if b.anchorLess(pid, a.parts[a.anchor], uses) {
+				a.anchor = i
+			}
+		}
+		pid := a.parts[a.anchor]
+		lists[pid] = append(lists[pid], anchorRef{atom: int32(id), fields: a.fields, anchor: uint8(a.anchor), quick: b.m.quick(int32(id))})
+	}
+	b.m.anchorStart = make([]int32, len(lists)+1)
+	for p, l := range lists {
+		b.m.anchored = append(b.m.anchored, l...)
+		b.m.anchorStart[p+1] = int32(len(b.m.anchored))
+	}
+	b.uses = uses
+}
+
+// anchorLess reports whether part x makes a better anchor than part y.
+func (b *builder) anchorLess(x, y int32, uses []int) bool {
+	px, py := b.partTexts[x], b.partTexts[y]
+	if px.Prefix != py.Prefix {
+		return !px.Prefix
+	}
+	if uses[x] != uses[y] {
+		return uses[x] < uses[y]
+	}
+	return len(px.Text) > len(py.Text)
 }
 
 func lengths(m map[string]int32) []int {
@@ -203,21 +276,23 @@ type builder struct {
 	m         *Matcher
 	atomIDs   map[string]int32 // canonical form -> atom id
 	partTexts []Part           // part id -> the part
+	uses      []int            // part id -> number of terms using it
+
+	words, prefixes, cjk map[string]int32 // part text -> part id
 }
 
 func (b *builder) partID(p Part) int32 {
-	dict := b.m.words
+	dict := b.words
 	switch {
 	case p.CJK:
-		dict = b.m.cjk
+		dict = b.cjk
 	case p.Prefix:
-		dict = b.m.prefixes
+		dict = b.prefixes
 	}
 	id, ok := dict[p.Text]
 	if !ok {
-		id = int32(len(b.m.anchored))
+		id = int32(len(b.partTexts))
 		dict[p.Text] = id
-		b.m.anchored = append(b.m.anchored, nil)
 		b.partTexts = append(b.partTexts, p)
 	}
 	return id
@@ -241,21 +316,9 @@ func (b *builder) termAtom(t *Term) int32 {
 	}
 	a := &b.m.atoms[id]
 	a.parts = make([]int32, len(t.Parts))
-	best := -1
 	for i, p := range t.Parts {
 		a.parts[i] = b.partID(p)
-		// Anchor on the part least likely to be common: a whole word
-		// before a prefix, a long word before a short one.
-		score := len(p.Text)
-		if p.Prefix {
-			score -= 100
-		}
-		if score > best {
-			best, a.anchor = score, i
-		}
 	}
-	pid := a.parts[a.anchor]
-	b.m.anchored[pid] = append(b.m.anchored[pid], id)
 	return id
 }
 
@@ -378,20 +441,30 @@ func (b *builder) atomCost(id int32) float64 {
 	for range a.parts {
 		cost /= 4
 	}
-	p := b.partTexts[a.parts[a.anchor]]
-	cost /= float64(utf8.RuneCountInString(p.Text) + 1)
+	pid := a.parts[a.anchor]
+	p := b.partTexts[pid]
+	cost *= float64(b.uses[pid]) / float64(utf8.RuneCountInString(p.Text)+1)
 	if p.Prefix {
 		cost *= 4
 	}
 	return cost
 }
 
+// quick reports whether atom id is a single-part term used in no NEAR,
+// whose hits are recorded without positions; explain finds them again.
+func (m *Matcher) quick(id int32) bool {
+	a := &m.atoms[id]
+	return a.kind == atomTerm && len(a.parts) == 1 && len(a.nears) == 0
+}
+
 // Len returns the number of rules.
 func (m *Matcher) Len() int { return len(m.rules) }
 
-// tok is a token of a document field, with the ids of the parts found in
-// it: parts[p0:p1] of the scratch.
+// tok is a token of a document field that holds parts of the rules, with
+// their ids: parts[p0:p1] of the scratch. Tokens that hold none are not
+// kept, only counted, so their positions are known.
 type tok struct {
+	pos        int32 // position of the word in its field
 	value      int32
 	start, end int32
 	p0, p1     int32
@@ -400,6 +473,7 @@ type tok struct {
 // occurrence is where an atom matched: tokens t0..t1 (inclusive) of a
 // field's value, bytes start..end of it.
 type occurrence struct {
+	next       int32 // the atom's previous occurrence, or -1
 	atom       int32
 	field      uint8
 	value      int32
@@ -411,6 +485,7 @@ type occurrence struct {
 // pool.
 type scratch struct {
 	tz      tokenizer
+	pos     int32 // position of the next token in the field
 	toks    [numFields][]tok
 	parts   []int32
 	occs    []occurrence
@@ -419,6 +494,8 @@ type scratch struct {
 	cands   []int32 // rules to evaluate
 	gen     uint32
 	atomGen []uint32 // == gen when the atom matched
+	lastOcc []int32  // atom -> its latest occurrence, when it matched
+	wantGen []uint32 // == gen when a quick atom's occurrences are wanted
 	nearGen []uint32
 	ruleGen []uint32 // == gen when the rule is a candidate
 }
@@ -429,6 +506,7 @@ func (s *scratch) reset() {
 		clear(s.atomGen)
 		clear(s.ruleGen)
 		clear(s.nearGen)
+		clear(s.wantGen)
 		s.gen = 1
 	}
 	for i := range s.toks {
@@ -475,9 +553,47 @@ func (m *Matcher) Match(d *Document) []Match {
 		if !s.eval(&cr.expr) {
 			continue
 		}
-		out = append(out, Match{Rule: int(r), Name: cr.name, Hits: m.explain(s, cr)})
+		out = append(out, Match{Rule: int(r), Name: cr.name})
+	}
+	if len(out) > 0 {
+		m.findQuick(s, out)
+		for i := range out {
+			out[i].Hits = m.explain(s, &m.rules[out[i].Rule])
+		}
 	}
 	return out
+}
+
+// findQuick finds where the quick atoms of the matched rules occur, whose
+// positions were not kept while matching, in one pass over the tokens.
+func (m *Matcher) findQuick(s *scratch, matched []Match) {
+	want := false
+	for _, mt := range matched {
+		for _, id := range m.rules[mt.Rule].positive {
+			if s.hit(id) && m.quick(id) && s.wantGen[id] != s.gen {
+				s.wantGen[id] = s.gen
+				s.lastOcc[id] = -1
+				want = true
+			}
+		}
+	}
+	if !want {
+		return
+	}
+	for f := range numFields {
+		bit := Field(1) << f
+		for _, t := range s.toks[f] {
+			for _, pid := range s.parts[t.p0:t.p1] {
+				for _, ref := range m.anchored[m.anchorStart[pid]:m.anchorStart[pid+1]] {
+					if !ref.quick || ref.fields&bit == 0 || s.wantGen[ref.atom] != s.gen {
+						continue
+					}
+					s.occs = append(s.occs, occurrence{next: s.lastOcc[ref.atom], atom: ref.atom, field: uint8(f), value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
+					s.lastOcc[ref.atom] = int32(len(s.occs) - 1)
+				}
+			}
+		}
+	}
 }
 
 func (s *scratch) eval(e *expr) bool {
@@ -506,29 +622,49 @@ func (s *scratch) eval(e *expr) bool {
 // tokenize splits the values of field f into tokens and looks each one up
 // in the dictionary of parts.
 func (m *Matcher) tokenize(s *scratch, f int, values []string) {
+	s.pos = 0
 	for v, text := range values {
 		s.tz.each(text, func(t token) {
 			p0 := int32(len(s.parts))
 			if t.kind == kindCJK {
 				m.lookupCJK(s, t.text, p0)
 			} else {
-				if id, ok := m.words[t.text]; ok {
-					s.parts = append(s.parts, id)
-				}
-				for _, l := range m.prefixLens {
-					if l > len(t.text) {
-						break
-					}
-					if l < len(t.text) && !utf8.RuneStart(t.text[l]) {
-						continue
-					}
-					if id, ok := m.prefixes[t.text[:l]]; ok {
-						s.parts = append(s.parts, id)
-					}
-				}
+				m.lookupWord(s, t.text)
 			}
-			s.toks[f] = append(s.toks[f], tok{value: int32(v), start: int32(t.start), end: int32(t.end), p0: p0, p1: int32(len(s.parts))})
+			if p1 := int32(len(s.parts)); p1 > p0 {
+				s.toks[f] = append(s.toks[f], tok{pos: s.pos, value: int32(v), start: int32(t.start), end: int32(t.end), p0: p0, p1: p1})
+			}
+			s.pos++
 		})
+	}
+}
+
+// lookupWord finds the word and the prefixes that a word token is.
+func (m *Matcher) lookupWord(s *scratch, text string) {
+	h := uint32(fnvOffset)
+	lens := m.prefixLens
+	// Past prefixKeyLen bytes the filter's answer is the same for every
+	// length, so one look settles them all.
+	long := len(text) >= prefixKeyLen && m.prefixFilter.has(text[:prefixKeyLen])
+	for j := 0; j < len(text); j++ {
+		h = (h ^ uint32(text[j])) * fnvPrime
+		if len(lens) == 0 || lens[0] != j+1 {
+			continue
+		}
+		lens = lens[1:]
+		n := j + 1
+		if n < len(text) && !utf8.RuneStart(text[n]) {
+			continue
+		}
+		if n < prefixKeyLen && !m.prefixFilter.has(text[:n]) || n >= prefixKeyLen && !long {
+			continue
+		}
+		if id, ok := m.prefixes.get(text[:n], h); ok {
+			s.parts = append(s.parts, id)
+		}
+	}
+	if id, ok := m.words.get(text, h); ok {
+		s.parts = append(s.parts, id)
 	}
 }
 
@@ -545,7 +681,7 @@ func (m *Matcher) lookupCJK(s *scratch, text string, p0 int32) {
 			if i+l < len(text) && !utf8.RuneStart(text[i+l]) {
 				continue
 			}
-			if id, ok := m.cjk[text[i:i+l]]; ok && !slices.Contains(s.parts[p0:], id) {
+			if id, ok := m.cjk.get(text[i:i+l], hashString(text[i:i+l])); ok && !slices.Contains(s.parts[p0:], id) {
 				s.parts = append(s.parts, id)
 			}
 		}
@@ -563,57 +699,68 @@ func (m *Matcher) findTerms(s *scratch, f int) {
 	for i := range toks {
 		t := &toks[i]
 		for _, pid := range s.parts[t.p0:t.p1] {
-			for _, aid := range m.anchored[pid] {
-				a := &m.atoms[aid]
-				if a.fields&bit == 0 {
+			for _, ref := range m.anchored[m.anchorStart[pid]:m.anchorStart[pid+1]] {
+				if ref.fields&bit == 0 {
 					continue
 				}
+				aid := ref.atom
+				if ref.quick {
+					if s.atomGen[aid] != s.gen {
+						s.atomGen[aid] = s.gen
+						s.hits = append(s.hits, aid)
+					}
+					continue
+				}
+				a := &m.atoms[aid]
+				// Every word of a phrase holds a part, so its tokens
+				// are neighbours in toks too.
 				first := i - a.anchor
 				last := first + len(a.parts) - 1
-				if first < 0 || last >= len(toks) || toks[first].value != t.value || toks[last].value != t.value {
+				if first < 0 || last >= len(toks) || !s.hasParts(toks[first:last+1], a.parts, a.anchor) {
 					continue
 				}
-				if !s.hasParts(toks[first:last+1], a.parts, a.anchor) {
-					continue
-				}
-				s.occs = append(s.occs, occurrence{
+				s.addOcc(m, occurrence{
 					atom: aid, field: uint8(f), value: t.value,
-					t0: int32(first), t1: int32(last),
+					t0: toks[first].pos, t1: toks[last].pos,
 					start: toks[first].start, end: toks[last].end,
 				})
-				s.mark(m, aid)
 			}
 		}
 	}
 }
 
-// hasParts reports whether each token holds the part at the same index,
-// skipping the anchor, which is known to be there.
+// hasParts reports whether toks are consecutive words of one value and
+// each holds the part at the same index, skipping the anchor, which is
+// known to be there.
 func (s *scratch) hasParts(toks []tok, parts []int32, anchor int) bool {
 	for k, pid := range parts {
-		if k == anchor {
-			continue
+		t := &toks[k]
+		if t.pos != toks[0].pos+int32(k) || t.value != toks[0].value {
+			return false
 		}
-		if !slices.Contains(s.parts[toks[k].p0:toks[k].p1], pid) {
+		if k != anchor && !slices.Contains(s.parts[t.p0:t.p1], pid) {
 			return false
 		}
 	}
 	return true
 }
 
-// mark records that atom id matched.
-func (s *scratch) mark(m *Matcher, id int32) {
-	if s.atomGen[id] == s.gen {
-		return
-	}
-	s.atomGen[id] = s.gen
-	s.hits = append(s.hits, id)
-	for _, n := range m.atoms[id].nears {
-		if s.nearGen[n] != s.gen {
-			s.nearGen[n] = s.gen
-			s.nears = append(s.nears, n)
+// addOcc records an occurrence of an atom.
+func (s *scratch) addOcc(m *Matcher, o occurrence) {
+	if s.atomGen[o.atom] != s.gen {
+		s.atomGen[o.atom] = s.gen
+		s.lastOcc[o.atom] = -1
+		s.hits = append(s.hits, o.atom)
+		for _, n := range m.atoms[o.atom].nears {
+			if s.nearGen[n] != s.gen {
+				s.nearGen[n] = s.gen
+				s.nears = append(s.nears, n)
+			}
 		}
 	}
+	o.next = s.lastOcc[o.atom]
+	s.lastOcc[o.atom] = int32(len(s.occs))
+	s.occs = append(s.occs, o)
 }
 
 // findNears checks the NEAR atoms whose terms matched.
@@ -623,15 +770,11 @@ func (m *Matcher) findNears(s *scratch) {
 		if !s.hit(a.a) || !s.hit(a.b) {
 			continue
 		}
-		n := len(s.occs)
-		for i := range n {
+		for i := s.lastOcc[a.a]; i >= 0; i = s.occs[i].next {
 			x := s.occs[i]
-			if x.atom != a.a {
-				continue
-			}
-			for j := range n {
+			for j := s.lastOcc[a.b]; j >= 0; j = s.occs[j].next {
 				y := s.occs[j]
-				if y.atom != a.b || y.field != x.field || y.value != x.value || Field(1)<<x.field&a.fields == 0 {
+				if y.field != x.field || y.value != x.value {
 					continue
 				}
 				var gap int32
@@ -646,10 +789,9 @@ func (m *Matcher) findNears(s *scratch) {
 				if int(gap) > a.max {
 					continue
 				}
-				s.occs = append(s.occs,
-					occurrence{atom: id, field: x.field, value: x.value, t0: x.t0, t1: x.t1, start: x.start, end: x.end},
-					occurrence{atom: id, field: y.field, value: y.value, t0: y.t0, t1: y.t1, start: y.start, end: y.end})
-				s.mark(m, id)
+				x.atom, y.atom = id, id
+				s.addOcc(m, x)
+				s.addOcc(m, y)
 			}
 		}
 	}
@@ -668,8 +810,7 @@ func (m *Matcher) findRegexes(s *scratch, d *Document) {
 					if loc[0] == loc[1] {
 						continue
 					}
-					s.occs = append(s.occs, occurrence{atom: id, field: uint8(f), value: int32(v), t0: -1, t1: -1, start: int32(loc[0]), end: int32(loc[1])})
-					s.mark(m, id)
+					s.addOcc(m, occurrence{atom: id, field: uint8(f), value: int32(v), t0: -1, t1: -1, start: int32(loc[0]), end: int32(loc[1])})
 				}
 			}
 		}
@@ -683,14 +824,55 @@ func (m *Matcher) explain(s *scratch, cr *compiledRule) []Hit {
 		if !s.hit(id) {
 			continue
 		}
-		for _, o := range s.occs {
-			if o.atom == id {
-				hits = append(hits, Hit{Term: m.atoms[id].label, Field: Field(1) << o.field, Value: int(o.value), Start: int(o.start), End: int(o.end)})
-			}
+		for i := s.lastOcc[id]; i >= 0; i = s.occs[i].next {
+			o := &s.occs[i]
+			hits = append(hits, Hit{Term: m.atoms[id].label, Field: Field(1) << o.field, Value: int(o.value), Start: int(o.start), End: int(o.end)})
 		}
 	}
 	slices.SortFunc(hits, func(a, b Hit) int {
 		return cmp.Or(cmp.Compare(a.Field, b.Field), cmp.Compare(a.Value, b.Value), cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End), cmp.Compare(a.Term, b.Term))
 	})
 	return slices.Compact(hits)
+}
+
+// prefixKeyLen is how many leading bytes of a prefix bitFilter looks at.
+const prefixKeyLen = 4
+
+// bitFilter is a one-hash Bloom filter over the first bytes of prefixes:
+// all of a prefix shorter than prefixKeyLen, the first prefixKeyLen bytes
+// of a longer one. The zero value is empty and ready to use.
+type bitFilter struct {
+	bits []uint64
+}
+
+const filterBits = 1 << 16
+
+// filterKey hashes the first min(len(s), prefixKeyLen) bytes of s.
+func filterKey(s string) uint32 {
+	k := uint32(len(s))
+	if len(s) > prefixKeyLen {
+		s = s[:prefixKeyLen]
+		k = prefixKeyLen
+	}
+	for i := 0; i < len(s); i++ {
+		k = k<<8 | uint32(s[i])
+	}
+	return (k * 0x9E3779B1) >> (32 - 16)
+}
+
+func (f *bitFilter) add(s string) {
+	if f.bits == nil {
+		f.bits = make([]uint64, filterBits/64)
+	}
+	k := filterKey(s)
+	f.bits[k/64] |= 1 << (k % 64)
+}
+
+// has reports whether a prefix that starts like s may have been added.
+func (f *bitFilter) has(s string) bool {
+	if f.bits == nil {
+		return false
+	}
+	k := filterKey(s)
+	return f.bits[k/64]&(1<<(k%64)) != 0
 }

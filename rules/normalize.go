@@ -115,6 +115,19 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
 }
 
+// asciiWord maps ASCII letters and digits to their lower case and every
+// other byte to zero.
+var asciiWord = func() (t [256]byte) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c)
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = byte(c)
+		t[c-'a'+'A'] = byte(c)
+	}
+	return t
+}()
+
 // token is one normalised word of a text. Start and End are byte offsets of
 // the word in the original text.
 type token struct {
@@ -144,11 +157,8 @@ func (tz *tokenizer) each(s string, fn func(token)) {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
-			case 'A' <= c && c <= 'Z':
-				c += 'a' - 'A'
-			default:
+			lc := asciiWord[c]
+			if lc == 0 {
 				tz.flush(i)
 				i++
 				continue
@@ -159,8 +169,15 @@ func (tz *tokenizer) each(s string, fn func(token)) {
 			if tz.start < 0 {
 				tz.start, tz.kind = i, kindWord
 			}
-			tz.buf = append(tz.buf, c)
-			i++
+			// The common case: a run of ASCII letters and digits.
+			tz.buf = append(tz.buf, lc)
+			for i++; i < len(s); i++ {
+				lc = asciiWord[s[i]]
+				if lc == 0 {
+					break
+				}
+				tz.buf = append(tz.buf, lc)
+			}
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])

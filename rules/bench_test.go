@@ -1,0 +1,105 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/feedhound/feedhound/internal/corpus"
+)
+
+// benchCorpus returns 2,000 synthetic news items of about 1 KB.
+func benchCorpus() ([]Document, int) {
+	g := corpus.New(1, 20000)
+	var docs []Document
+	total := 0
+	for _, it := range g.Items(2000, 1024) {
+		docs = append(docs, Document{Title: it.Title, Content: it.Content, Categories: it.Categories})
+		total += it.Size()
+	}
+	return docs, total
+}
+
+// benchRules returns n rules and, for the baseline, one regexp each.
+func benchRules(tb testing.TB, n int) ([]Rule, []*regexp.Regexp) {
+	g := corpus.New(2, 20000)
+	rs := make([]Rule, n)
+	res := make([]*regexp.Regexp, n)
+	for i := range rs {
+		q, re := g.Rule()
+		pq, err := Parse(q)
+		if err != nil {
+			tb.Fatalf("rule %d %q: %v", i, q, err)
+		}
+		rs[i] = Rule{Name: fmt.Sprint(i), Query: pq}
+		res[i] = regexp.MustCompile(re)
+	}
+	return rs, res
+}
+
+var ruleCounts = []int{1, 100, 1000, 10000, 100000}
+
+// BenchmarkMatch measures normalising and matching one ~1 KB item against
+// rule sets of growing size.
+func BenchmarkMatch(b *testing.B) {
+	docs, total := benchCorpus()
+	for _, n := range ruleCounts {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			rs, _ := benchRules(b, n)
+			m := NewMatcher(rs)
+			b.SetBytes(int64(total / len(docs)))
+			b.ReportAllocs()
+			matches, i := 0, 0
+			for b.Loop() {
+				matches += len(m.Match(&docs[i%len(docs)]))
+				i++
+			}
+			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "items/s")
+			b.ReportMetric(float64(matches)/float64(i), "matches/item")
+		})
+	}
+}
+
+// BenchmarkRegexpBaseline matches the same items the way feed readers
+// filter: one case-insensitive regexp per rule, run over title and content.
+func BenchmarkRegexpBaseline(b *testing.B) {
+	docs, total := benchCorpus()
+	for _, n := range ruleCounts[:4] {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			_, res := benchRules(b, n)
+			b.SetBytes(int64(total / len(docs)))
+			matches, i := 0, 0
+			for b.Loop() {
+				d := &docs[i%len(docs)]
+				for _, re := range res {
+					if re.MatchString(d.Title) || re.MatchString(d.Content) {
+						matches++
+					}
+				}
+				i++
+			}
+			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "items/s")
+			b.ReportMetric(float64(matches)/float64(i), "matches/item")
+		})
+	}
+}
+
+// BenchmarkCompile measures parsing and compiling 10,000 rules.
+func BenchmarkCompile(b *testing.B) {
+	g := corpus.New(2, 20000)
+	qs := make([]string, 10000)
+	for i := range qs {
+		qs[i], _ = g.Rule()
+	}
+	for b.Loop() {
+		rs := make([]Rule, len(qs))
+		for i, q := range qs {
+			pq, err := Parse(q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rs[i] = Rule{Query: pq}
+		}
+		NewMatcher(rs)
+	}
+}
