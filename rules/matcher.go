@@ -88,8 +88,8 @@ type Matcher struct {
 	// prefixFilter holds the beginnings of the prefixes, so most words
 	// need no prefix lookups at all.
 	prefixFilter bitFilter
-	cjk        partTable
-	cjkLens    []int         // byte lengths of the CJK parts, ascending
+	cjk          partTable
+	cjkLens      []int // byte lengths of the CJK parts, ascending
 	// The terms anchored on part p are anchored[anchorStart[p]:anchorStart[p+1]].
 	anchored    []anchorRef
 	anchorStart []int32
