@@ -1,0 +1,213 @@
+package feed
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// Version is feedhound's version, named in the User-Agent of every
+// request.
+const Version = "0.1.0"
+
+// UserAgent is sent with every request unless a Reader sets its own.
+const UserAgent = "feedhound/" + Version + " (+https://github.com/feedhound/feedhound)"
+
+// DefaultMaxBytes is the largest body a Reader accepts when MaxBytes is
+// zero.
+const DefaultMaxBytes = 20 << 20
+
+// Request asks for a source, with the validators of an earlier response
+// for a conditional GET.
+type Request struct {
+	URL          string
+	ETag         string
+	LastModified string
+}
+
+// Response is what a source sent.
+type Response struct {
+	URL          string // after redirects
+	Status       int    // 200, or 304 when the source has not changed
+	ContentType  string
+	ETag         string
+	LastModified string
+	Body         []byte
+}
+
+// Reader reads sources. The zero value is ready to use and reads with
+// http.DefaultClient; a Reader is safe for concurrent use.
+type Reader struct {
+	// Client does the HTTP requests; nil means http.DefaultClient.
+	Client *http.Client
+	// UserAgent is sent with every request; "" means UserAgent.
+	UserAgent string
+	// MaxBytes limits a response body; zero means DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// IsURL reports whether src names an http(s) URL rather than a file.
+func IsURL(src string) bool {
+	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
+}
+
+// Fetch reads a source: a file, or an http(s) URL with a conditional GET
+// when the request carries validators.
+func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
+	if !IsURL(req.URL) {
+		body, err := r.readFile(req.URL)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{URL: req.URL, Status: http.StatusOK, Body: body}, nil
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.URL, err)
+	}
+	hreq.Header.Set("User-Agent", firstNonEmpty(r.UserAgent, UserAgent))
+	hreq.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
+	if req.ETag != "" {
+		hreq.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	}
+	client := r.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		var uerr interface{ Unwrap() error }
+		if errors.As(err, &uerr) {
+			err = uerr.Unwrap()
+		}
+		return nil, fmt.Errorf("%s: %w", req.URL, err)
+	}
+	defer resp.Body.Close()
+	out := &Response{
+		URL:          resp.Request.URL.String(),
+		Status:       resp.StatusCode,
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		return out, nil
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return nil, &StatusError{URL: req.URL, Code: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+	}
+	out.Body, err = r.readLimited(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.URL, err)
+	}
+	return out, nil
+}
+
+func (r *Reader) maxBytes() int64 {
+	if r.MaxBytes > 0 {
+		return r.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
+func (r *Reader) readLimited(body io.Reader) ([]byte, error) {
+	max := r.maxBytes()
+	b, err := io.ReadAll(io.LimitReader(body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("response larger than %s", byteSize(max))
+	}
+	return b, nil
+}
+
+func (r *Reader) readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // *PathError names the file
+	}
+	defer f.Close()
+	b, err := r.readLimited(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
+}
+
+// StatusError is an HTTP response that is neither a success nor 304.
+type StatusError struct {
+	URL        string
+	Code       int
+	RetryAfter string // the Retry-After header, if any
+}
+
+func (e *StatusError) Error() string {
+	msg := fmt.Sprintf("%s: HTTP %d %s", e.URL, e.Code, http.StatusText(e.Code))
+	if e.RetryAfter != "" {
+		msg += ", retry after " + e.RetryAfter
+		if _, err := time.ParseDuration(e.RetryAfter + "s"); err == nil {
+			msg += "s"
+		}
+	}
+	return msg
+}
+
+// Parse parses a feed document. source names it in errors and is the
+// base for relative links when it is a URL.
+func Parse(body []byte, source string) (*Feed, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fmt.Errorf("%s: empty response", source)
+	}
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			return nil, fmt.Errorf("%s: not a feed (no RSS, Atom or JSON Feed document found)", source)
+		}
+		return nil, fmt.Errorf("%s: parse: %s", source, oneLine(err.Error()))
+	}
+	base := ""
+	if IsURL(source) {
+		base = source
+	}
+	return normalize(f, base), nil
+}
+
+// Read fetches and parses a source.
+func (r *Reader) Read(ctx context.Context, src string) (*Feed, error) {
+	resp, err := r.Fetch(ctx, Request{URL: src})
+	if err != nil {
+		return nil, err
+	}
+	f, err := Parse(resp.Body, resp.URL)
+	if err != nil {
+		return nil, err
+	}
+	f.URL = src
+	return f, nil
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
