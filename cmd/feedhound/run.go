@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/feedhound/feedhound/feed"
+)
+
+// Exit codes, like grep's: scripts can rely on them.
+const (
+	exitMatch   = 0 // success; for match: something matched
+	exitNoMatch = 1 // match: nothing matched
+	exitError   = 2 // bad usage, bad input, or a failure
+)
+
+// env is what a command gets from the process: its streams, environment
+// and whether they are terminals.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"match", "print the items of feeds that match a query or a rule set", runMatch},
+		{"version", "print feedhound's version", func(_ context.Context, e *env, _ []string) int {
+			fmt.Fprintln(e.stdout, "feedhound", feed.Version)
+			return exitMatch
+		}},
+	}
+}
+
+const mainUsage = `feedhound watches feeds and republishes what matters.
+
+Usage:
+  feedhound COMMAND [flags] [arguments]
+
+Commands:
+%s
+Run 'feedhound COMMAND --help' for a command's flags and examples.
+
+Example:
+  feedhound match '"Kim-Putin summit" OR (Kim NEAR/8 Putin)' https://www.koreatimes.co.kr/www/rss/nation.xml
+`
+
+func usage(w io.Writer) {
+	var b strings.Builder
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, mainUsage, b.String())
+}
+
+// run runs feedhound with the given arguments and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	if len(args) == 0 {
+		usage(stderr)
+		return exitError
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitMatch
+	case "--version", "-version":
+		args[0] = "version"
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "feedhound: unknown command %q; run 'feedhound --help' for the list\n", args[0])
+	return exitError
+}
+
+// parseFlags parses flags that may come before, between or after the
+// positional arguments, as people type them, and returns the positional
+// arguments. "--" ends the flags. ok is false when the command should exit
+// with code.
+func parseFlags(fs *flag.FlagSet, args []string, e *env) (positional []string, code int, ok bool) {
+	fs.SetOutput(io.Discard)
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return nil, exitMatch, false
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "feedhound %s: %v; run 'feedhound %s --help'\n", fs.Name(), err, fs.Name())
+			return nil, exitError, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, 0, true
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(positional, rest...), 0, true
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
