@@ -95,6 +95,10 @@ type Matcher struct {
 	anchorStart []int32
 
 	atoms   []atom
+	// The rules that may match when atom a matches are
+	// trigRules[trigStart[a]:trigStart[a+1]].
+	trigStart []int32
+	trigRules []int32
 	regexes []int32 // ids of the regex atoms, which run on every document
 	always  []int32 // rules with no trigger, evaluated for every document
 	fields  Field   // the fields any rule searches
@@ -122,7 +126,6 @@ type atom struct {
 	max    int     // near: the distance
 	re     *regexp.Regexp
 
-	triggers []int32 // rules that may match when this atom does
 	nears    []int32 // near atoms that use this term atom
 }
 
@@ -171,6 +174,7 @@ func NewMatcher(rules []Rule) *Matcher {
 		m.rules[i] = compiledRule{name: r.Name, expr: b.compile(r.Query.Root)}
 	}
 	b.chooseAnchors()
+	triggers := make([][]int32, len(m.atoms)) // atom -> rules it may make match
 	for i := range m.rules {
 		cr := &m.rules[i]
 		seen := map[int32]bool{}
@@ -178,7 +182,7 @@ func NewMatcher(rules []Rule) *Matcher {
 		trig, ok := b.triggers(&cr.expr, false)
 		if ok {
 			for _, a := range trig {
-				m.atoms[a].triggers = append(m.atoms[a].triggers, int32(i))
+				triggers[a] = append(triggers[a], int32(i))
 			}
 		} else {
 			m.always = append(m.always, int32(i))
@@ -199,11 +203,15 @@ func NewMatcher(rules []Rule) *Matcher {
 	}
 	for id := range m.atoms {
 		a := &m.atoms[id]
-		a.triggers = slices.Compact(a.triggers)
 		if a.kind == atomRegex {
 			m.regexes = append(m.regexes, int32(id))
 		}
 		m.fields |= a.fields
+	}
+	m.trigStart = make([]int32, len(m.atoms)+1)
+	for id, rs := range triggers {
+		m.trigRules = append(m.trigRules, slices.Compact(rs)...)
+		m.trigStart[id+1] = int32(len(m.trigRules))
 	}
 	m.pool.New = func() any {
 		return &scratch{
@@ -481,6 +489,13 @@ type occurrence struct {
 	start, end int32
 }
 
+// quickHit is a match of a quick atom: the token toks[field][tok].
+type quickHit struct {
+	atom  int32
+	field uint8
+	tok   int32
+}
+
 // scratch is the per-document working memory of Match, reused through a
 // pool.
 type scratch struct {
@@ -496,6 +511,7 @@ type scratch struct {
 	atomGen []uint32 // == gen when the atom matched
 	lastOcc []int32  // atom -> its latest occurrence, when it matched
 	wantGen []uint32 // == gen when a quick atom's occurrences are wanted
+	quick   []quickHit
 	nearGen []uint32
 	ruleGen []uint32 // == gen when the rule is a candidate
 }
@@ -512,7 +528,7 @@ func (s *scratch) reset() {
 	for i := range s.toks {
 		s.toks[i] = s.toks[i][:0]
 	}
-	s.parts, s.occs, s.hits, s.nears, s.cands = s.parts[:0], s.occs[:0], s.hits[:0], s.nears[:0], s.cands[:0]
+	s.parts, s.occs, s.hits, s.nears, s.cands, s.quick = s.parts[:0], s.occs[:0], s.hits[:0], s.nears[:0], s.cands[:0], s.quick[:0]
 }
 
 func (s *scratch) hit(id int32) bool { return s.atomGen[id] == s.gen }
@@ -535,7 +551,7 @@ func (m *Matcher) Match(d *Document) []Match {
 	m.findRegexes(s, d)
 
 	for _, a := range s.hits {
-		for _, r := range m.atoms[a].triggers {
+		for _, r := range m.trigRules[m.trigStart[a]:m.trigStart[a+1]] {
 			if s.ruleGen[r] != s.gen {
 				s.ruleGen[r] = s.gen
 				s.cands = append(s.cands, r)
@@ -564,8 +580,8 @@ func (m *Matcher) Match(d *Document) []Match {
 	return out
 }
 
-// findQuick finds where the quick atoms of the matched rules occur, whose
-// positions were not kept while matching, in one pass over the tokens.
+// findQuick turns the quick hits of the matched rules' atoms into
+// occurrences, for explaining.
 func (m *Matcher) findQuick(s *scratch, matched []Match) {
 	want := false
 	for _, mt := range matched {
@@ -580,19 +596,13 @@ func (m *Matcher) findQuick(s *scratch, matched []Match) {
 	if !want {
 		return
 	}
-	for f := range numFields {
-		bit := Field(1) << f
-		for _, t := range s.toks[f] {
-			for _, pid := range s.parts[t.p0:t.p1] {
-				for _, ref := range m.anchored[m.anchorStart[pid]:m.anchorStart[pid+1]] {
-					if !ref.quick || ref.fields&bit == 0 || s.wantGen[ref.atom] != s.gen {
-						continue
-					}
-					s.occs = append(s.occs, occurrence{next: s.lastOcc[ref.atom], atom: ref.atom, field: uint8(f), value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
-					s.lastOcc[ref.atom] = int32(len(s.occs) - 1)
-				}
-			}
+	for _, q := range s.quick {
+		if s.wantGen[q.atom] != s.gen {
+			continue
 		}
+		t := &s.toks[q.field][q.tok]
+		s.occs = append(s.occs, occurrence{next: s.lastOcc[q.atom], atom: q.atom, field: q.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
+		s.lastOcc[q.atom] = int32(len(s.occs) - 1)
 	}
 }
 
@@ -709,6 +719,7 @@ func (m *Matcher) findTerms(s *scratch, f int) {
 						s.atomGen[aid] = s.gen
 						s.hits = append(s.hits, aid)
 					}
+					s.quick = append(s.quick, quickHit{atom: aid, field: uint8(f), tok: int32(i)})
 					continue
 				}
 				a := &m.atoms[aid]

@@ -4,9 +4,13 @@
 package corpus
 
 import (
+	"bufio"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
+	"time"
 )
 
 // Item is a synthetic news item in plain text.
@@ -127,4 +131,39 @@ func (g *Generator) Rule() (query, regex string) {
 	default:
 		return fmt.Sprintf(`%s NEAR/5 %s`, a, b), fmt.Sprintf(`(?i)\b%s\b(?:\W+\w+){0,5}?\W+%s\b`, a, b)
 	}
+}
+
+// WriteRSS writes items as an RSS 2.0 feed, each with a guid, a link and a
+// date, as a news site would publish them.
+func WriteRSS(w io.Writer, items []Item) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<rss version=\"2.0\"><channel><title>Synthetic wire</title><link>https://wire.example.org/</link><description>Generated for benchmarks</description>\n")
+	base := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	for i, it := range items {
+		fmt.Fprintf(bw, "<item><title>%s</title><link>https://wire.example.org/a/%d</link><guid isPermaLink=\"false\">wire-%d</guid><pubDate>%s</pubDate>",
+			xmlEscape(it.Title), i, i, base.Add(time.Duration(i)*time.Minute).Format(time.RFC1123Z))
+		for _, c := range it.Categories {
+			fmt.Fprintf(bw, "<category>%s</category>", xmlEscape(c))
+		}
+		fmt.Fprintf(bw, "<description>%s</description></item>\n", xmlEscape("<p>"+it.Content+"</p>"))
+	}
+	bw.WriteString("</channel></rss>\n")
+	return bw.Flush()
+}
+
+// WriteRules writes n rules in the name<TAB>query format of
+// feedhound match --rules.
+func (g *Generator) WriteRules(w io.Writer, n int) error {
+	bw := bufio.NewWriter(w)
+	for i := range n {
+		q, _ := g.Rule()
+		fmt.Fprintf(bw, "rule-%d\t%s\n", i, q)
+	}
+	return bw.Flush()
+}
+
+func xmlEscape(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
