@@ -94,14 +94,14 @@ type Matcher struct {
 	anchored    []anchorRef
 	anchorStart []int32
 
-	atoms   []atom
+	atoms []atom
 	// The rules that may match when atom a matches are
 	// trigRules[trigStart[a]:trigStart[a+1]].
 	trigStart []int32
 	trigRules []int32
-	regexes []int32 // ids of the regex atoms, which run on every document
-	always  []int32 // rules with no trigger, evaluated for every document
-	fields  Field   // the fields any rule searches
+	regexes   []int32 // ids of the regex atoms, which run on every document
+	always    []int32 // rules with no trigger, evaluated for every document
+	fields    Field   // the fields any rule searches
 
 	pool sync.Pool // of *scratch
 }
@@ -126,7 +126,7 @@ type atom struct {
 	max    int     // near: the distance
 	re     *regexp.Regexp
 
-	nears    []int32 // near atoms that use this term atom
+	nears []int32 // near atoms that use this term atom
 }
 
 // anchorRef is an entry of the list of terms anchored on a part, with what
@@ -193,9 +193,9 @@ func NewMatcher(rules []Rule) *Matcher {
 		all[i] = p.Text
 	}
 	texts := newPartTexts(all)
-	m.words = newPartTable(b.words, texts)
-	m.prefixes = newPartTable(b.prefixes, texts)
-	m.cjk = newPartTable(b.cjk, texts)
+	m.words = newPartTable(b.words, texts, m.anchorStart)
+	m.prefixes = newPartTable(b.prefixes, texts, m.anchorStart)
+	m.cjk = newPartTable(b.cjk, texts, m.anchorStart)
 	m.prefixLens = lengths(b.prefixes)
 	m.cjkLens = lengths(b.cjk)
 	for p := range b.prefixes {
@@ -502,7 +502,7 @@ type scratch struct {
 	tz      tokenizer
 	pos     int32 // position of the next token in the field
 	toks    [numFields][]tok
-	parts   []int32
+	parts   []partRef
 	occs    []occurrence
 	hits    []int32 // atoms that matched, in order
 	nears   []int32 // near atoms to check
@@ -669,12 +669,12 @@ func (m *Matcher) lookupWord(s *scratch, text string) {
 		if n < prefixKeyLen && !m.prefixFilter.has(text[:n]) || n >= prefixKeyLen && !long {
 			continue
 		}
-		if id, ok := m.prefixes.get(text[:n], h); ok {
-			s.parts = append(s.parts, id)
+		if ref, ok := m.prefixes.get(text[:n], h); ok {
+			s.parts = append(s.parts, ref)
 		}
 	}
-	if id, ok := m.words.get(text, h); ok {
-		s.parts = append(s.parts, id)
+	if ref, ok := m.words.get(text, h); ok {
+		s.parts = append(s.parts, ref)
 	}
 }
 
@@ -691,13 +691,22 @@ func (m *Matcher) lookupCJK(s *scratch, text string, p0 int32) {
 			if i+l < len(text) && !utf8.RuneStart(text[i+l]) {
 				continue
 			}
-			if id, ok := m.cjk.get(text[i:i+l], hashString(text[i:i+l])); ok && !slices.Contains(s.parts[p0:], id) {
-				s.parts = append(s.parts, id)
+			if ref, ok := m.cjk.get(text[i:i+l], hashString(text[i:i+l])); ok && !slices.Contains(s.parts[p0:], ref) {
+				s.parts = append(s.parts, ref)
 			}
 		}
 		_, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 	}
+}
+
+func hasPart(refs []partRef, id int32) bool {
+	for _, r := range refs {
+		if r.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 // findTerms finds the term atoms in field f: each token's parts lead to
@@ -708,8 +717,8 @@ func (m *Matcher) findTerms(s *scratch, f int) {
 	bit := Field(1) << f
 	for i := range toks {
 		t := &toks[i]
-		for _, pid := range s.parts[t.p0:t.p1] {
-			for _, ref := range m.anchored[m.anchorStart[pid]:m.anchorStart[pid+1]] {
+		for _, p := range s.parts[t.p0:t.p1] {
+			for _, ref := range m.anchored[p.refStart:p.refEnd] {
 				if ref.fields&bit == 0 {
 					continue
 				}
@@ -749,7 +758,7 @@ func (s *scratch) hasParts(toks []tok, parts []int32, anchor int) bool {
 		if t.pos != toks[0].pos+int32(k) || t.value != toks[0].value {
 			return false
 		}
-		if k != anchor && !slices.Contains(s.parts[t.p0:t.p1], pid) {
+		if k != anchor && !hasPart(s.parts[t.p0:t.p1], pid) {
 			return false
 		}
 	}
