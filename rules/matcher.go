@@ -653,20 +653,23 @@ func (m *Matcher) tokenize(s *scratch, f int, values []string) {
 func (m *Matcher) lookupWord(s *scratch, text string) {
 	h := uint32(fnvOffset)
 	lens := m.prefixLens
-	// Past prefixKeyLen bytes the filter's answer is the same for every
-	// length, so one look settles them all.
-	long := len(text) >= prefixKeyLen && m.prefixFilter.has(text[:prefixKeyLen])
+	// long is the filter's answer for every prefix of prefixKeyLen bytes
+	// or more, which all start with the same prefixKeyLen bytes.
+	long := false
 	for j := 0; j < len(text); j++ {
 		h = (h ^ uint32(text[j])) * fnvPrime
-		if len(lens) == 0 || lens[0] != j+1 {
+		n := j + 1
+		if n == prefixKeyLen {
+			long = m.prefixFilter.has(h)
+		}
+		if len(lens) == 0 || lens[0] != n {
 			continue
 		}
 		lens = lens[1:]
-		n := j + 1
 		if n < len(text) && !utf8.RuneStart(text[n]) {
 			continue
 		}
-		if n < prefixKeyLen && !m.prefixFilter.has(text[:n]) || n >= prefixKeyLen && !long {
+		if n < prefixKeyLen && !m.prefixFilter.has(h) || n >= prefixKeyLen && !long {
 			continue
 		}
 		if ref, ok := m.prefixes.get(text[:n], h); ok {
@@ -858,41 +861,35 @@ func (m *Matcher) explain(s *scratch, cr *compiledRule) []Hit {
 // prefixKeyLen is how many leading bytes of a prefix bitFilter looks at.
 const prefixKeyLen = 4
 
-// bitFilter is a one-hash Bloom filter over the first bytes of prefixes:
+// bitFilter is a one-hash Bloom filter over the beginnings of prefixes:
 // all of a prefix shorter than prefixKeyLen, the first prefixKeyLen bytes
-// of a longer one. The zero value is empty and ready to use.
+// of a longer one. It is keyed by their hashString, which lookupWord
+// computes anyway. The zero value is empty and ready to use.
 type bitFilter struct {
 	bits []uint64
 }
 
 const filterBits = 1 << 16
 
-// filterKey hashes the first min(len(s), prefixKeyLen) bytes of s.
-func filterKey(s string) uint32 {
-	k := uint32(len(s))
-	if len(s) > prefixKeyLen {
-		s = s[:prefixKeyLen]
-		k = prefixKeyLen
-	}
-	for i := 0; i < len(s); i++ {
-		k = k<<8 | uint32(s[i])
-	}
-	return (k * 0x9E3779B1) >> (32 - 16)
+func filterIndex(h uint32) uint32 {
+	return (h * 0x9E3779B1) >> (32 - 16)
 }
 
-func (f *bitFilter) add(s string) {
+// add adds the beginning of prefix p.
+func (f *bitFilter) add(p string) {
 	if f.bits == nil {
 		f.bits = make([]uint64, filterBits/64)
 	}
-	k := filterKey(s)
+	k := filterIndex(hashString(p[:min(len(p), prefixKeyLen)]))
 	f.bits[k/64] |= 1 << (k % 64)
 }
 
-// has reports whether a prefix that starts like s may have been added.
-func (f *bitFilter) has(s string) bool {
+// has reports whether a prefix may begin with the bytes whose hashString
+// is h.
+func (f *bitFilter) has(h uint32) bool {
 	if f.bits == nil {
 		return false
 	}
-	k := filterKey(s)
+	k := filterIndex(h)
 	return f.bits[k/64]&(1<<(k%64)) != 0
 }
