@@ -136,6 +136,7 @@ type anchorRef struct {
 	fields Field
 	anchor uint8 // index of the anchor in the term's parts
 	quick  bool  // the term is the anchor alone and in no NEAR: a hit needs no position
+	trig   bool  // the term may make some rule a candidate
 }
 
 type exprOp uint8
@@ -212,6 +213,10 @@ func NewMatcher(rules []Rule) *Matcher {
 	for id, rs := range triggers {
 		m.trigRules = append(m.trigRules, slices.Compact(rs)...)
 		m.trigStart[id+1] = int32(len(m.trigRules))
+	}
+	for i := range m.anchored {
+		ref := &m.anchored[i]
+		ref.trig = len(triggers[ref.atom]) > 0
 	}
 	m.pool.New = func() any {
 		return &scratch{
@@ -504,7 +509,7 @@ type scratch struct {
 	toks    [numFields][]tok
 	parts   []partRef
 	occs    []occurrence
-	hits    []int32 // atoms that matched, in order
+	hits    []int32 // atoms that matched and may make rules candidates
 	nears   []int32 // near atoms to check
 	cands   []int32 // rules to evaluate
 	gen     uint32
@@ -729,7 +734,9 @@ func (m *Matcher) findTerms(s *scratch, f int) {
 				if ref.quick {
 					if s.atomGen[aid] != s.gen {
 						s.atomGen[aid] = s.gen
-						s.hits = append(s.hits, aid)
+						if ref.trig {
+							s.hits = append(s.hits, aid)
+						}
 					}
 					s.quick = append(s.quick, quickHit{atom: aid, field: uint8(f), tok: int32(i)})
 					continue
