@@ -1,43 +1,64 @@
-// Package config reads feedhound's YAML configuration file. Every problem
-// is reported with the file, line and column it comes from.
+// Package config reads feedhound's YAML configuration file. It reports
+// every problem it finds, each with the file, line and column it comes
+// from, rather than stopping at the first.
 package config
 
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+	"github.com/robfig/cron/v3"
+
+	"github.com/feedhound/feedhound/internal/suggest"
+	"github.com/feedhound/feedhound/rules"
 )
 
-// Config is the content of a configuration file.
+// Defaults for settings a file leaves out.
+const (
+	DefaultListen   = "127.0.0.1:8080"
+	DefaultData     = "feedhound.db"
+	DefaultSchedule = "@every 15m"
+)
+
+// Config is a validated configuration file.
 type Config struct {
-	Listen  string   `yaml:"listen"`
-	Data    string   `yaml:"data"`
-	BaseURL string   `yaml:"base_url"`
-	Sources []Source `yaml:"sources"`
-	Rules   []Rule   `yaml:"rules"`
+	File    string // the file it was read from
+	Listen  string // host:port of the HTTP server
+	Data    string // path of the SQLite database, relative paths taken from the file's directory
+	BaseURL string // absolute URL the server is reached at, used in self links
+	Sources []Source
+	Rules   []Rule
 }
 
 // Source is a feed or page to watch.
 type Source struct {
-	Name     string `yaml:"name"`
-	URL      string `yaml:"url"`
-	Schedule string `yaml:"schedule"`
+	Name     string
+	URL      string
+	Schedule string // a robfig/cron spec or descriptor
+	Pos      Pos    // of the entry
 }
 
 // Rule is a named keyword query.
 type Rule struct {
-	Name    string   `yaml:"name"`
-	Query   string   `yaml:"query"`
-	Sources []string `yaml:"sources"`
-
+	Name    string
+	Query   string
+	Parsed  *rules.Query
+	Sources []string // names of the sources it applies to; empty means all
+	Pos     Pos      // of the entry
 	// QueryPos is where the query's first character is in the file.
-	QueryPos Pos `yaml:"-"`
+	QueryPos  Pos
+	sourcePos []Pos
 }
 
 // Pos is a position in a file; lines and columns count from 1.
@@ -59,7 +80,18 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Column, e.Msg)
 }
 
-// Load reads and decodes a configuration file. Unknown keys are errors.
+// Problems is every problem found in a file, in file order.
+type Problems []*Error
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Load reads, decodes and validates a configuration file.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -68,53 +100,359 @@ func Load(path string) (*Config, error) {
 	return Parse(data, path)
 }
 
-// Parse decodes a configuration file's content; file names it in errors.
+// namePattern is what source and rule names look like: they appear in URLs.
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// Parse decodes and validates a configuration file's content; file names
+// it in errors and anchors relative paths. A file with problems gives
+// Problems, listing all of them.
 func Parse(data []byte, file string) (*Config, error) {
-	var c Config
-	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict()); err != nil {
-		return nil, yamlError(file, err)
-	}
+	d := &decoder{file: file}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, yamlError(file, err)
+		return nil, Problems{d.yamlError(err)}
 	}
-	for i := range c.Rules {
-		path, err := yaml.PathString(fmt.Sprintf("$.rules[%d].query", i))
-		if err != nil {
-			continue
-		}
-		if n, err := path.FilterFile(f); err == nil && n != nil {
-			c.Rules[i].QueryPos = scalarStart(n)
-		}
+	c := &Config{File: file}
+	if len(f.Docs) > 0 && f.Docs[0].Body != nil {
+		d.top(f.Docs[0].Body, c)
 	}
-	return &c, nil
+	d.validate(c)
+	if len(d.problems) > 0 {
+		slices.SortStableFunc(d.problems, func(a, b *Error) int {
+			if a.Pos.Line != b.Pos.Line {
+				return a.Pos.Line - b.Pos.Line
+			}
+			return a.Pos.Column - b.Pos.Column
+		})
+		return nil, d.problems
+	}
+	return c, nil
 }
 
-// scalarStart returns the position of the first character of a scalar's
-// value, inside its quotes if it has them.
-func scalarStart(n ast.Node) Pos {
+// decoder walks the YAML tree, collecting values and problems.
+type decoder struct {
+	file     string
+	problems Problems
+}
+
+func (d *decoder) addf(p Pos, format string, args ...any) {
+	d.problems = append(d.problems, &Error{File: d.file, Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+func pos(n ast.Node) Pos {
+	if n == nil {
+		return Pos{}
+	}
 	tk := n.GetToken()
 	if tk == nil || tk.Position == nil {
 		return Pos{}
 	}
-	p := Pos{Line: tk.Position.Line, Column: tk.Position.Column}
-	if tk.Type == token.DoubleQuoteType || tk.Type == token.SingleQuoteType {
+	return Pos{Line: tk.Position.Line, Column: tk.Position.Column}
+}
+
+// entryPos is where a list entry starts: at its first key when it is a
+// mapping.
+func entryPos(n ast.Node) Pos {
+	switch v := unwrap(n).(type) {
+	case *ast.MappingNode:
+		if len(v.Values) > 0 {
+			return pos(v.Values[0].Key)
+		}
+	case *ast.MappingValueNode:
+		return pos(v.Key)
+	}
+	return pos(n)
+}
+
+// valueStart is where a scalar's text begins, inside its quotes.
+func valueStart(n ast.Node) Pos {
+	p := pos(n)
+	if tk := n.GetToken(); tk != nil && (tk.Type == token.DoubleQuoteType || tk.Type == token.SingleQuoteType) {
 		p.Column++
 	}
 	return p
 }
 
-// yamlError turns a go-yaml error into an Error with the position it
-// names.
-func yamlError(file string, err error) error {
+// unwrap skips tags and anchors.
+func unwrap(n ast.Node) ast.Node {
+	for {
+		switch v := n.(type) {
+		case *ast.TagNode:
+			n = v.Value
+		case *ast.AnchorNode:
+			n = v.Value
+		default:
+			return n
+		}
+	}
+}
+
+// entries returns the key-value pairs of a mapping, or reports that n is
+// not one.
+func (d *decoder) entries(n ast.Node, what string) ([]*ast.MappingValueNode, bool) {
+	switch v := unwrap(n).(type) {
+	case *ast.MappingNode:
+		return v.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{v}, true
+	case *ast.NullNode:
+		return nil, true
+	}
+	d.addf(pos(n), "%s must be a mapping of keys to values", what)
+	return nil, false
+}
+
+func (d *decoder) items(n ast.Node, what string) ([]ast.Node, bool) {
+	switch v := unwrap(n).(type) {
+	case *ast.SequenceNode:
+		return v.Values, true
+	case *ast.NullNode:
+		return nil, true
+	}
+	d.addf(pos(n), "%s must be a list", what)
+	return nil, false
+}
+
+func (d *decoder) str(n ast.Node, what string) string {
+	n = unwrap(n)
+	switch n.(type) {
+	case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode:
+		d.addf(pos(n), "%s must be a string", what)
+		return ""
+	case *ast.NullNode:
+		return ""
+	case *ast.AliasNode:
+		d.addf(pos(n), "%s: aliases are not supported", what)
+		return ""
+	}
+	var s string
+	if err := yaml.NodeToValue(n, &s); err != nil {
+		d.addf(pos(n), "%s must be a string", what)
+	}
+	return s
+}
+
+func keyName(kv *ast.MappingValueNode) string {
+	return kv.Key.GetToken().Value
+}
+
+// unknownKey reports a key that is not one of known, suggesting the
+// nearest.
+func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []string) {
+	name := keyName(kv)
+	hint := " (known keys: " + strings.Join(known, ", ") + ")"
+	if best, ok := suggest.Nearest(name, known); ok {
+		hint = fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	d.addf(pos(kv.Key), "unknown key %q in %s%s", name, where, hint)
+}
+
+var (
+	topKeys    = []string{"listen", "data", "base_url", "sources", "rules"}
+	sourceKeys = []string{"name", "url", "schedule"}
+	ruleKeys   = []string{"name", "query", "sources"}
+)
+
+func (d *decoder) top(n ast.Node, c *Config) {
+	kvs, ok := d.entries(n, "the configuration")
+	if !ok {
+		return
+	}
+	for _, kv := range kvs {
+		switch keyName(kv) {
+		case "listen":
+			c.Listen = d.str(kv.Value, "listen")
+		case "data":
+			c.Data = d.str(kv.Value, "data")
+		case "base_url":
+			c.BaseURL = d.str(kv.Value, "base_url")
+		case "sources":
+			list, _ := d.items(kv.Value, "sources")
+			for _, it := range list {
+				c.Sources = append(c.Sources, d.source(it))
+			}
+		case "rules":
+			list, _ := d.items(kv.Value, "rules")
+			for _, it := range list {
+				c.Rules = append(c.Rules, d.rule(it))
+			}
+		default:
+			d.unknownKey(kv, "the configuration", topKeys)
+		}
+	}
+}
+
+func (d *decoder) source(n ast.Node) Source {
+	s := Source{Pos: entryPos(n)}
+	kvs, _ := d.entries(n, "a source")
+	for _, kv := range kvs {
+		switch keyName(kv) {
+		case "name":
+			s.Name = d.str(kv.Value, "name")
+		case "url":
+			s.URL = d.str(kv.Value, "url")
+			if err := checkURL(s.URL); err != nil {
+				d.addf(pos(kv.Value), "source url: %v", err)
+			}
+		case "schedule":
+			s.Schedule = d.str(kv.Value, "schedule")
+			if _, err := cron.ParseStandard(s.Schedule); err != nil {
+				d.addf(pos(kv.Value), "schedule %q: %v", s.Schedule, err)
+			}
+		default:
+			d.unknownKey(kv, "a source", sourceKeys)
+		}
+	}
+	if s.Schedule == "" {
+		s.Schedule = DefaultSchedule
+	}
+	return s
+}
+
+func (d *decoder) rule(n ast.Node) Rule {
+	r := Rule{Pos: entryPos(n)}
+	kvs, _ := d.entries(n, "a rule")
+	var sourcesNodes []ast.Node
+	for _, kv := range kvs {
+		switch keyName(kv) {
+		case "name":
+			r.Name = d.str(kv.Value, "name")
+		case "query":
+			r.Query = d.str(kv.Value, "query")
+			r.QueryPos = valueStart(unwrap(kv.Value))
+		case "sources":
+			sourcesNodes, _ = d.items(kv.Value, "sources")
+			for _, sn := range sourcesNodes {
+				r.Sources = append(r.Sources, d.str(sn, "a source name"))
+			}
+			r.sourcePos = make([]Pos, len(sourcesNodes))
+			for i, sn := range sourcesNodes {
+				r.sourcePos[i] = pos(sn)
+			}
+		default:
+			d.unknownKey(kv, "a rule", ruleKeys)
+		}
+	}
+	return r
+}
+
+// validate checks what single values cannot: names, references and
+// defaults.
+func (d *decoder) validate(c *Config) {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	} else if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		d.addf(Pos{}, "listen %q: want host:port, as in %s", c.Listen, DefaultListen)
+	}
+	if c.Data == "" {
+		c.Data = DefaultData
+	}
+	if !filepath.IsAbs(c.Data) && c.Data != ":memory:" {
+		c.Data = filepath.Join(filepath.Dir(c.File), c.Data)
+	}
+	if c.BaseURL == "" {
+		host, port, err := net.SplitHostPort(c.Listen)
+		if err == nil {
+			if host == "" || host == "0.0.0.0" || host == "::" {
+				host = "localhost"
+			}
+			c.BaseURL = "http://" + net.JoinHostPort(host, port)
+		}
+	} else if err := checkURL(c.BaseURL); err != nil {
+		d.addf(Pos{}, "base_url: %v", err)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+
+	sources := map[string]Pos{}
+	for _, s := range c.Sources {
+		switch {
+		case s.Name == "":
+			d.addf(s.Pos, "source has no name")
+		case !namePattern.MatchString(s.Name):
+			d.addf(s.Pos, "source name %q: use lower-case letters, digits, '.', '_' and '-'", s.Name)
+		default:
+			if prev, dup := sources[s.Name]; dup {
+				d.addf(s.Pos, "source %q is already defined on line %d", s.Name, prev.Line)
+			} else {
+				sources[s.Name] = s.Pos
+			}
+		}
+		if s.URL == "" {
+			d.addf(s.Pos, "source %q has no url", s.Name)
+		}
+	}
+	names := map[string]Pos{}
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		switch {
+		case r.Name == "":
+			d.addf(r.Pos, "rule has no name")
+		case !namePattern.MatchString(r.Name):
+			d.addf(r.Pos, "rule name %q: use lower-case letters, digits, '.', '_' and '-'", r.Name)
+		default:
+			if prev, dup := names[r.Name]; dup {
+				d.addf(r.Pos, "rule %q is already defined on line %d", r.Name, prev.Line)
+			} else {
+				names[r.Name] = r.Pos
+			}
+		}
+		if r.Query == "" && r.QueryPos.Line == 0 {
+			d.addf(r.Pos, "rule %q has no query", r.Name)
+		} else {
+			d.parseQuery(r)
+		}
+		for i, s := range r.Sources {
+			if _, ok := sources[s]; !ok && s != "" {
+				d.addf(r.sourcePos[i], "rule %q: unknown source %q", r.Name, s)
+			}
+		}
+	}
+}
+
+// parseQuery parses a rule's query, placing an error at its column in
+// the file.
+func (d *decoder) parseQuery(r *Rule) {
+	q, err := rules.Parse(r.Query)
+	if err == nil {
+		r.Parsed = q
+		return
+	}
+	p := r.QueryPos
+	var qerr *rules.Error
+	if errors.As(err, &qerr) {
+		if qerr.Column > 0 {
+			p.Column += qerr.Column - 1
+		}
+		d.addf(p, "rule %s: %s", r.Name, qerr.Msg)
+		return
+	}
+	d.addf(p, "rule %s: %v", r.Name, err)
+}
+
+// checkURL accepts absolute http and https URLs.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", s)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q: only http and https URLs can be fetched", s)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", s)
+	}
+	return nil
+}
+
+// yamlError turns a go-yaml syntax error into an Error with its position.
+func (d *decoder) yamlError(err error) *Error {
 	var yerr yaml.Error
 	if errors.As(err, &yerr) {
-		tk := yerr.GetToken()
-		msg := yerr.GetMessage()
-		if tk != nil && tk.Position != nil {
-			return &Error{File: file, Pos: Pos{Line: tk.Position.Line, Column: tk.Position.Column}, Msg: msg}
+		e := &Error{File: d.file, Msg: yerr.GetMessage()}
+		if tk := yerr.GetToken(); tk != nil && tk.Position != nil {
+			e.Pos = Pos{Line: tk.Position.Line, Column: tk.Position.Column}
 		}
-		return &Error{File: file, Msg: msg}
+		return e
 	}
-	return &Error{File: file, Msg: strings.Join(strings.Fields(err.Error()), " ")}
+	return &Error{File: d.file, Msg: strings.Join(strings.Fields(err.Error()), " ")}
 }

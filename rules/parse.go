@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/feedhound/feedhound/internal/suggest"
 )
 
 // Error is a problem with a query. Column counts runes from 1; zero means
@@ -203,37 +205,10 @@ func lookupField(name string) (Field, bool) {
 
 // suggestField returns a hint naming the field closest to name.
 func suggestField(name string) string {
-	best, bestDist := "", 3
-	for _, n := range fieldNames {
-		if d := editDistance(name, n); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	if best != "" {
+	if best, ok := suggest.Nearest(name, fieldNames[:]); ok {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return " (fields are " + strings.Join(fieldNames[:], ", ") + ")"
-}
-
-// editDistance is the Levenshtein distance between two ASCII strings.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // parser is a recursive-descent parser over the lexer's tokens with one

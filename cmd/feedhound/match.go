@@ -76,7 +76,7 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 		}
 		var err error
 		if rs, err = loadRules(*rulesFile); err != nil {
-			fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
+			printError(e.stderr, err)
 			return exitError
 		}
 	} else {

@@ -36,17 +36,9 @@ func configRules(data []byte, path string) ([]rules.Rule, error) {
 	if len(c.Rules) == 0 {
 		return nil, fmt.Errorf("%s: no rules in the file", path)
 	}
-	out := make([]rules.Rule, 0, len(c.Rules))
+	out := make([]rules.Rule, len(c.Rules))
 	for i, r := range c.Rules {
-		name := r.Name
-		if name == "" {
-			name = fmt.Sprintf("rule %d", i+1)
-		}
-		q, err := rules.Parse(r.Query)
-		if err != nil {
-			return nil, queryError(path, r.QueryPos.Line, r.QueryPos.Column, name, err)
-		}
-		out = append(out, rules.Rule{Name: name, Query: q})
+		out[i] = rules.Rule{Name: r.Name, Query: r.Parsed}
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 )
 
@@ -44,6 +45,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"match", "print the items of feeds that match a query or a rule set", runMatch},
+		{"check", "check a configuration file and report every problem", runCheck},
 		{"version", "print feedhound's version", func(_ context.Context, e *env, _ []string) int {
 			fmt.Fprintln(e.stdout, "feedhound", feed.Version)
 			return exitMatch
@@ -122,4 +124,17 @@ func parseFlags(fs *flag.FlagSet, args []string, e *env) (positional []string, c
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// printError prints an error on stderr, one line per problem when it
+// holds several.
+func printError(w io.Writer, err error) {
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			fmt.Fprintf(w, "feedhound: %v\n", p)
+		}
+		return
+	}
+	fmt.Fprintf(w, "feedhound: %v\n", err)
 }

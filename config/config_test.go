@@ -1,0 +1,132 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestParseDefaults(t *testing.T) {
+	src := `
+sources:
+  - name: koreatimes
+    url: https://www.koreatimes.co.kr/www/rss/nation.xml
+    schedule: "@every 10m"
+  - name: wire
+    url: https://wire.example.org/world.atom
+rules:
+  - name: kim-putin
+    query: '"Kim-Putin summit" OR (Kim NEAR/8 Putin AND summit)'
+    sources: [koreatimes]
+`
+	c, err := Parse([]byte(src), filepath.Join("etc", "feedhound.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{
+		File:    filepath.Join("etc", "feedhound.yaml"),
+		Listen:  "127.0.0.1:8080",
+		Data:    filepath.Join("etc", "feedhound.db"),
+		BaseURL: "http://127.0.0.1:8080",
+		Sources: []Source{
+			{Name: "koreatimes", URL: "https://www.koreatimes.co.kr/www/rss/nation.xml", Schedule: "@every 10m", Pos: Pos{3, 5}},
+			{Name: "wire", URL: "https://wire.example.org/world.atom", Schedule: "@every 15m", Pos: Pos{6, 5}},
+		},
+		Rules: []Rule{{
+			Name: "kim-putin", Query: `"Kim-Putin summit" OR (Kim NEAR/8 Putin AND summit)`,
+			Sources: []string{"koreatimes"}, Pos: Pos{9, 5}, QueryPos: Pos{10, 13},
+		}},
+	}
+	if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(Rule{}), cmpopts.IgnoreFields(Rule{}, "Parsed")); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
+	}
+	if c.Rules[0].Parsed == nil || c.Rules[0].Parsed.String() != `"kim putin summit" OR (kim NEAR/8 putin AND summit)` {
+		t.Errorf("parsed query = %v", c.Rules[0].Parsed)
+	}
+}
+
+func TestParseProblems(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"unknown keys", `
+listen: 127.0.0.1:9000
+colour: red
+sources:
+  - name: a
+    url: https://a.example/feed
+    shedule: "@hourly"
+rules:
+  - name: r
+    qeury: x
+`, []string{
+			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, sources, rules)`,
+			`f.yaml:7:5: unknown key "shedule" in a source (did you mean "schedule"?)`,
+			`f.yaml:9:5: rule "r" has no query`,
+			`f.yaml:10:5: unknown key "qeury" in a rule (did you mean "query"?)`,
+		}},
+		{"bad values", `
+listen: localhost
+base_url: ftp://example.org
+sources:
+  - name: Korea Times
+    url: koreatimes.co.kr/rss
+    schedule: every ten minutes
+  - name: wire
+    url: https://wire.example.org/a.atom
+    schedule: "*/5 * * *"
+  - name: wire
+    url: https://wire.example.org/b.atom
+rules:
+  - name: kim-putin
+    query: '"Kim-Putin summit" OR (Kim NEAR/8'
+    sources: [koreatimes, wire]
+  - name: kim-putin
+    query: titel:summit
+  - query: summit
+`, []string{
+			`f.yaml: listen "localhost": want host:port, as in 127.0.0.1:8080`,
+			`f.yaml: base_url: "ftp://example.org": only http and https URLs can be fetched`,
+			`f.yaml:5:5: source name "Korea Times": use lower-case letters, digits, '.', '_' and '-'`,
+			`f.yaml:6:10: source url: "koreatimes.co.kr/rss": only http and https URLs can be fetched`,
+			`f.yaml:7:15: schedule "every ten minutes": expected exactly 5 fields, found 3: [every ten minutes]`,
+			`f.yaml:10:15: schedule "*/5 * * *": expected exactly 5 fields, found 4: [*/5 * * *]`,
+			`f.yaml:11:5: source "wire" is already defined on line 8`,
+			`f.yaml:15:40: rule kim-putin: NEAR needs a term on each side`,
+			`f.yaml:16:15: rule "kim-putin": unknown source "koreatimes"`,
+			`f.yaml:17:5: rule "kim-putin" is already defined on line 14`,
+			`f.yaml:18:12: rule kim-putin: unknown field "titel" (did you mean "title"?)`,
+			`f.yaml:19:5: rule has no name`,
+		}},
+		{"wrong shapes", `
+sources: https://a.example/feed
+rules:
+  - just a string
+`, []string{
+			`f.yaml:2:10: sources must be a list`,
+			`f.yaml:4:5: a rule must be a mapping of keys to values`,
+			`f.yaml:4:5: rule has no name`,
+			`f.yaml:4:5: rule "" has no query`,
+		}},
+		{"syntax", "rules:\n  - name: a\n   query: b\n", []string{
+			`f.yaml:3:4: value is not allowed in this context`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.src), "f.yaml")
+			ps, ok := err.(Problems)
+			if !ok {
+				t.Fatalf("error %v (%T), want Problems", err, err)
+			}
+			got := strings.Split(ps.Error(), "\n")
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
