@@ -1,0 +1,297 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/rules"
+)
+
+// Match is a rule that matched an item, with where its terms matched.
+type Match struct {
+	Rule string
+	Hits []rules.Hit
+}
+
+// NewItem is an item to record, with the rules it matched.
+type NewItem struct {
+	Item    feed.Item
+	Matches []Match
+}
+
+// RecordResult counts what Record did.
+type RecordResult struct {
+	New     int // items stored for the first time
+	Updated int // known items whose content changed
+	Matches int // matches recorded
+}
+
+// chunk is how many values go into one IN (...) list.
+const chunk = 500
+
+// Unseen returns which of ids the source has never had.
+func (s *Store) Unseen(ctx context.Context, source string, ids []string) (map[string]bool, error) {
+	unseen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		unseen[id] = true
+	}
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, source)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows, err := s.read.QueryContext(ctx, `SELECT guid FROM items WHERE source = ? AND guid IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up items of %s: %w", source, err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			delete(unseen, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return unseen, nil
+}
+
+// Record stores the items of one poll of a source in one transaction: an
+// item new to the source is inserted with its matches; a known item is
+// marked as seen now and, if its content changed, updated in place, and
+// its matches are left as they were. Either all of it is stored or none.
+func (s *Store) Record(ctx context.Context, source string, items []NewItem, now time.Time) (RecordResult, error) {
+	var res RecordResult
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("record %s: %w", source, err)
+	}
+	defer tx.Rollback()
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO items (source, guid, title, link, authors, categories, published, updated, summary, content, text, content_hash, first_seen, last_seen)
+		VALUES (`+placeholders(14)+`) ON CONFLICT (source, guid) DO NOTHING`)
+	if err != nil {
+		return res, fmt.Errorf("record %s: %w", source, err)
+	}
+	update, err := tx.PrepareContext(ctx, `UPDATE items SET title = ?, link = ?, authors = ?, categories = ?, published = ?, updated = ?,
+			summary = ?, content = ?, text = ?, content_hash = ?, last_seen = ?
+		WHERE source = ? AND guid = ? AND content_hash != ?`)
+	if err != nil {
+		return res, fmt.Errorf("record %s: %w", source, err)
+	}
+	touch, err := tx.PrepareContext(ctx, `UPDATE items SET last_seen = ? WHERE source = ? AND guid = ?`)
+	if err != nil {
+		return res, fmt.Errorf("record %s: %w", source, err)
+	}
+	addMatch, err := tx.PrepareContext(ctx, `INSERT INTO matches (rule, item_id, matched_at, hits) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return res, fmt.Errorf("record %s: %w", source, err)
+	}
+	at := millis(now)
+	for _, ni := range items {
+		it := &ni.Item
+		authors, _ := json.Marshal(orEmpty(it.Authors))
+		categories, _ := json.Marshal(orEmpty(it.Categories))
+		hash := contentHash(it)
+		r, err := insert.ExecContext(ctx, source, it.ID, it.Title, it.Link, string(authors), string(categories),
+			millis(it.Published), millis(it.Updated), it.Summary, it.Content, it.Text, hash, at, at)
+		if err != nil {
+			return res, fmt.Errorf("record %s item %s: %w", source, it.ID, err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			r, err := update.ExecContext(ctx, it.Title, it.Link, string(authors), string(categories), millis(it.Published), millis(it.Updated),
+				it.Summary, it.Content, it.Text, hash, at, source, it.ID, hash)
+			if err != nil {
+				return res, fmt.Errorf("update %s item %s: %w", source, it.ID, err)
+			}
+			if n, _ := r.RowsAffected(); n > 0 {
+				res.Updated++
+			} else if _, err := touch.ExecContext(ctx, at, source, it.ID); err != nil {
+				return res, fmt.Errorf("update %s item %s: %w", source, it.ID, err)
+			}
+			continue
+		}
+		res.New++
+		id, err := r.LastInsertId()
+		if err != nil {
+			return res, err
+		}
+		for _, m := range ni.Matches {
+			hits, err := json.Marshal(toStoredHits(m.Hits))
+			if err != nil {
+				return res, err
+			}
+			if _, err := addMatch.ExecContext(ctx, m.Rule, id, at, string(hits)); err != nil {
+				return res, fmt.Errorf("record match of %s: %w", m.Rule, err)
+			}
+			res.Matches++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return RecordResult{}, fmt.Errorf("record %s: %w", source, err)
+	}
+	return res, nil
+}
+
+func orEmpty(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}
+
+// contentHash fingerprints what a reader sees of an item, to notice edits.
+func contentHash(it *feed.Item) string {
+	h := sha256.New()
+	for _, s := range []string{it.Title, it.Link, it.Summary, it.Content} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// storedHit is a rules.Hit as the database keeps it.
+type storedHit struct {
+	Term  string `json:"term"`
+	Field string `json:"field"`
+	Value int    `json:"value,omitempty"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+}
+
+var fieldByName = func() map[string]rules.Field {
+	m := map[string]rules.Field{}
+	for f := rules.FieldTitle; f <= rules.FieldSource; f <<= 1 {
+		m[f.String()] = f
+	}
+	return m
+}()
+
+func toStoredHits(hits []rules.Hit) []storedHit {
+	out := make([]storedHit, len(hits))
+	for i, h := range hits {
+		out[i] = storedHit{Term: h.Term, Field: h.Field.String(), Value: h.Value, Start: h.Start, End: h.End}
+	}
+	return out
+}
+
+func fromStoredHits(s string) ([]rules.Hit, error) {
+	var stored []storedHit
+	if err := json.Unmarshal([]byte(s), &stored); err != nil {
+		return nil, err
+	}
+	out := make([]rules.Hit, len(stored))
+	for i, h := range stored {
+		out[i] = rules.Hit{Term: h.Term, Field: fieldByName[h.Field], Value: h.Value, Start: h.Start, End: h.End}
+	}
+	return out, nil
+}
+
+// Matched is a stored match with its item.
+type Matched struct {
+	Rule      string
+	Source    string
+	Item      feed.Item
+	ItemID    int64 // the database's id of the item
+	FirstSeen time.Time
+	MatchedAt time.Time
+	Hits      []rules.Hit
+}
+
+// LatestMatches returns the newest limit matches of a rule, newest first.
+func (s *Store) LatestMatches(ctx context.Context, rule string, limit int) ([]Matched, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT m.rule, i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
+			i.summary, i.content, i.text, i.first_seen, m.matched_at, m.hits
+		FROM matches m JOIN items i ON i.id = m.item_id
+		WHERE m.rule = ? ORDER BY m.matched_at DESC, i.published DESC, m.item_id DESC LIMIT ?`, rule, limit)
+	if err != nil {
+		return nil, fmt.Errorf("matches of %s: %w", rule, err)
+	}
+	defer rows.Close()
+	var out []Matched
+	for rows.Next() {
+		var m Matched
+		var authors, categories, hits string
+		var published, updated, firstSeen, matchedAt int64
+		it := &m.Item
+		if err := rows.Scan(&m.Rule, &m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
+			&it.Summary, &it.Content, &it.Text, &firstSeen, &matchedAt, &hits); err != nil {
+			return nil, fmt.Errorf("matches of %s: %w", rule, err)
+		}
+		json.Unmarshal([]byte(authors), &it.Authors)
+		json.Unmarshal([]byte(categories), &it.Categories)
+		it.Published, it.Updated = fromMillis(published), fromMillis(updated)
+		m.FirstSeen, m.MatchedAt = fromMillis(firstSeen), fromMillis(matchedAt)
+		if m.Hits, err = fromStoredHits(hits); err != nil {
+			return nil, fmt.Errorf("matches of %s: hits of item %d: %w", rule, m.ItemID, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// RuleStats is how often a rule has matched.
+type RuleStats struct {
+	Matches   int
+	LastMatch time.Time
+}
+
+// RuleStats returns the match counts of every rule that has matched.
+func (s *Store) RuleStats(ctx context.Context) (map[string]RuleStats, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT rule, COUNT(*), MAX(matched_at) FROM matches GROUP BY rule`)
+	if err != nil {
+		return nil, fmt.Errorf("rule stats: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]RuleStats{}
+	for rows.Next() {
+		var rule string
+		var n int
+		var last int64
+		if err := rows.Scan(&rule, &n, &last); err != nil {
+			return nil, err
+		}
+		out[rule] = RuleStats{Matches: n, LastMatch: fromMillis(last)}
+	}
+	return out, rows.Err()
+}
+
+// ItemCounts returns how many items each source has stored.
+func (s *Store) ItemCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT source, COUNT(*) FROM items GROUP BY source`)
+	if err != nil {
+		return nil, fmt.Errorf("item counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var src string
+		var n int
+		if err := rows.Scan(&src, &n); err != nil {
+			return nil, err
+		}
+		out[src] = n
+	}
+	return out, rows.Err()
+}
+
+// Prune deletes the items that matched no rule and that no poll has seen
+// since before: an item still in its feed is kept, so it is never taken
+// for new.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
+	r, err := s.write.ExecContext(ctx, `DELETE FROM items WHERE last_seen < ? AND NOT EXISTS (SELECT 1 FROM matches WHERE item_id = items.id)`, millis(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
+	return r.RowsAffected()
+}

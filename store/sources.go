@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Source is the polling state of a source.
+type Source struct {
+	Name         string
+	ConfigURL    string // the URL the configuration gives
+	URL          string // where it is polled: ConfigURL, or where it moved permanently
+	Title        string
+	ETag         string
+	LastModified string
+	LastPoll     time.Time // zero: never polled
+	LastStatus   string    // "200", "304" or "error"
+	LastError    string
+	Failures     int // consecutive failed polls
+	NextPoll     time.Time
+	Gone         bool // the source answered 410 Gone; it is no longer polled
+}
+
+const sourceColumns = `name, config_url, url, title, etag, last_modified, last_poll, last_status, last_error, failures, next_poll, gone`
+
+func scanSource(row interface{ Scan(...any) error }) (Source, error) {
+	var s Source
+	var lastPoll, nextPoll int64
+	err := row.Scan(&s.Name, &s.ConfigURL, &s.URL, &s.Title, &s.ETag, &s.LastModified, &lastPoll, &s.LastStatus, &s.LastError, &s.Failures, &nextPoll, &s.Gone)
+	s.LastPoll, s.NextPoll = fromMillis(lastPoll), fromMillis(nextPoll)
+	return s, err
+}
+
+// EnsureSource returns the state of the named source, creating it for a
+// new source. When the configuration now gives another URL, the state
+// starts again from that URL: validators, redirects and failures belong
+// to the old one.
+func (s *Store) EnsureSource(ctx context.Context, name, configURL string) (Source, error) {
+	src, err := scanSource(s.write.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE name = ?`, name))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		src = Source{Name: name, ConfigURL: configURL, URL: configURL}
+	case err != nil:
+		return Source{}, fmt.Errorf("source %s: %w", name, err)
+	case src.ConfigURL == configURL:
+		return src, nil
+	default:
+		src = Source{Name: name, ConfigURL: configURL, URL: configURL, Title: src.Title, LastPoll: src.LastPoll}
+	}
+	return src, s.SaveSource(ctx, src)
+}
+
+// SaveSource writes the state of a source.
+func (s *Store) SaveSource(ctx context.Context, src Source) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO sources (`+sourceColumns+`) VALUES (`+placeholders(12)+`)
+		ON CONFLICT (name) DO UPDATE SET config_url = excluded.config_url, url = excluded.url, title = excluded.title,
+			etag = excluded.etag, last_modified = excluded.last_modified, last_poll = excluded.last_poll,
+			last_status = excluded.last_status, last_error = excluded.last_error, failures = excluded.failures,
+			next_poll = excluded.next_poll, gone = excluded.gone`,
+		src.Name, src.ConfigURL, src.URL, src.Title, src.ETag, src.LastModified, millis(src.LastPoll),
+		src.LastStatus, src.LastError, src.Failures, millis(src.NextPoll), src.Gone)
+	if err != nil {
+		return fmt.Errorf("save source %s: %w", src.Name, err)
+	}
+	return nil
+}
+
+// Sources returns the state of every source, by name.
+func (s *Store) Sources(ctx context.Context) ([]Source, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+sourceColumns+` FROM sources ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	defer rows.Close()
+	var out []Source
+	for rows.Next() {
+		src, err := scanSource(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sources: %w", err)
+		}
+		out = append(out, src)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/rules"
+)
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var t0 = time.Date(2026, 9, 8, 0, 0, 0, 0, time.UTC)
+
+func item(id, title string) feed.Item {
+	return feed.Item{ID: id, Title: title, Link: "https://wire.example.org/" + id, Text: title + " text",
+		Authors: []string{"Jung Da-min"}, Categories: []string{"North Korea"}, Published: t0.Add(-time.Hour)}
+}
+
+var kimPutin = Match{Rule: "kim-putin", Hits: []rules.Hit{{Term: `"kim putin summit"`, Field: rules.FieldTitle, Start: 4, End: 20}}}
+
+func TestRecordOnceAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "feedhound.db")
+	s := open(t, path)
+	first := []NewItem{
+		{Item: item("a1", "The Kim-Putin summit"), Matches: []Match{kimPutin}},
+		{Item: item("a2", "Kimchi exports rise")},
+	}
+	res, err := s.Record(ctx, "wire", first, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (RecordResult{New: 2, Matches: 1}) {
+		t.Errorf("first record = %+v, want 2 new, 1 match", res)
+	}
+	s.Close()
+
+	// A new process opens the same file: what was seen stays seen.
+	s = open(t, path)
+	unseen, err := s.Unseen(ctx, "wire", []string{"a1", "a2", "a3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"a3": true}, unseen); diff != "" {
+		t.Errorf("unseen (-want +got):\n%s", diff)
+	}
+	// Another source may have the same IDs.
+	if other, _ := s.Unseen(ctx, "other", []string{"a1"}); !other["a1"] {
+		t.Error("a1 of another source counted as seen")
+	}
+	// Recording the same items again records nothing new; an edited
+	// item is updated in place and keeps its one match.
+	again := []NewItem{
+		{Item: item("a1", "The Kim-Putin summit, updated"), Matches: []Match{kimPutin}},
+		{Item: item("a2", "Kimchi exports rise")},
+	}
+	res, err = s.Record(ctx, "wire", again, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (RecordResult{Updated: 1}) {
+		t.Errorf("second record = %+v, want 1 updated only", res)
+	}
+	ms, err := s.LatestMatches(ctx, "kim-putin", 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].Item.Title != "The Kim-Putin summit, updated" || !ms[0].MatchedAt.Equal(t0) {
+		t.Fatalf("matches = %+v, want the one match, with the new title, matched at %v", ms, t0)
+	}
+	got := ms[0]
+	if got.Source != "wire" || got.Item.ID != "a1" || got.Item.Authors[0] != "Jung Da-min" || !got.Item.Published.Equal(t0.Add(-time.Hour)) {
+		t.Errorf("stored item = %+v", got.Item)
+	}
+	if diff := cmp.Diff(kimPutin.Hits, got.Hits); diff != "" {
+		t.Errorf("hits (-want +got):\n%s", diff)
+	}
+}
+
+func TestRecordIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	// A cancelled context makes the transaction fail: neither the item
+	// nor its match may be left behind.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Record(cctx, "wire", []NewItem{{Item: item("a1", "x"), Matches: []Match{kimPutin}}}, t0); err == nil {
+		t.Fatal("Record with a cancelled context succeeded")
+	}
+	unseen, err := s.Unseen(ctx, "wire", []string{"a1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !unseen["a1"] {
+		t.Error("a failed Record left its item behind")
+	}
+	stats, _ := s.RuleStats(ctx)
+	if len(stats) != 0 {
+		t.Errorf("a failed Record left matches: %v", stats)
+	}
+}
+
+func TestLatestMatchesOrderAndLimit(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	for i := range 5 {
+		id := fmt.Sprintf("a%d", i)
+		if _, err := s.Record(ctx, "wire", []NewItem{{Item: item(id, id), Matches: []Match{kimPutin}}}, t0.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := s.LatestMatches(ctx, "kim-putin", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, m.Item.ID)
+	}
+	if diff := cmp.Diff([]string{"a4", "a3", "a2"}, ids); diff != "" {
+		t.Errorf("latest (-want +got):\n%s", diff)
+	}
+	stats, err := s.RuleStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := stats["kim-putin"]; st.Matches != 5 || !st.LastMatch.Equal(t0.Add(4*time.Minute)) {
+		t.Errorf("stats = %+v", st)
+	}
+}
+
+func TestSources(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	src, err := s.EnsureSource(ctx, "kt", "https://kt.example/rss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.URL = "https://kt.example/new-rss" // moved permanently
+	src.ETag, src.Failures, src.LastStatus, src.LastPoll = `"v1"`, 2, "error", t0
+	if err := s.SaveSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.EnsureSource(ctx, "kt", "https://kt.example/rss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(src, again); diff != "" {
+		t.Errorf("state after restart (-want +got):\n%s", diff)
+	}
+	// The configuration names another URL: start afresh from it.
+	moved, err := s.EnsureSource(ctx, "kt", "https://kt.example/atom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.URL != "https://kt.example/atom" || moved.ETag != "" || moved.Failures != 0 {
+		t.Errorf("after a config change: %+v", moved)
+	}
+	all, err := s.Sources(ctx)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("Sources = %v, %v", all, err)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	old := t0.Add(-40 * 24 * time.Hour)
+	s.Record(ctx, "wire", []NewItem{{Item: item("matched", "m"), Matches: []Match{kimPutin}}, {Item: item("gone", "g")}, {Item: item("still", "s")}}, old)
+	// "still" is in the feed at the latest poll.
+	s.Record(ctx, "wire", []NewItem{{Item: item("still", "s")}}, t0)
+	n, err := s.Prune(ctx, t0.Add(-30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("pruned %d items, want 1", n)
+	}
+	unseen, _ := s.Unseen(ctx, "wire", []string{"matched", "gone", "still"})
+	if diff := cmp.Diff(map[string]bool{"gone": true}, unseen); diff != "" {
+		t.Errorf("after prune, unseen (-want +got):\n%s", diff)
+	}
+}
+
+func TestConcurrentReadsAndWrites(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 20 {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				if _, err := s.Record(ctx, fmt.Sprint("src", w), []NewItem{{Item: item(id, id), Matches: []Match{kimPutin}}}, t0); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := s.LatestMatches(ctx, "kim-putin", 10); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	stats, _ := s.RuleStats(ctx)
+	if stats["kim-putin"].Matches != 80 {
+		t.Errorf("matches = %d, want 80", stats["kim-putin"].Matches)
+	}
+}
