@@ -182,3 +182,64 @@ func TestConditionalGET(t *testing.T) {
 		t.Errorf("User-Agent %q does not name feedhound", sawUA)
 	}
 }
+
+func TestPollingHints(t *testing.T) {
+	if f := readFixture(t, "koreatimes.rss"); f.TTL != 10*time.Minute {
+		t.Errorf("TTL = %v, want 10m from <ttl>", f.TTL)
+	}
+	if f := readFixture(t, "wire.atom"); f.TTL != 0 {
+		t.Errorf("atom TTL = %v, want 0", f.TTL)
+	}
+	body, _ := os.ReadFile(filepath.Join("..", "testdata", "feeds", "wire.atom"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/old":
+			http.Redirect(w, r, "/older", http.StatusMovedPermanently)
+		case "/older":
+			http.Redirect(w, r, "/feed", http.StatusPermanentRedirect)
+		case "/temp":
+			http.Redirect(w, r, "/old", http.StatusFound)
+		case "/feed":
+			w.Header().Set("Cache-Control", "public, max-age=600")
+			w.Write(body)
+		}
+	}))
+	defer srv.Close()
+	var r Reader
+	tests := []struct {
+		path  string
+		moved bool
+	}{
+		{"/old", true}, {"/temp", false}, {"/feed", false},
+	}
+	for _, tt := range tests {
+		resp, err := r.Fetch(context.Background(), Request{URL: srv.URL + tt.path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.URL != srv.URL+"/feed" || resp.Moved != tt.moved || resp.MaxAge != 10*time.Minute {
+			t.Errorf("%s: URL %s, moved %v, max-age %v; want %s/feed, %v, 10m", tt.path, resp.URL, resp.Moved, resp.MaxAge, srv.URL, tt.moved)
+		}
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	now := time.Date(2026, 9, 8, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"120", 2 * time.Minute, true},
+		{"Tue, 08 Sep 2026 12:05:00 GMT", 5 * time.Minute, true},
+		{"Tue, 08 Sep 2026 11:00:00 GMT", 0, true},
+		{"", 0, false},
+		{"soon", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := (&StatusError{RetryAfter: tt.header}).RetryDelay(now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("RetryDelay(%q) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.ok)
+		}
+	}
+}

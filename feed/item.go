@@ -7,10 +7,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
 
 	"github.com/feedhound/feedhound/htmltext"
 )
@@ -21,7 +23,10 @@ type Feed struct {
 	Link   string // the site's home page, absolute when it can be made so
 	URL    string // where the feed was read from
 	Format string // "rss", "atom" or "json"
-	Items  []Item
+	// TTL is how long the feed asks readers to wait between polls (RSS
+	// <ttl>); zero when it does not say.
+	TTL   time.Duration
+	Items []Item
 }
 
 // Item is one normalised entry of a feed.
@@ -49,6 +54,11 @@ func normalize(f *gofeed.Feed, base string) *Feed {
 		Title:  htmltext.FromHTML(f.Title),
 		Format: f.FeedType,
 		URL:    base,
+	}
+	if r, ok := f.OriginalFeed().(*rss.Feed); ok {
+		if minutes, err := strconv.Atoi(strings.TrimSpace(r.TTL)); err == nil && minutes > 0 {
+			out.TTL = time.Duration(minutes) * time.Minute
+		}
 	}
 	baseURL, _ := url.Parse(base)
 	out.Link = resolve(baseURL, f.Link)

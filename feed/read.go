@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,12 +36,18 @@ type Request struct {
 
 // Response is what a source sent.
 type Response struct {
-	URL          string // after redirects
-	Status       int    // 200, or 304 when the source has not changed
+	URL string // after redirects
+	// Moved is true when every redirect on the way to URL was permanent
+	// (301 or 308): the source should be polled at URL from now on.
+	Moved        bool
+	Status       int // 200, or 304 when the source has not changed
 	ContentType  string
 	ETag         string
 	LastModified string
-	Body         []byte
+	// MaxAge is the Cache-Control max-age of the response; zero when
+	// none is given.
+	MaxAge time.Duration
+	Body   []byte
 }
 
 // Reader reads sources. The zero value is ready to use and reads with
@@ -96,10 +103,12 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	defer resp.Body.Close()
 	out := &Response{
 		URL:          resp.Request.URL.String(),
+		Moved:        movedPermanently(resp),
 		Status:       resp.StatusCode,
 		ContentType:  resp.Header.Get("Content-Type"),
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
+		MaxAge:       maxAge(resp.Header.Get("Cache-Control")),
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
@@ -112,6 +121,32 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return nil, fmt.Errorf("%s: %w", req.URL, err)
 	}
 	return out, nil
+}
+
+// movedPermanently reports whether a response came through redirects that
+// were all permanent.
+func movedPermanently(resp *http.Response) bool {
+	hops := 0
+	for prev := resp.Request.Response; prev != nil; prev = prev.Request.Response {
+		if prev.StatusCode != http.StatusMovedPermanently && prev.StatusCode != http.StatusPermanentRedirect {
+			return false
+		}
+		hops++
+	}
+	return hops > 0
+}
+
+// maxAge returns the max-age directive of a Cache-Control header.
+func maxAge(cc string) time.Duration {
+	for _, d := range strings.Split(cc, ",") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), "=")
+		if strings.EqualFold(name, "max-age") {
+			if n, err := strconv.Atoi(strings.Trim(value, `"`)); err == nil && n > 0 {
+				return time.Duration(n) * time.Second
+			}
+		}
+	}
+	return 0
 }
 
 func (r *Reader) maxBytes() int64 {
@@ -153,6 +188,22 @@ type StatusError struct {
 	RetryAfter string // the Retry-After header, if any
 }
 
+// RetryDelay returns how long the server asked to wait, from a
+// Retry-After of seconds or an HTTP date; ok is false when it did not ask.
+func (e *StatusError) RetryDelay(now time.Time) (d time.Duration, ok bool) {
+	v := strings.TrimSpace(e.RetryAfter)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("%s: HTTP %d %s", e.URL, e.Code, http.StatusText(e.Code))
 	if e.RetryAfter != "" {
@@ -170,7 +221,9 @@ func Parse(body []byte, source string) (*Feed, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%s: empty response", source)
 	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	p := gofeed.NewParser()
+	p.KeepOriginalFeed = true
+	f, err := p.Parse(bytes.NewReader(body))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, fmt.Errorf("%s: not a feed (no RSS, Atom or JSON Feed document found)", source)
