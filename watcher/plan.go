@@ -1,0 +1,106 @@
+// Package watcher polls sources on their schedules, remembers what it has
+// seen, and records the items that match the rules.
+package watcher
+
+import (
+	"fmt"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/store"
+)
+
+// Plan is what the watcher does: which sources to poll and when, and
+// which rules to match against whose items. A Plan is immutable; a new
+// configuration makes a new Plan.
+type Plan struct {
+	Sources []Source
+	Rules   []Rule
+	matcher *rules.Matcher
+}
+
+// Source is a source to poll.
+type Source struct {
+	Name     string
+	URL      string
+	Spec     string // the schedule as written
+	Schedule cron.Schedule
+}
+
+// Rule is a rule to match, and the sources it applies to.
+type Rule struct {
+	Name    string
+	Query   *rules.Query
+	Sources map[string]bool // nil: every source
+}
+
+// NewPlan makes a Plan from a validated configuration.
+func NewPlan(c *config.Config) (*Plan, error) {
+	p := &Plan{}
+	for _, s := range c.Sources {
+		sched, err := cron.ParseStandard(s.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: schedule %q: %w", s.Name, s.Schedule, err)
+		}
+		p.Sources = append(p.Sources, Source{Name: s.Name, URL: s.URL, Spec: s.Schedule, Schedule: sched})
+	}
+	rs := make([]rules.Rule, len(c.Rules))
+	for i, r := range c.Rules {
+		q := r.Parsed
+		if q == nil {
+			var err error
+			if q, err = rules.Parse(r.Query); err != nil {
+				return nil, fmt.Errorf("rule %s: %w", r.Name, err)
+			}
+		}
+		pr := Rule{Name: r.Name, Query: q}
+		if len(r.Sources) > 0 {
+			pr.Sources = map[string]bool{}
+			for _, s := range r.Sources {
+				pr.Sources[s] = true
+			}
+		}
+		p.Rules = append(p.Rules, pr)
+		rs[i] = rules.Rule{Name: r.Name, Query: q}
+	}
+	p.matcher = rules.NewMatcher(rs)
+	return p, nil
+}
+
+// source returns the planned source with the name.
+func (p *Plan) source(name string) (Source, bool) {
+	for _, s := range p.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Source{}, false
+}
+
+// match returns the rules that match an item of a source.
+func (p *Plan) match(source, feedTitle string, it *feed.Item) []store.Match {
+	doc := Document(source, feedTitle, it)
+	var out []store.Match
+	for _, m := range p.matcher.Match(&doc) {
+		if r := p.Rules[m.Rule]; r.Sources != nil && !r.Sources[source] {
+			continue
+		}
+		out = append(out, store.Match{Rule: m.Name, Hits: m.Hits})
+	}
+	return out
+}
+
+// Document is what rules see of an item.
+func Document(source, feedTitle string, it *feed.Item) rules.Document {
+	src := source
+	if feedTitle != "" {
+		src += " " + feedTitle
+	}
+	return rules.Document{
+		Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories,
+		Link: it.Link, Source: src,
+	}
+}

@@ -1,0 +1,193 @@
+package watcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/store"
+)
+
+// Result is the outcome of one poll.
+type Result struct {
+	Source   string
+	Status   string // "200", "304", "410" or "error"
+	Err      error
+	New      int // items seen for the first time
+	Matches  int
+	NextPoll time.Time
+}
+
+// maxBackoff caps the wait after consecutive failures.
+const maxBackoff = 6 * time.Hour
+
+// firstBackoff is the wait after one failure; it doubles with each
+// further failure.
+const firstBackoff = 30 * time.Second
+
+// Poll polls one source of the current plan now, whatever its schedule.
+func (w *Watcher) Poll(ctx context.Context, name string) (Result, error) {
+	p := w.plan.Load()
+	src, ok := p.source(name)
+	if !ok {
+		return Result{}, fmt.Errorf("no source named %q", name)
+	}
+	return w.poll(ctx, p, src), nil
+}
+
+// poll fetches a source, records its new items and their matches, and
+// saves its state with the time of its next poll. A panic is a failed poll.
+func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
+	res = Result{Source: src.Name, Status: "error"}
+	log := w.log.With("source", src.Name)
+	st, err := w.store.EnsureSource(ctx, src.Name, src.URL)
+	if err != nil {
+		res.Err = err
+		log.Error("poll failed", "error", err)
+		return res
+	}
+	if st.Gone {
+		res.Status = "410"
+		return res
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			res.Status, res.Err = "error", fmt.Errorf("internal error: %v", v)
+			log.Error("poll panicked", "error", res.Err)
+			st.Failures++
+			st.LastStatus, st.LastError = res.Status, res.Err.Error()
+			st.NextPoll = w.nextPoll(src.Schedule, st.LastPoll, st.Failures, 0, time.Time{})
+			res.NextPoll = st.NextPoll
+			if err := w.store.SaveSource(context.WithoutCancel(ctx), st); err != nil {
+				log.Error("save source state", "error", err)
+			}
+		}
+	}()
+
+	now := w.now()
+	st.LastPoll = now
+	var floor time.Duration
+	var retryAt time.Time
+	resp, err := w.reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified})
+	if err == nil && resp.Status == http.StatusOK {
+		var f *feed.Feed
+		if f, err = feed.Parse(resp.Body, resp.URL); err == nil {
+			res.New, res.Matches, err = w.record(ctx, p, src.Name, f, now)
+			if err == nil {
+				// Validators are saved only with the items: a 304 must
+				// never hide items that were not recorded.
+				st.ETag, st.LastModified, st.Title = resp.ETag, resp.LastModified, f.Title
+				floor = max(f.TTL, resp.MaxAge)
+			}
+		}
+	} else if err == nil {
+		floor = resp.MaxAge
+	}
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		// Shutting down: not the source's fault, and its state stays as
+		// it was.
+		res.Err = err
+		return res
+	}
+	var se *feed.StatusError
+	switch {
+	case errors.As(err, &se) && se.Code == http.StatusGone:
+		st.Gone = true
+		res.Status, res.Err = "410", err
+		st.LastStatus, st.LastError = res.Status, err.Error()
+		log.Warn("source is gone (HTTP 410); polling stopped", "url", st.URL)
+	case err != nil:
+		st.Failures++
+		res.Err = err
+		st.LastStatus, st.LastError = "error", err.Error()
+		if se != nil && (se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable) {
+			if d, ok := se.RetryDelay(now); ok {
+				retryAt = now.Add(d)
+			}
+		}
+		log.Warn("poll failed", "error", err, "failures", st.Failures)
+	default:
+		res.Status = fmt.Sprint(resp.Status)
+		st.Failures, st.LastStatus, st.LastError = 0, res.Status, ""
+		if resp.Moved && resp.URL != st.URL {
+			log.Info("source moved permanently", "from", st.URL, "to", resp.URL)
+			st.URL = resp.URL
+		}
+		log.Debug("polled", "status", resp.Status, "new", res.New, "matches", res.Matches)
+	}
+	if !st.Gone {
+		st.NextPoll = w.nextPoll(src.Schedule, now, st.Failures, floor, retryAt)
+	}
+	res.NextPoll = st.NextPoll
+	if err := w.store.SaveSource(context.WithoutCancel(ctx), st); err != nil {
+		log.Error("save source state", "error", err)
+	}
+	return res
+}
+
+// record matches the items never seen before and records all of them.
+func (w *Watcher) record(ctx context.Context, p *Plan, source string, f *feed.Feed, now time.Time) (newItems, matches int, err error) {
+	ids := make([]string, len(f.Items))
+	for i := range f.Items {
+		ids[i] = f.Items[i].ID
+	}
+	unseen, err := w.store.Unseen(ctx, source, ids)
+	if err != nil {
+		return 0, 0, err
+	}
+	items := make([]store.NewItem, len(f.Items))
+	for i := range f.Items {
+		it := &f.Items[i]
+		if it.Published.IsZero() {
+			it.Published = now // an item without a date is dated when first seen
+		}
+		items[i] = store.NewItem{Item: *it}
+		if unseen[it.ID] {
+			items[i].Matches = p.match(source, f.Title, it)
+		}
+	}
+	res, err := w.store.Record(ctx, source, items, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	if res.Matches > 0 {
+		w.log.Info("new matches", "source", source, "new_items", res.New, "matches", res.Matches)
+	}
+	return res.New, res.Matches, nil
+}
+
+// nextPoll is when a source is next due: its schedule's next time after
+// now, pushed later by the feed's own minimum interval, by exponential
+// backoff after failures, and by a server's Retry-After.
+func (w *Watcher) nextPoll(sched cron.Schedule, now time.Time, failures int, floor time.Duration, retryAt time.Time) time.Time {
+	next := sched.Next(now)
+	if floor > 0 && next.Before(now.Add(floor)) {
+		next = now.Add(floor)
+	}
+	if failures > 0 {
+		if b := now.Add(backoff(failures)); next.Before(b) {
+			next = b
+		}
+	}
+	if next.Before(retryAt) {
+		next = retryAt
+	}
+	return next
+}
+
+// backoff is the wait after n consecutive failures: 30 s doubling up to
+// 6 h, give or take a fifth so that sources failing together spread out.
+func backoff(n int) time.Duration {
+	d := maxBackoff
+	if n < 20 {
+		d = min(firstBackoff<<(n-1), maxBackoff)
+	}
+	jitter := 0.8 + 0.4*rand.Float64()
+	return min(time.Duration(float64(d)*jitter), maxBackoff)
+}

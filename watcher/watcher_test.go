@@ -1,0 +1,320 @@
+package watcher
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/store"
+)
+
+// source is a fake feed server: it serves a body with an ETag, answers
+// conditional requests with 304, and records what it was asked.
+type source struct {
+	mu       sync.Mutex // protects all following fields
+	body     []byte
+	status   int    // when non-zero, answer this instead
+	header   http.Header
+	requests []*http.Request
+	useETag  bool
+}
+
+func newSource(t *testing.T, fixture string) *source {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "feeds", fixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &source{body: b, useETag: true}
+}
+
+func (s *source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, r)
+	for k, v := range s.header {
+		w.Header()[k] = v
+	}
+	if s.status != 0 {
+		w.WriteHeader(s.status)
+		return
+	}
+	etag := fmt.Sprintf(`"%x"`, len(s.body))
+	if s.useETag {
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+	}
+	w.Write(s.body)
+}
+
+func (s *source) set(f func(*source)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s)
+}
+
+func (s *source) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.requests)
+}
+
+func (s *source) lastRequest() *http.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[len(s.requests)-1]
+}
+
+func plan(t *testing.T, yaml string) *Plan {
+	t.Helper()
+	c, err := config.Parse([]byte(yaml), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func openStore(t *testing.T, path string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+const kimPutinRules = `
+rules:
+  - name: kim-putin
+    query: '"Kim-Putin summit" OR (Kim NEAR/8 Putin AND summit)'
+  - name: kimchi
+    query: kimchi
+    sources: [other]
+`
+
+func TestPollRecordsMatchesOnce(t *testing.T) {
+	ctx := context.Background()
+	src := newSource(t, "koreatimes.rss")
+	srv := httptest.NewServer(src)
+	defer srv.Close()
+	dbPath := filepath.Join(t.TempDir(), "feedhound.db")
+	p := plan(t, fmt.Sprintf("sources:\n  - name: kt\n    url: %s/rss\n  - name: other\n    url: %s/other\n%s", srv.URL, srv.URL, kimPutinRules))
+	st := openStore(t, dbPath)
+	w := New(st, &feed.Reader{}, quiet, p, Options{})
+
+	res, err := w.Poll(ctx, "kt")
+	if err != nil || res.Err != nil {
+		t.Fatalf("poll: %v, %v", err, res.Err)
+	}
+	if res.Status != "200" || res.New != 4 || res.Matches != 1 {
+		t.Errorf("first poll = %+v, want 200 with 4 new items and 1 match", res)
+	}
+	ms, _ := st.LatestMatches(ctx, "kim-putin", 50)
+	if len(ms) != 1 || ms[0].Item.ID != "kt-372101" {
+		t.Fatalf("kim-putin matches = %+v", ms)
+	}
+	// kimchi is restricted to another source.
+	if ms, _ := st.LatestMatches(ctx, "kimchi", 50); len(ms) != 0 {
+		t.Errorf("kimchi matched items of a source it does not apply to: %d", len(ms))
+	}
+
+	// The second poll is conditional and costs a 304.
+	res, _ = w.Poll(ctx, "kt")
+	if res.Status != "304" || res.New != 0 {
+		t.Errorf("second poll = %+v, want 304", res)
+	}
+	if got := src.lastRequest().Header.Get("If-None-Match"); got == "" {
+		t.Error("second request was not conditional")
+	}
+	if ua := src.lastRequest().UserAgent(); !strings.HasPrefix(ua, "feedhound/") {
+		t.Errorf("User-Agent %q", ua)
+	}
+
+	// A restart with a server that ignores validators: nothing is new.
+	src.set(func(s *source) { s.useETag = false })
+	st.Close()
+	st = openStore(t, dbPath)
+	w = New(st, &feed.Reader{}, quiet, p, Options{})
+	res, _ = w.Poll(ctx, "kt")
+	if res.Status != "200" || res.New != 0 || res.Matches != 0 {
+		t.Errorf("poll after restart = %+v, want 200 with nothing new", res)
+	}
+	if ms, _ := st.LatestMatches(ctx, "kim-putin", 50); len(ms) != 1 {
+		t.Errorf("after restart %d matches, want still 1", len(ms))
+	}
+}
+
+func TestPollPoliteness(t *testing.T) {
+	ctx := context.Background()
+	src := newSource(t, "koreatimes.rss") // <ttl>10</ttl>
+	mux := http.NewServeMux()
+	mux.Handle("/rss", src)
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/rss", http.StatusMovedPermanently)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	now := time.Date(2026, 9, 8, 12, 0, 0, 0, time.UTC)
+	p := plan(t, fmt.Sprintf("sources:\n  - name: kt\n    url: %s/old\n    schedule: '@every 1m'\n", srv.URL))
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	w := New(st, &feed.Reader{}, quiet, p, Options{Now: func() time.Time { return now }})
+
+	// A permanent redirect moves the source; the feed's <ttl> of 10
+	// minutes is a floor on the 1-minute schedule.
+	res, _ := w.Poll(ctx, "kt")
+	state := sourceState(t, st, "kt")
+	if state.URL != srv.URL+"/rss" {
+		t.Errorf("after a 301, URL = %s, want %s/rss", state.URL, srv.URL)
+	}
+	if want := now.Add(10 * time.Minute); !res.NextPoll.Equal(want) {
+		t.Errorf("next poll %v, want %v (the feed's ttl)", res.NextPoll, want)
+	}
+
+	// 429 with Retry-After: the next poll waits for it.
+	src.set(func(s *source) {
+		s.status = http.StatusTooManyRequests
+		s.header = http.Header{"Retry-After": {"7200"}}
+	})
+	res, _ = w.Poll(ctx, "kt")
+	if want := now.Add(2 * time.Hour); res.Status != "error" || !res.NextPoll.Equal(want) {
+		t.Errorf("after 429: %+v, want error and next poll %v", res, want)
+	}
+	// Failures back off exponentially, with jitter, and show in the state.
+	src.set(func(s *source) { s.status, s.header = http.StatusInternalServerError, nil })
+	var waits []time.Duration
+	for range 4 {
+		res, _ = w.Poll(ctx, "kt")
+		waits = append(waits, res.NextPoll.Sub(now))
+	}
+	for i := 1; i < len(waits); i++ {
+		if waits[i] <= waits[i-1] {
+			t.Errorf("backoff did not grow: %v", waits)
+		}
+	}
+	state = sourceState(t, st, "kt")
+	if state.Failures != 5 || state.LastStatus != "error" || !strings.Contains(state.LastError, "HTTP 500") {
+		t.Errorf("state after failures: %+v", state)
+	}
+	if b := backoff(40); b > maxBackoff {
+		t.Errorf("backoff(40) = %v, above the cap %v", b, maxBackoff)
+	}
+	// Recovery resets the failures.
+	src.set(func(s *source) { s.status = 0 })
+	w.Poll(ctx, "kt")
+	if state = sourceState(t, st, "kt"); state.Failures != 0 || state.LastError != "" {
+		t.Errorf("after recovery: %+v", state)
+	}
+	// 410 stops polling.
+	src.set(func(s *source) { s.status = http.StatusGone })
+	res, _ = w.Poll(ctx, "kt")
+	if state = sourceState(t, st, "kt"); !state.Gone || res.Status != "410" {
+		t.Errorf("after 410: %+v, %+v", res, state)
+	}
+	n := src.count()
+	w.Poll(ctx, "kt")
+	if src.count() != n {
+		t.Error("a gone source was polled again")
+	}
+}
+
+func sourceState(t *testing.T, st *store.Store, name string) store.Source {
+	t.Helper()
+	all, err := st.Sources(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no state for %s", name)
+	return store.Source{}
+}
+
+func TestRunPollsWithinLimitsAndStops(t *testing.T) {
+	var inFlight, peak, polls atomic.Int32
+	release := make(chan struct{})
+	body, _ := os.ReadFile(filepath.Join("..", "testdata", "feeds", "wire.atom"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		polls.Add(1)
+		if r.URL.Path == "/slow" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		w.Write(body)
+	}))
+	defer srv.Close()
+	defer close(release)
+	var cfg strings.Builder
+	cfg.WriteString("sources:\n")
+	for i := range 6 {
+		fmt.Fprintf(&cfg, "  - name: s%d\n    url: %s/feed%d\n", i, srv.URL, i)
+	}
+	fmt.Fprintf(&cfg, "  - name: slow\n    url: %s/slow\n", srv.URL)
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	w := New(st, &feed.Reader{}, quiet, plan(t, cfg.String()), Options{StartJitter: -1, PerHost: 2})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for polls.Load() < 7 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := polls.Load(); got < 7 {
+		t.Fatalf("%d polls started, want all 7 sources polled at start-up", got)
+	}
+	// Every source is on one host: at most 2 at once.
+	if p := peak.Load(); p > 2 {
+		t.Errorf("%d polls of one host at once, want at most 2", p)
+	}
+	// Shutting down cancels the slow poll and returns.
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	// The cancelled poll is not counted against the source.
+	if s := sourceState(t, st, "slow"); s.Failures != 0 {
+		t.Errorf("slow source after shutdown: %+v", s)
+	}
+}
