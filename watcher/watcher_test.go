@@ -25,7 +25,7 @@ import (
 type source struct {
 	mu       sync.Mutex // protects all following fields
 	body     []byte
-	status   int    // when non-zero, answer this instead
+	status   int // when non-zero, answer this instead
 	header   http.Header
 	requests []*http.Request
 	useETag  bool
