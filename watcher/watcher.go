@@ -27,6 +27,9 @@ type Options struct {
 	Retention time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// OnMatch, if set, is called with the name of each rule that has new
+	// matches, after they are recorded.
+	OnMatch func(rule string)
 }
 
 // Watcher polls the sources of a Plan on their schedules. Make one with

@@ -1,0 +1,351 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"time"
+
+	"github.com/gorilla/feeds"
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/htmltext"
+	"github.com/feedhound/feedhound/store"
+)
+
+// The filtered feeds are built from gorilla/feeds' types, filled in
+// directly rather than through its generic Feed, and wrapped where they
+// fall short: gorilla gives an item without an id a random UUID on every
+// render, has no self link for RSS or Atom, writes Atom categories and
+// sources readers reject, and drops an empty JSON Feed "items".
+
+// format is an output format of a filtered feed.
+type format string
+
+const (
+	formatRSS  format = "rss"
+	formatAtom format = "atom"
+	formatJSON format = "json"
+)
+
+func (f format) contentType() string {
+	switch f {
+	case formatRSS:
+		return "application/rss+xml; charset=utf-8"
+	case formatAtom:
+		return "application/atom+xml; charset=utf-8"
+	}
+	return "application/feed+json; charset=utf-8"
+}
+
+// feedInfo describes a filtered feed.
+type feedInfo struct {
+	Rule    string
+	Query   string // canonical form, for the description
+	BaseURL string // without a trailing slash
+	// SourceURLs maps source names to their URLs, for RSS <source>.
+	SourceURLs map[string]string
+}
+
+func (fi feedInfo) url(f format) string {
+	return fmt.Sprintf("%s/feeds/%s.%s", fi.BaseURL, fi.Rule, f)
+}
+
+func (fi feedInfo) title() string { return "feedhound: " + fi.Rule }
+
+func (fi feedInfo) description() string {
+	return "Items matching " + fi.Query
+}
+
+// sanitizer keeps the HTML of items safe to show: no scripts, styles,
+// event handlers or javascript: URLs. bluemonday policies are safe for
+// concurrent use.
+var sanitizer = bluemonday.UGCPolicy()
+
+// entryID is an item's id in the filtered feeds: a name-based UUID of its
+// source and stable ID, the same in every render, format and restart.
+func entryID(source, guid string) string {
+	h := sha1.New()
+	h.Write([]byte("feedhound\x00" + source + "\x00" + guid))
+	u := h.Sum(nil)[:16]
+	u[6] = u[6]&0x0f | 0x50 // version 5
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// feedID is the id of a filtered feed itself.
+func feedID(rule string) string { return entryID("feed", rule) }
+
+// itemDate is when an item was published, or first seen if it has no date.
+func itemDate(m *store.Matched) time.Time {
+	if !m.Item.Published.IsZero() {
+		return m.Item.Published
+	}
+	return m.FirstSeen
+}
+
+// newest is the time of the newest match, the feed's last change.
+func newest(ms []store.Matched) time.Time {
+	var t time.Time
+	for i := range ms {
+		if ms[i].MatchedAt.After(t) {
+			t = ms[i].MatchedAt
+		}
+	}
+	return t
+}
+
+// bodies returns the sanitised summary and content HTML of an item.
+func bodies(it *feed.Item) (summary, content string) {
+	return sanitizer.Sanitize(it.Summary), sanitizer.Sanitize(it.Content)
+}
+
+func render(f format, fi feedInfo, ms []store.Matched) ([]byte, error) {
+	switch f {
+	case formatRSS:
+		return renderRSS(fi, ms)
+	case formatAtom:
+		return renderAtom(fi, ms)
+	}
+	return renderJSON(fi, ms)
+}
+
+type rssDoc struct {
+	XMLName xml.Name   `xml:"rss"`
+	Version string     `xml:"version,attr"`
+	Content string     `xml:"xmlns:content,attr"`
+	Atom    string     `xml:"xmlns:atom,attr"`
+	Channel rssChannel `xml:"channel"`
+}
+
+type rssChannel struct {
+	*feeds.RssFeed
+	Items []rssItem `xml:"item"`
+	Self  atomLink  `xml:"atom:link"`
+}
+
+// rssItem adds the url that RSS 2.0 requires of <source>.
+type rssItem struct {
+	*feeds.RssItem
+	Src *rssSource `xml:"source"`
+}
+
+type rssSource struct {
+	URL  string `xml:"url,attr"`
+	Name string `xml:",chardata"`
+}
+
+type atomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr,omitempty"`
+}
+
+func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
+	ch := &feeds.RssFeed{
+		Title:       fi.title(),
+		Link:        fi.BaseURL + "/",
+		Description: fi.description(),
+		Generator:   "feedhound " + feed.Version,
+	}
+	if t := newest(ms); !t.IsZero() {
+		ch.LastBuildDate = t.Format(time.RFC1123Z)
+	}
+	items := []rssItem{}
+	for i := range ms {
+		m := &ms[i]
+		summary, content := bodies(&m.Item)
+		it := &feeds.RssItem{
+			Title:       m.Item.Title,
+			Link:        m.Item.Link,
+			Description: firstNonEmpty(summary, content),
+			Guid:        &feeds.RssGuid{Id: entryID(m.Source, m.Item.ID), IsPermaLink: "false"},
+			PubDate:     itemDate(m).Format(time.RFC1123Z),
+		}
+		if content != "" && content != it.Description {
+			it.Content = &feeds.RssContent{Content: content}
+		}
+		if len(m.Item.Categories) > 0 {
+			it.Category = m.Item.Categories[0]
+		}
+		ri := rssItem{RssItem: it}
+		if u := fi.SourceURLs[m.Source]; u != "" {
+			ri.Src = &rssSource{URL: u, Name: m.Source}
+		}
+		items = append(items, ri)
+	}
+	doc := rssDoc{
+		Version: "2.0",
+		Content: "http://purl.org/rss/1.0/modules/content/",
+		Atom:    "http://www.w3.org/2005/Atom",
+		Channel: rssChannel{RssFeed: ch, Items: items, Self: atomLink{Href: fi.url(formatRSS), Rel: "self", Type: "application/rss+xml"}},
+	}
+	return marshalXML(doc)
+}
+
+type atomDoc struct {
+	*feeds.AtomFeed
+	Links   []atomLink  `xml:"link"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomEntry struct {
+	*feeds.AtomEntry
+	Authors    []atomPerson   `xml:"author"`
+	Categories []atomCategory `xml:"category"`
+	Source     *atomSource    `xml:"source"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+type atomCategory struct {
+	Term string `xml:"term,attr"`
+}
+
+// atomSource names the source an entry came from, as Atom allows.
+type atomSource struct {
+	ID    string    `xml:"id"`
+	Title string    `xml:"title"`
+	Link  *atomLink `xml:"link"`
+}
+
+func renderAtom(fi feedInfo, ms []store.Matched) ([]byte, error) {
+	updated := newest(ms)
+	if updated.IsZero() {
+		updated = time.Unix(0, 0).UTC()
+	}
+	doc := atomDoc{
+		AtomFeed: &feeds.AtomFeed{
+			Xmlns:    "http://www.w3.org/2005/Atom",
+			Title:    fi.title(),
+			Id:       feedID(fi.Rule),
+			Updated:  updated.UTC().Format(time.RFC3339),
+			Subtitle: fi.description(),
+		},
+		Links: []atomLink{
+			{Href: fi.url(formatAtom), Rel: "self", Type: "application/atom+xml"},
+			{Href: fi.BaseURL + "/", Rel: "alternate", Type: "text/html"},
+		},
+		Entries: []atomEntry{},
+	}
+	for i := range ms {
+		m := &ms[i]
+		summary, content := bodies(&m.Item)
+		e := atomEntry{AtomEntry: &feeds.AtomEntry{
+			Title:     m.Item.Title,
+			Id:        entryID(m.Source, m.Item.ID),
+			Updated:   firstTime(m.Item.Updated, itemDate(m)).UTC().Format(time.RFC3339),
+			Published: itemDate(m).UTC().Format(time.RFC3339),
+		}}
+		if m.Item.Link != "" {
+			e.Links = []feeds.AtomLink{{Href: m.Item.Link, Rel: "alternate"}}
+		}
+		if summary != "" {
+			e.Summary = &feeds.AtomSummary{Content: summary, Type: "html"}
+		}
+		if content != "" && content != summary {
+			e.Content = &feeds.AtomContent{Content: content, Type: "html"}
+		}
+		for _, a := range m.Item.Authors {
+			e.Authors = append(e.Authors, atomPerson{Name: a})
+		}
+		for _, c := range m.Item.Categories {
+			e.Categories = append(e.Categories, atomCategory{Term: c})
+		}
+		e.Source = &atomSource{ID: entryID("source", m.Source), Title: m.Source}
+		if u := fi.SourceURLs[m.Source]; u != "" {
+			e.Source.Link = &atomLink{Href: u, Rel: "self"}
+		}
+		doc.Entries = append(doc.Entries, e)
+	}
+	return marshalXML(doc)
+}
+
+// jsonDoc always has "items", even when there are none.
+type jsonDoc struct {
+	*feeds.JSONFeed
+	Items []*feeds.JSONItem `json:"items"`
+}
+
+func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
+	doc := jsonDoc{
+		JSONFeed: &feeds.JSONFeed{
+			Version:     "https://jsonfeed.org/version/1.1",
+			Title:       fi.title(),
+			HomePageUrl: fi.BaseURL + "/",
+			FeedUrl:     fi.url(formatJSON),
+			Description: fi.description(),
+		},
+		Items: []*feeds.JSONItem{},
+	}
+	for i := range ms {
+		m := &ms[i]
+		summary, content := bodies(&m.Item)
+		date := itemDate(m)
+		it := &feeds.JSONItem{
+			Id:            entryID(m.Source, m.Item.ID),
+			Url:           m.Item.Link,
+			Title:         m.Item.Title,
+			ContentHTML:   firstNonEmpty(content, summary),
+			PublishedDate: &date,
+			Tags:          m.Item.Categories,
+		}
+		if content != "" && summary != "" && summary != content {
+			it.Summary = htmltext.FromHTML(summary)
+		}
+		if it.ContentHTML == "" {
+			it.ContentText = m.Item.Text
+		}
+		if !m.Item.Updated.IsZero() {
+			u := m.Item.Updated
+			it.ModifiedDate = &u
+		}
+		for _, a := range m.Item.Authors {
+			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
+		}
+		doc.Items = append(doc.Items, it)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func marshalXML(v any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}

@@ -1,0 +1,269 @@
+// Package server is feedhound's HTTP server: the filtered feeds of the
+// rules in RSS, Atom and JSON Feed, an OPML list of them, a status page
+// and a health check.
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/feedhound/feedhound/store"
+	"github.com/feedhound/feedhound/watcher"
+)
+
+// Limits on the number of entries of a filtered feed.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// Server serves what the watcher found. Make one with New; it is safe for
+// concurrent use.
+type Server struct {
+	store   *store.Store
+	plan    func() *watcher.Plan
+	baseURL string
+	log     *slog.Logger
+
+	mu    sync.Mutex // protects all following fields
+	cache map[cacheKey]*rendered
+	gen   map[string]uint64 // rule -> generation; a change makes renders stale
+	all   uint64            // generation of every rule, bumped by a new plan
+}
+
+type cacheKey struct {
+	rule   string
+	format format
+	limit  int
+}
+
+// rendered is a filtered feed rendered once and served until its rule
+// has new matches.
+type rendered struct {
+	gen      [2]uint64 // the rule's and the plan's generations it was made at
+	body, gz []byte
+	etag     string
+	modified time.Time
+}
+
+// New returns a Server reading from st, listing the rules of plan's
+// current plan, with links made from baseURL.
+func New(st *store.Store, plan func() *watcher.Plan, baseURL string, log *slog.Logger) *Server {
+	return &Server{
+		store: st, plan: plan, baseURL: strings.TrimRight(baseURL, "/"), log: log,
+		cache: map[cacheKey]*rendered{}, gen: map[string]uint64{},
+	}
+}
+
+// Invalidate tells the server that a rule has new matches.
+func (s *Server) Invalidate(rule string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen[rule]++
+}
+
+// PlanChanged tells the server that rules may have been added, removed
+// or changed.
+func (s *Server) PlanChanged() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.all++
+	clear(s.cache)
+}
+
+// Handler returns the server's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /feeds/{file}", s.serveFeed)
+	mux.HandleFunc("GET /feeds.opml", s.serveOPML)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /{$}", s.serveStatus)
+	return mux
+}
+
+func (s *Server) rule(name string) (watcher.Rule, bool) {
+	for _, r := range s.plan().Rules {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return watcher.Rule{}, false
+}
+
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	dot := strings.LastIndexByte(file, '.')
+	if dot < 0 {
+		http.NotFound(w, r)
+		return
+	}
+	name, f := file[:dot], format(file[dot+1:])
+	if f != formatRSS && f != formatAtom && f != formatJSON {
+		http.NotFound(w, r)
+		return
+	}
+	rule, ok := s.rule(name)
+	if !ok {
+		http.Error(w, fmt.Sprintf("no rule named %q", name), http.StatusNotFound)
+		return
+	}
+	limit := DefaultLimit
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxLimit {
+			http.Error(w, fmt.Sprintf("limit must be a number from 1 to %d", MaxLimit), http.StatusBadRequest)
+			return
+		}
+		limit = n
+	}
+	out, err := s.renderCached(r.Context(), cacheKey{rule: name, format: f, limit: limit}, rule)
+	if err != nil {
+		s.log.Error("render feed", "rule", name, "format", f, "error", err)
+		http.Error(w, "could not render the feed", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.contentType())
+	h.Set("ETag", out.etag)
+	h.Set("Cache-Control", "public, max-age=60")
+	h.Set("Vary", "Accept-Encoding")
+	if !out.modified.IsZero() {
+		h.Set("Last-Modified", out.modified.UTC().Format(http.TimeFormat))
+	}
+	if notModified(r, out) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := out.body
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = out.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(body)
+}
+
+// renderCached returns a rendering of the feed made since the rule's last
+// change, rendering it if there is none.
+func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Rule) (*rendered, error) {
+	s.mu.Lock()
+	gen := [2]uint64{s.gen[key.rule], s.all}
+	if out, ok := s.cache[key]; ok && out.gen == gen {
+		s.mu.Unlock()
+		return out, nil
+	}
+	s.mu.Unlock()
+
+	ms, err := s.store.LatestMatches(ctx, key.rule, key.limit)
+	if err != nil {
+		return nil, err
+	}
+	fi := feedInfo{Rule: key.rule, Query: rule.Query.String(), BaseURL: s.baseURL, SourceURLs: map[string]string{}}
+	for _, src := range s.plan().Sources {
+		fi.SourceURLs[src.Name] = src.URL
+	}
+	body, err := render(key.format, fi, ms)
+	if err != nil {
+		return nil, err
+	}
+	out := &rendered{gen: gen, body: body, modified: newest(ms).Truncate(time.Second)}
+	sum := sha256.Sum256(body)
+	out.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	out.gz = gz.Bytes()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur := [2]uint64{s.gen[key.rule], s.all}; cur == gen {
+		s.cache[key] = out
+	}
+	return out, nil
+}
+
+// notModified reports whether the client's copy is current.
+func notModified(r *http.Request, out *rendered) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			if tag == out.etag || tag == "*" {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !out.modified.IsZero() {
+		if t, err := http.ParseTime(ims); err == nil && !out.modified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.store.Sources(r.Context()); err != nil {
+		http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+type opml struct {
+	XMLName xml.Name  `xml:"opml"`
+	Version string    `xml:"version,attr"`
+	Title   string    `xml:"head>title"`
+	Created string    `xml:"head>dateCreated"`
+	Body    []outline `xml:"body>outline"`
+}
+
+type outline struct {
+	Type    string `xml:"type,attr"`
+	Text    string `xml:"text,attr"`
+	Title   string `xml:"title,attr"`
+	XMLURL  string `xml:"xmlUrl,attr"`
+	HTMLURL string `xml:"htmlUrl,attr"`
+}
+
+// serveOPML lists every filtered feed, for importing into a reader.
+func (s *Server) serveOPML(w http.ResponseWriter, r *http.Request) {
+	doc := opml{Version: "2.0", Title: "feedhound filtered feeds", Created: time.Now().UTC().Format(time.RFC1123Z)}
+	for _, rule := range s.plan().Rules {
+		fi := feedInfo{Rule: rule.Name, BaseURL: s.baseURL}
+		doc.Body = append(doc.Body, outline{Type: "rss", Text: rule.Name, Title: fi.title(), XMLURL: fi.url(formatAtom), HTMLURL: s.baseURL + "/"})
+	}
+	body, err := marshalXML(doc)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="feedhound.opml"`)
+	w.Write(body)
+}

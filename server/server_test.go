@@ -1,0 +1,283 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/store"
+	"github.com/feedhound/feedhound/watcher"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var t0 = time.Date(2026, 9, 8, 6, 0, 0, 0, time.UTC)
+
+const testConfig = `
+base_url: http://127.0.0.1:8080
+sources:
+  - name: koreatimes
+    url: https://www.koreatimes.co.kr/www/rss/nation.xml
+  - name: wire
+    url: https://wire.example.org/world.atom
+rules:
+  - name: kim-putin
+    query: '"Kim-Putin summit" OR (Kim NEAR/8 Putin AND summit)'
+  - name: quiet
+    query: '"no such story"'
+`
+
+// fixture is a store with two matches of kim-putin, one with hostile HTML.
+func fixture(t *testing.T) (*Server, *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c, err := config.Parse([]byte(testConfig), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := watcher.NewPlan(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit := func(term string) []rules.Hit {
+		return []rules.Hit{{Term: term, Field: rules.FieldTitle, Start: 0, End: 3}}
+	}
+	_, err = st.Record(ctx, "koreatimes", []store.NewItem{{
+		Item: feed.Item{
+			ID: "kt-372101", Title: "Kim Jong-un may visit Russia to meet Putin",
+			Link:    "https://www.koreatimes.co.kr/www/nation/2026/09/103_372101.html",
+			Authors: []string{"Jung Da-min"}, Categories: []string{"North Korea", "Diplomacy"},
+			Published: t0.Add(-3 * time.Hour),
+			Summary:   `<p>Kim may travel to Vladivostok for the upcoming Kim&ndash;Putin summit.</p>`,
+			Content:   `<p>Kim may travel to Vladivostok for the upcoming <b>Kim–Putin summit</b>.</p><script>alert(1)</script><p onclick="steal()">Officials said so.</p><a href="javascript:alert(2)">more</a>`,
+			Text:      "Kim may travel to Vladivostok for the upcoming Kim–Putin summit. Officials said so. more",
+		},
+		Matches: []store.Match{{Rule: "kim-putin", Hits: hit(`"kim putin summit"`)}},
+	}}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Record(ctx, "wire", []store.NewItem{{
+		Item: feed.Item{
+			ID: "tag:wire.example.org,2026:a1001", Title: "KIM—PUTIN SUMMIT: what to expect",
+			Link:    "https://wire.example.org/world/a1001",
+			Authors: []string{"Anna Kovács"}, Published: t0.Add(-time.Hour), Updated: t0.Add(-50 * time.Minute),
+			Summary: "Arms & food top the agenda.",
+			Text:    "Arms & food top the agenda.",
+		},
+		Matches: []store.Match{{Rule: "kim-putin", Hits: hit(`"kim putin summit"`)}},
+	}}, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(st, func() *watcher.Plan { return p }, c.BaseURL, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return srv, st
+}
+
+func get(t *testing.T, h http.Handler, path string, header ...string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func body(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestGolden(t *testing.T) {
+	srv, _ := fixture(t)
+	h := srv.Handler()
+	for _, ext := range []string{"rss", "atom", "json"} {
+		t.Run(ext, func(t *testing.T) {
+			resp := get(t, h, "/feeds/kim-putin."+ext)
+			got := body(t, resp)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, got)
+			}
+			golden := filepath.Join("testdata", "kim-putin."+ext)
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs from %s (run go test ./server -update to accept):\n%s", ext, golden, got)
+			}
+		})
+	}
+}
+
+func TestFeedsParseInReaders(t *testing.T) {
+	srv, _ := fixture(t)
+	h := srv.Handler()
+	var ids [][]string
+	for _, ext := range []string{"rss", "atom", "json"} {
+		resp := get(t, h, "/feeds/kim-putin."+ext)
+		want := map[string]string{"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8", "json": "application/feed+json; charset=utf-8"}[ext]
+		if ct := resp.Header.Get("Content-Type"); ct != want {
+			t.Errorf("%s: Content-Type %q, want %q", ext, ct, want)
+		}
+		f, err := gofeed.NewParser().ParseString(body(t, resp))
+		if err != nil {
+			t.Fatalf("%s does not parse: %v", ext, err)
+		}
+		var got []string
+		var feedIDs []string
+		for _, it := range f.Items {
+			got = append(got, it.Title)
+			feedIDs = append(feedIDs, it.GUID)
+			if it.GUID == "" || it.Link == "" || it.PublishedParsed == nil {
+				t.Errorf("%s: item %q lacks id, link or date", ext, it.Title)
+			}
+			if strings.Contains(it.Content+it.Description, "<script") || strings.Contains(it.Content, "onclick") || strings.Contains(it.Content, "javascript:") {
+				t.Errorf("%s: unsanitised HTML in %q: %s", ext, it.Title, it.Content)
+			}
+		}
+		if strings.Join(got, "|") != "KIM—PUTIN SUMMIT: what to expect|Kim Jong-un may visit Russia to meet Putin" {
+			t.Errorf("%s items = %q, newest match first", ext, got)
+		}
+		ids = append(ids, feedIDs)
+	}
+	// The same item has the same id in every format.
+	for _, other := range ids[1:] {
+		if strings.Join(other, " ") != strings.Join(ids[0], " ") {
+			t.Errorf("ids differ between formats: %v and %v", ids[0], other)
+		}
+	}
+	if ids[0][0] != entryID("wire", "tag:wire.example.org,2026:a1001") {
+		t.Errorf("entry id %q is not derived from source and guid", ids[0][0])
+	}
+}
+
+func TestEmptyFeeds(t *testing.T) {
+	srv, _ := fixture(t)
+	h := srv.Handler()
+	js := body(t, get(t, h, "/feeds/quiet.json"))
+	if !strings.Contains(js, `"items": []`) || !strings.Contains(js, `"feed_url": "http://127.0.0.1:8080/feeds/quiet.json"`) {
+		t.Errorf("empty JSON Feed:\n%s", js)
+	}
+	for _, ext := range []string{"rss", "atom"} {
+		if _, err := gofeed.NewParser().ParseString(body(t, get(t, h, "/feeds/quiet."+ext))); err != nil {
+			t.Errorf("empty %s does not parse: %v", ext, err)
+		}
+	}
+}
+
+func TestHTTPCaching(t *testing.T) {
+	srv, st := fixture(t)
+	h := srv.Handler()
+	first := get(t, h, "/feeds/kim-putin.atom")
+	etag, modified := first.Header.Get("ETag"), first.Header.Get("Last-Modified")
+	if etag == "" || modified != "Tue, 08 Sep 2026 06:01:00 GMT" {
+		t.Fatalf("ETag %q, Last-Modified %q", etag, modified)
+	}
+	if r := get(t, h, "/feeds/kim-putin.atom", "If-None-Match", etag); r.StatusCode != http.StatusNotModified || body(t, r) != "" {
+		t.Errorf("If-None-Match: status %d, want 304 and no body", r.StatusCode)
+	}
+	if r := get(t, h, "/feeds/kim-putin.atom", "If-Modified-Since", modified); r.StatusCode != http.StatusNotModified {
+		t.Errorf("If-Modified-Since: status %d, want 304", r.StatusCode)
+	}
+	if r := get(t, h, "/feeds/kim-putin.atom", "If-None-Match", `"stale"`); r.StatusCode != 200 {
+		t.Errorf("stale ETag: status %d, want 200", r.StatusCode)
+	}
+	// gzip when asked for.
+	gz := get(t, h, "/feeds/kim-putin.atom", "Accept-Encoding", "gzip, br")
+	if gz.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatal("no gzip for Accept-Encoding: gzip")
+	}
+	zr, err := gzip.NewReader(gz.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := io.ReadAll(zr)
+	if !bytes.Equal(plain, []byte(body(t, get(t, h, "/feeds/kim-putin.atom")))) {
+		t.Error("gzipped body differs from the plain one")
+	}
+	// A new match changes the feed once the server is told.
+	st.Record(context.Background(), "wire", []store.NewItem{{
+		Item:    feed.Item{ID: "a2", Title: "Summit dates set", Link: "https://wire.example.org/a2", Published: t0},
+		Matches: []store.Match{{Rule: "kim-putin"}},
+	}}, t0.Add(time.Hour))
+	if r := get(t, h, "/feeds/kim-putin.atom", "If-None-Match", etag); r.StatusCode != http.StatusNotModified {
+		t.Errorf("before Invalidate the cached render is served: %d", r.StatusCode)
+	}
+	srv.Invalidate("kim-putin")
+	r := get(t, h, "/feeds/kim-putin.atom", "If-None-Match", etag)
+	if r.StatusCode != 200 || !strings.Contains(body(t, r), "Summit dates set") {
+		t.Errorf("after Invalidate: status %d, want 200 with the new entry", r.StatusCode)
+	}
+}
+
+func TestRequests(t *testing.T) {
+	srv, _ := fixture(t)
+	h := srv.Handler()
+	tests := []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/feeds/nope.rss", 404, `no rule named "nope"`},
+		{"/feeds/kim-putin.xml", 404, ""},
+		{"/feeds/kim-putin", 404, ""},
+		{"/feeds/kim-putin.rss?limit=1", 200, "<item>"},
+		{"/feeds/kim-putin.rss?limit=0", 400, "limit must be a number from 1 to 500"},
+		{"/feeds/kim-putin.rss?limit=501", 400, "limit must be a number from 1 to 500"},
+		{"/healthz", 200, "ok"},
+		{"/feeds.opml", 200, `<outline type="rss" text="kim-putin" title="feedhound: kim-putin" xmlUrl="http://127.0.0.1:8080/feeds/kim-putin.atom" htmlUrl="http://127.0.0.1:8080/"></outline>`},
+		{"/", 200, `<a href="/feeds/kim-putin.rss">RSS</a>`},
+		{"/nothing", 404, ""},
+	}
+	for _, tt := range tests {
+		resp := get(t, h, tt.path)
+		got := body(t, resp)
+		if resp.StatusCode != tt.status || !strings.Contains(got, tt.want) {
+			t.Errorf("GET %s: %d %q; want %d containing %q", tt.path, resp.StatusCode, got, tt.status, tt.want)
+		}
+	}
+	if n := strings.Count(body(t, get(t, h, "/feeds/kim-putin.rss?limit=1")), "<item>"); n != 1 {
+		t.Errorf("limit=1 gave %d items", n)
+	}
+	status := body(t, get(t, h, "/"))
+	for _, want := range []string{"koreatimes", "wire", "never", `"kim putin summit" OR (kim NEAR/8 putin AND summit)`} {
+		if !strings.Contains(status, want) && !strings.Contains(status, strings.ReplaceAll(want, `"`, "&#34;")) {
+			t.Errorf("status page lacks %q", want)
+		}
+	}
+	if strings.Contains(status, "<script") {
+		t.Error("status page has a script")
+	}
+}
