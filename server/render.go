@@ -299,7 +299,8 @@ func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
 			it.Summary = htmltext.FromHTML(summary)
 		}
 		if it.ContentHTML == "" {
-			it.ContentText = m.Item.Text
+			// JSON Feed wants content_html or content_text in every item.
+			it.ContentText = firstNonEmpty(m.Item.Text, m.Item.Title)
 		}
 		if !m.Item.Updated.IsZero() {
 			u := m.Item.Updated

@@ -281,3 +281,16 @@ func TestRequests(t *testing.T) {
 		t.Error("status page has a script")
 	}
 }
+
+func TestJSONItemsAlwaysHaveContent(t *testing.T) {
+	srv, st := fixture(t)
+	st.Record(context.Background(), "wire", []store.NewItem{{
+		Item:    feed.Item{ID: "bare", Title: "김정은, 푸틴과 정상회담", Link: "https://asia.example.jp/ko-1", Published: t0},
+		Matches: []store.Match{{Rule: "kim-putin"}},
+	}}, t0.Add(2*time.Hour))
+	srv.Invalidate("kim-putin")
+	js := body(t, get(t, srv.Handler(), "/feeds/kim-putin.json"))
+	if !strings.Contains(js, `"content_text": "김정은, 푸틴과 정상회담"`) {
+		t.Errorf("an item with no text has no content:\n%s", js)
+	}
+}

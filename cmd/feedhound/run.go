@@ -45,7 +45,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"match", "print the items of feeds that match a query or a rule set", runMatch},
+		{"run", "run the daemon: poll sources, match, serve filtered feeds", runRun},
 		{"check", "check a configuration file and report every problem", runCheck},
+		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
 		{"version", "print feedhound's version", func(_ context.Context, e *env, _ []string) int {
 			fmt.Fprintln(e.stdout, "feedhound", feed.Version)
 			return exitMatch
@@ -62,8 +64,10 @@ Commands:
 %s
 Run 'feedhound COMMAND --help' for a command's flags and examples.
 
-Example:
+Examples:
+  feedhound demo
   feedhound match '"Kim-Putin summit" OR (Kim NEAR/8 Putin)' https://www.koreatimes.co.kr/www/rss/nation.xml
+  feedhound run --config feedhound.yaml
 `
 
 func usage(w io.Writer) {

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/server"
+	"github.com/feedhound/feedhound/store"
+	"github.com/feedhound/feedhound/watcher"
+)
+
+// daemon is feedhound run: the watcher and the HTTP server over one
+// database. Tests start it in-process.
+type daemon struct {
+	path  string // the configuration file
+	log   *slog.Logger
+	store *store.Store
+	watch *watcher.Watcher
+	srv   *server.Server
+	ln    net.Listener
+	cfg   *config.Config
+
+	// Options for tests.
+	opts watcher.Options
+}
+
+// newDaemon reads the configuration, opens the database and starts
+// listening; serve runs the rest.
+func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.Options) (*daemon, error) {
+	c, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := watcher.NewPlan(c)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, c.Data)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("listen on %s: %w", c.Listen, err)
+	}
+	baseURL := c.BaseURL
+	if strings.HasSuffix(baseURL, ":0") { // an ephemeral port: use the one we got
+		baseURL = "http://" + ln.Addr().String()
+	}
+	d := &daemon{path: path, log: log, store: st, ln: ln, cfg: c, opts: opts}
+	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, baseURL, log)
+	opts.OnMatch = d.srv.Invalidate
+	reader := &feed.Reader{Client: &http.Client{Timeout: 30 * time.Second}}
+	d.watch = watcher.New(st, reader, log, p, opts)
+	return d, nil
+}
+
+// baseURL is where the server can be reached.
+func (d *daemon) baseURL() string {
+	if strings.HasSuffix(d.cfg.BaseURL, ":0") {
+		return "http://" + d.ln.Addr().String()
+	}
+	return d.cfg.BaseURL
+}
+
+// serve runs the watcher and the server until ctx ends, reloading the
+// configuration on SIGHUP; then it shuts both down and closes the database.
+func (d *daemon) serve(ctx context.Context) error {
+	hs := &http.Server{
+		Handler:           d.srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	var wg sync.WaitGroup
+	serveErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := hs.Serve(d.ln); !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- err
+		}
+	})
+	wctx, stopWatcher := context.WithCancel(ctx)
+	wg.Go(func() { d.watch.Run(wctx) })
+	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", d.cfg.Data)
+
+	var err error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err = <-serveErr:
+			break loop
+		case <-hup:
+			d.reload()
+		}
+	}
+	d.log.Info("shutting down")
+	stopWatcher()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	hs.Shutdown(sctx)
+	wg.Wait()
+	if cerr := d.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// reload reads the configuration again and, if it is good, carries it
+// out; if not, the old one keeps running and the log says why.
+func (d *daemon) reload() bool {
+	c, err := config.Load(d.path)
+	if err == nil {
+		var p *watcher.Plan
+		if p, err = watcher.NewPlan(c); err == nil {
+			if c.Listen != d.cfg.Listen || c.Data != d.cfg.Data {
+				d.log.Warn("listen and data take effect only after a restart")
+			}
+			d.watch.SetPlan(p)
+			d.srv.PlanChanged()
+			d.cfg.Sources, d.cfg.Rules = c.Sources, c.Rules
+			d.log.Info("configuration reloaded", "sources", len(c.Sources), "rules", len(c.Rules))
+			return true
+		}
+	}
+	d.log.Error("configuration not reloaded; the old one keeps running", "error", strings.ReplaceAll(err.Error(), "\n", "; "))
+	return false
+}
+
+// newLogger makes the daemon's logger.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level is debug, info, warn or error, not %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format is text or json, not %q", format)
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/feedhound/feedhound/watcher"
+)
+
+// feedServer serves the fixtures with ETags, honouring conditional
+// requests, and counts what it answered.
+type feedServer struct {
+	mu      sync.Mutex // protects all following fields
+	answers map[int]int
+	cond    int // conditional requests seen
+}
+
+func (fs *feedServer) handler(t *testing.T) http.Handler {
+	dir := filepath.Join("..", "..", "testdata", "feeds")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := os.ReadFile(filepath.Join(dir, filepath.Base(r.URL.Path)))
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		if err != nil {
+			fs.answers[404]++
+			http.NotFound(w, r)
+			return
+		}
+		etag := fmt.Sprintf(`"%d"`, len(body))
+		if inm := r.Header.Get("If-None-Match"); inm != "" {
+			fs.cond++
+			if inm == etag {
+				fs.answers[304]++
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		}
+		fs.answers[200]++
+		w.Header().Set("ETag", etag)
+		w.Write(body)
+	})
+}
+
+func (fs *feedServer) counts() (ok, notModified, cond int) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.answers[200], fs.answers[304], fs.cond
+}
+
+func writeConfig(t *testing.T, path, sources, rules string) {
+	t.Helper()
+	cfg := "listen: 127.0.0.1:0\ndata: feedhound.db\nsources:\n" + sources + "rules:\n" + rules
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startDaemon runs the daemon in-process until the returned stop is called.
+func startDaemon(t *testing.T, path string) (base string, stop func() error) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := newDaemon(ctx, path, log, watcher.Options{StartJitter: -1})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.serve(ctx) }()
+	base = d.baseURL()
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+	return base, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("daemon did not stop")
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// sortedTitles returns the titles of a feed's entries, sorted and joined.
+func sortedTitles(t *testing.T, url string) string {
+	t.Helper()
+	ts := titles(t, url)
+	slices.Sort(ts)
+	return strings.Join(ts, "|")
+}
+
+func titles(t *testing.T, url string) []string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	f, err := gofeed.NewParser().Parse(resp.Body)
+	if err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+	var out []string
+	for _, it := range f.Items {
+		out = append(out, it.Title)
+	}
+	return out
+}
+
+func TestDaemonEndToEnd(t *testing.T) {
+	fs := &feedServer{answers: map[int]int{}}
+	src := httptest.NewServer(fs.handler(t))
+	defer src.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	sources := fmt.Sprintf("  - name: koreatimes\n    url: %[1]s/koreatimes.rss\n    schedule: '@every 1s'\n  - name: wire\n    url: %[1]s/wire.atom\n    schedule: '@every 1s'\n", src.URL)
+	rules := "  - name: kim-putin\n    query: '\"Kim-Putin summit\" OR (Kim NEAR/8 Putin AND summit)'\n"
+	writeConfig(t, path, sources, rules)
+
+	base, stop := startDaemon(t, path)
+	want := "KIM—PUTIN SUMMIT: what to expect in Vladivostok|Kim Jong-un may visit Russia to meet Putin"
+	for _, ext := range []string{"rss", "atom", "json"} {
+		url := base + "/feeds/kim-putin." + ext
+		waitFor(t, func() bool { return sortedTitles(t, url) == want })
+	}
+	// The sources see conditional requests, answered with 304. (The
+	// koreatimes feed asks for 10 minutes between polls, so the wire
+	// answers them.)
+	waitFor(t, func() bool { _, nm, _ := fs.counts(); return nm >= 1 })
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+
+	// After a restart nothing is republished: the same two entries.
+	base, stop = startDaemon(t, path)
+	_, nm0, _ := fs.counts()
+	waitFor(t, func() bool { _, nm, _ := fs.counts(); return nm > nm0 }) // polled again
+	if got := sortedTitles(t, base+"/feeds/kim-putin.atom"); got != want {
+		t.Errorf("after restart: %q, want %q", got, want)
+	}
+
+	// SIGHUP with a broken configuration: refused, the old one runs on.
+	writeConfig(t, path, sources, "  - name: broken\n    query: '(Kim'\n")
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond)
+	if resp, _ := http.Get(base + "/feeds/kim-putin.rss"); resp == nil || resp.StatusCode != 200 {
+		t.Errorf("after a bad reload the old rule is gone")
+	}
+	// SIGHUP with a good one: the new rule is served, the old one is not.
+	writeConfig(t, path, sources, "  - name: korea\n    query: 'title:Korea OR Pyongyang'\n")
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/feeds/korea.rss")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	if resp, _ := http.Get(base + "/feeds/kim-putin.rss"); resp.StatusCode != 404 {
+		t.Errorf("removed rule still served: %d", resp.StatusCode)
+	}
+	// Graceful shutdown.
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while a command writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestDemo(t *testing.T) {
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0"}, nil, &stdout, &stderr) }()
+	var url string
+	waitFor(t, func() bool {
+		for _, line := range strings.Split(stdout.String(), "\n") {
+			if strings.HasSuffix(line, "/feeds/kim-putin.atom") {
+				url = strings.TrimSpace(line)
+				return true
+			}
+		}
+		return false
+	})
+	want := "KIM—PUTIN SUMMIT: what to expect in Vladivostok|Kim Jong-un may visit Russia to meet Putin"
+	waitFor(t, func() bool { return sortedTitles(t, url) == want })
+	asia := strings.Replace(url, "kim-putin.atom", "kim-putin-asia.json", 1)
+	waitFor(t, func() bool { return len(titles(t, asia)) == 2 })
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("demo exited %d; stderr:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Errorf("no clean shutdown in the log:\n%s", stderr.String())
+	}
+}
