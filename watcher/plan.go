@@ -4,6 +4,7 @@ package watcher
 
 import (
 	"fmt"
+	"net/url"
 
 	"github.com/robfig/cron/v3"
 
@@ -26,6 +27,7 @@ type Plan struct {
 type Source struct {
 	Name     string
 	URL      string
+	Host     string // of URL, for the per-host limit
 	Spec     string // the schedule as written
 	Schedule cron.Schedule
 }
@@ -45,7 +47,11 @@ func NewPlan(c *config.Config) (*Plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("source %s: schedule %q: %w", s.Name, s.Schedule, err)
 		}
-		p.Sources = append(p.Sources, Source{Name: s.Name, URL: s.URL, Spec: s.Schedule, Schedule: sched})
+		host := s.URL
+		if u, err := url.Parse(s.URL); err == nil {
+			host = u.Host
+		}
+		p.Sources = append(p.Sources, Source{Name: s.Name, URL: s.URL, Host: host, Spec: s.Schedule, Schedule: sched})
 	}
 	rs := make([]rules.Rule, len(c.Rules))
 	for i, r := range c.Rules {

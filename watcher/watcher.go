@@ -1,10 +1,11 @@
 package watcher
 
 import (
+	"container/heap"
 	"context"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,7 +93,7 @@ const pruneEvery = 6 * time.Hour
 // Run polls every source when it is due until ctx ends, then waits for
 // the polls in flight, which the end of ctx cancels.
 func (w *Watcher) Run(ctx context.Context) error {
-	s := &scheduler{w: w, due: map[string]time.Time{}, busy: map[string]bool{}, hosts: map[string]int{}}
+	s := newScheduler(w)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	timer := time.NewTimer(0)
@@ -110,12 +111,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 			}
 		}
 		s.sync(ctx, p, now)
-		for _, src := range s.ready(p, now) {
+		for _, e := range s.ready(now) {
 			wg.Go(func() {
 				pctx, cancel := context.WithTimeout(ctx, w.opts.PollTimeout)
-				res := w.poll(pctx, p, src)
+				res := w.poll(pctx, p, e.src)
 				cancel()
-				s.finish(src, res)
+				s.finish(e, res)
 				w.signal()
 			})
 		}
@@ -133,16 +134,31 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
-// scheduler keeps the due time of each source and limits polls at once,
-// overall and per host.
+// scheduler keeps the sources in a queue by due time and starts their
+// polls within the limits: so many at once, so many per host.
 type scheduler struct {
 	w *Watcher
 
-	mu    sync.Mutex // protects all following fields
-	due   map[string]time.Time
-	busy  map[string]bool
-	hosts map[string]int // polls in flight per host
-	plan  *Plan
+	mu       sync.Mutex // protects all following fields
+	plan     *Plan
+	entries  map[string]*entry   // the planned sources, by name
+	queue    entryHeap           // entries waiting for their time
+	held     map[string][]*entry // per host: due, but the host is busy
+	hosts    map[string]int      // polls in flight per host
+	inFlight int
+}
+
+// entry is a planned source.
+type entry struct {
+	src     Source
+	host    string // the host its poll in flight counts against
+	due     time.Time
+	index   int  // in the queue, or -1
+	removed bool // no longer in the plan
+}
+
+func newScheduler(w *Watcher) *scheduler {
+	return &scheduler{w: w, entries: map[string]*entry{}, held: map[string][]*entry{}, hosts: map[string]int{}}
 }
 
 // sync takes up a new plan: a source it has not seen is due at once, give
@@ -163,96 +179,121 @@ func (s *scheduler) sync(ctx context.Context, p *Plan, now time.Time) {
 	keep := map[string]bool{}
 	for _, src := range p.Sources {
 		keep[src.Name] = true
-		if _, ok := s.due[src.Name]; ok {
+		if e, ok := s.entries[src.Name]; ok {
+			e.src = src
 			continue
 		}
 		st := known[src.Name]
+		e := &entry{src: src, index: -1}
 		switch {
 		case st.Gone && st.ConfigURL == src.URL:
 			continue
 		case st.Failures > 0 && st.NextPoll.After(now) && st.ConfigURL == src.URL:
-			s.due[src.Name] = st.NextPoll
+			e.due = st.NextPoll
 		default:
-			var jitter time.Duration
+			e.due = now
 			if s.w.opts.StartJitter > 0 {
-				jitter = rand.N(s.w.opts.StartJitter)
+				e.due = now.Add(rand.N(s.w.opts.StartJitter))
 			}
-			s.due[src.Name] = now.Add(jitter)
+		}
+		s.entries[src.Name] = e
+		heap.Push(&s.queue, e)
+	}
+	for name, e := range s.entries {
+		if keep[name] {
+			continue
+		}
+		e.removed = true
+		delete(s.entries, name)
+		if e.index >= 0 {
+			heap.Remove(&s.queue, e.index)
 		}
 	}
-	for name := range s.due {
-		if !keep[name] {
-			delete(s.due, name)
-		}
+	for h, list := range s.held {
+		s.held[h] = slices.DeleteFunc(list, func(e *entry) bool { return e.removed })
 	}
 }
 
-// ready returns the sources due by now that can start, marking them.
-func (s *scheduler) ready(p *Plan, now time.Time) []Source {
+// ready takes the entries due by now that can start.
+func (s *scheduler) ready(now time.Time) []*entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inFlight := len(s.busy)
-	var out []Source
-	for _, src := range p.Sources {
-		if inFlight >= s.w.opts.Workers {
-			break
-		}
-		due, ok := s.due[src.Name]
-		if !ok || s.busy[src.Name] || due.After(now) || s.hosts[host(src.URL)] >= s.w.opts.PerHost {
+	var out []*entry
+	for len(s.queue) > 0 && s.inFlight < s.w.opts.Workers && !s.queue[0].due.After(now) {
+		e := heap.Pop(&s.queue).(*entry)
+		if s.hosts[e.src.Host] >= s.w.opts.PerHost {
+			s.held[e.src.Host] = append(s.held[e.src.Host], e)
 			continue
 		}
-		s.busy[src.Name] = true
-		s.hosts[host(src.URL)]++
-		inFlight++
-		out = append(out, src)
+		e.host = e.src.Host
+		s.hosts[e.host]++
+		s.inFlight++
+		out = append(out, e)
 	}
 	return out
 }
 
 // finish records the end of a poll and when the source is due again.
-func (s *scheduler) finish(src Source, res Result) {
+func (s *scheduler) finish(e *entry, res Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.busy, src.Name)
-	if s.hosts[host(src.URL)]--; s.hosts[host(src.URL)] <= 0 {
-		delete(s.hosts, host(src.URL))
+	s.inFlight--
+	h := e.host
+	if s.hosts[h]--; s.hosts[h] <= 0 {
+		delete(s.hosts, h)
 	}
-	if _, planned := s.due[src.Name]; !planned {
-		return // removed from the plan meanwhile
+	// A source held back for this host may go now.
+	if list := s.held[h]; len(list) > 0 {
+		heap.Push(&s.queue, list[0])
+		if s.held[h] = list[1:]; len(s.held[h]) == 0 {
+			delete(s.held, h)
+		}
 	}
 	switch {
+	case e.removed:
+		return
 	case res.Status == "410":
-		delete(s.due, src.Name)
+		delete(s.entries, e.src.Name)
+		return
 	case res.NextPoll.IsZero():
 		// The poll ended before it could plan the next one (shutdown, or
 		// the database failed): try again soon rather than never.
-		s.due[src.Name] = s.w.now().Add(firstBackoff)
+		e.due = s.w.now().Add(firstBackoff)
 	default:
-		s.due[src.Name] = res.NextPoll
+		e.due = res.NextPoll
 	}
+	heap.Push(&s.queue, e)
 }
 
-// earliest is the soonest due time of a source not being polled.
+// earliest is the soonest due time in the queue.
 func (s *scheduler) earliest() (time.Time, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var first time.Time
-	found := false
-	for name, t := range s.due {
-		if s.busy[name] {
-			continue
-		}
-		if !found || t.Before(first) {
-			first, found = t, true
-		}
+	if len(s.queue) == 0 {
+		return time.Time{}, false
 	}
-	return first, found
+	return s.queue[0].due, true
 }
 
-func host(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Host
+// entryHeap orders entries by due time, for container/heap.
+type entryHeap []*entry
+
+func (h entryHeap) Len() int           { return len(h) }
+func (h entryHeap) Less(i, j int) bool { return h[i].due.Before(h[j].due) }
+func (h entryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *entryHeap) Push(x any) {
+	e := x.(*entry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *entryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	e.index = -1
+	*h = old[:len(old)-1]
+	return e
 }
