@@ -39,7 +39,7 @@ func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 // starts again from that URL: validators, redirects and failures belong
 // to the old one.
 func (s *Store) EnsureSource(ctx context.Context, name, configURL string) (Source, error) {
-	src, err := scanSource(s.write.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE name = ?`, name))
+	src, err := scanSource(s.getSource.QueryRowContext(ctx, name))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		src = Source{Name: name, ConfigURL: configURL, URL: configURL}
@@ -53,14 +53,15 @@ func (s *Store) EnsureSource(ctx context.Context, name, configURL string) (Sourc
 	return src, s.SaveSource(ctx, src)
 }
 
+var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(12) + `)
+	ON CONFLICT (name) DO UPDATE SET config_url = excluded.config_url, url = excluded.url, title = excluded.title,
+		etag = excluded.etag, last_modified = excluded.last_modified, last_poll = excluded.last_poll,
+		last_status = excluded.last_status, last_error = excluded.last_error, failures = excluded.failures,
+		next_poll = excluded.next_poll, gone = excluded.gone`
+
 // SaveSource writes the state of a source.
 func (s *Store) SaveSource(ctx context.Context, src Source) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO sources (`+sourceColumns+`) VALUES (`+placeholders(12)+`)
-		ON CONFLICT (name) DO UPDATE SET config_url = excluded.config_url, url = excluded.url, title = excluded.title,
-			etag = excluded.etag, last_modified = excluded.last_modified, last_poll = excluded.last_poll,
-			last_status = excluded.last_status, last_error = excluded.last_error, failures = excluded.failures,
-			next_poll = excluded.next_poll, gone = excluded.gone`,
-		src.Name, src.ConfigURL, src.URL, src.Title, src.ETag, src.LastModified, millis(src.LastPoll),
+	_, err := s.saveSource.ExecContext(ctx, src.Name, src.ConfigURL, src.URL, src.Title, src.ETag, src.LastModified, millis(src.LastPoll),
 		src.LastStatus, src.LastError, src.Failures, millis(src.NextPoll), src.Gone)
 	if err != nil {
 		return fmt.Errorf("save source %s: %w", src.Name, err)

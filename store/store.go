@@ -25,6 +25,11 @@ var migrations embed.FS
 type Store struct {
 	write *sql.DB
 	read  *sql.DB
+
+	// Statements run on every poll, prepared once: parsing SQL costs
+	// more than running these.
+	getSource  *sql.Stmt // on read
+	saveSource *sql.Stmt // on write
 }
 
 // Open opens the database at path, creating it and bringing its schema
@@ -58,11 +63,28 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 	s.read = r
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return s, nil
+}
+
+func (s *Store) prepare(ctx context.Context) (err error) {
+	if s.getSource, err = s.read.PrepareContext(ctx, `SELECT `+sourceColumns+` FROM sources WHERE name = ?`); err != nil {
+		return err
+	}
+	s.saveSource, err = s.write.PrepareContext(ctx, saveSourceSQL)
+	return err
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.getSource, s.saveSource} {
+		if st != nil {
+			st.Close()
+		}
+	}
 	err := s.write.Close()
 	if s.read != nil {
 		if rerr := s.read.Close(); err == nil {

@@ -80,7 +80,7 @@ func (s *source) lastRequest() *http.Request {
 	return s.requests[len(s.requests)-1]
 }
 
-func plan(t *testing.T, yaml string) *Plan {
+func plan(t testing.TB, yaml string) *Plan {
 	t.Helper()
 	c, err := config.Parse([]byte(yaml), "test.yaml")
 	if err != nil {
@@ -93,7 +93,7 @@ func plan(t *testing.T, yaml string) *Plan {
 	return p
 }
 
-func openStore(t *testing.T, path string) *store.Store {
+func openStore(t testing.TB, path string) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), path)
 	if err != nil {
