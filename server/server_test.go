@@ -43,7 +43,7 @@ rules:
 `
 
 // fixture is a store with two matches of kim-putin, one with hostile HTML.
-func fixture(t *testing.T) (*Server, *store.Store) {
+func fixture(t testing.TB) (*Server, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))

@@ -120,8 +120,9 @@ func BenchmarkPollCycle(b *testing.B) {
 	}
 }
 
-// BenchmarkPoll304 is one poll of a source that answers 304, through the
-// watcher: state read, conditional GET, state written.
+// BenchmarkPoll304 is one poll of a source that answers 304 as the daemon
+// does it: state read, conditional GET, state queued and written in
+// batches (here, of 100).
 func BenchmarkPoll304(b *testing.B) {
 	ps := &pollServer{body: smallFeed(b)}
 	hosts := loopbackHosts(b, 1, ps)
@@ -130,9 +131,14 @@ func BenchmarkPoll304(b *testing.B) {
 	w := New(st, &feed.Reader{}, quiet, p, Options{})
 	ctx := context.Background()
 	w.Poll(ctx, "s")
+	src, _ := p.source("s")
+	i := 0
 	for b.Loop() {
-		if res, _ := w.Poll(ctx, "s"); res.Status != "304" {
+		if res := w.poll(ctx, p, src); res.Status != "304" {
 			b.Fatalf("status %s", res.Status)
+		}
+		if i++; i%100 == 0 {
+			w.states.flush(ctx)
 		}
 	}
 }

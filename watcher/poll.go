@@ -38,7 +38,9 @@ func (w *Watcher) Poll(ctx context.Context, name string) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("no source named %q", name)
 	}
-	return w.poll(ctx, p, src), nil
+	res := w.poll(ctx, p, src)
+	w.states.flush(ctx)
+	return res, nil
 }
 
 // poll fetches a source, records its new items and their matches, and
@@ -46,7 +48,7 @@ func (w *Watcher) Poll(ctx context.Context, name string) (Result, error) {
 func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
 	res = Result{Source: src.Name, Status: "error"}
 	log := w.log.With("source", src.Name)
-	st, err := w.store.EnsureSource(ctx, src.Name, src.URL)
+	st, err := w.states.load(ctx, src.Name, src.URL)
 	if err != nil {
 		res.Err = err
 		log.Error("poll failed", "error", err)
@@ -64,9 +66,7 @@ func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
 			st.LastStatus, st.LastError = res.Status, res.Err.Error()
 			st.NextPoll = w.nextPoll(src.Schedule, st.LastPoll, st.Failures, 0, time.Time{})
 			res.NextPoll = st.NextPoll
-			if err := w.store.SaveSource(context.WithoutCancel(ctx), st); err != nil {
-				log.Error("save source state", "error", err)
-			}
+			w.states.save(st)
 		}
 	}()
 
@@ -125,9 +125,7 @@ func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
 		st.NextPoll = w.nextPoll(src.Schedule, now, st.Failures, floor, retryAt)
 	}
 	res.NextPoll = st.NextPoll
-	if err := w.store.SaveSource(context.WithoutCancel(ctx), st); err != nil {
-		log.Error("save source state", "error", err)
-	}
+	w.states.save(st)
 	return res
 }
 

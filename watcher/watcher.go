@@ -42,8 +42,9 @@ type Watcher struct {
 	opts   Options
 	now    func() time.Time
 
-	plan atomic.Pointer[Plan]
-	wake chan struct{} // a new plan, or a poll finished
+	plan   atomic.Pointer[Plan]
+	wake   chan struct{} // a new plan, or a poll finished
+	states *stateWriter
 }
 
 // New returns a Watcher that records into st and fetches with r.
@@ -66,7 +67,7 @@ func New(st *store.Store, r *feed.Reader, log *slog.Logger, p *Plan, opts Option
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	w := &Watcher{store: st, reader: r, log: log, opts: opts, now: opts.Now, wake: make(chan struct{}, 1)}
+	w := &Watcher{store: st, reader: r, log: log, opts: opts, now: opts.Now, wake: make(chan struct{}, 1), states: newStateWriter(st, log)}
 	w.plan.Store(p)
 	return w
 }
@@ -95,7 +96,17 @@ const pruneEvery = 6 * time.Hour
 func (w *Watcher) Run(ctx context.Context) error {
 	s := newScheduler(w)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	sctx, stopStates := context.WithCancel(context.WithoutCancel(ctx))
+	statesDone := make(chan struct{})
+	go func() {
+		w.states.run(sctx)
+		close(statesDone)
+	}()
+	defer func() {
+		wg.Wait() // the polls first, then their states
+		stopStates()
+		<-statesDone
+	}()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var lastPrune time.Time
