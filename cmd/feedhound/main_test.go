@@ -41,6 +41,7 @@ func TestScripts(t *testing.T) {
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("FEEDS", feeds)
+			e.Setenv("EXAMPLES", filepath.Join(filepath.Dir(filepath.Dir(feeds)), "examples"))
 			e.Setenv("SERVER", srv.URL)
 			return nil
 		},
