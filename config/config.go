@@ -365,18 +365,7 @@ func (d *decoder) validate(c *Config) {
 
 	sources := map[string]Pos{}
 	for _, s := range c.Sources {
-		switch {
-		case s.Name == "":
-			d.addf(s.Pos, "source has no name")
-		case !namePattern.MatchString(s.Name):
-			d.addf(s.Pos, "source name %q: use lower-case letters, digits, '.', '_' and '-'", s.Name)
-		default:
-			if prev, dup := sources[s.Name]; dup {
-				d.addf(s.Pos, "source %q is already defined on line %d", s.Name, prev.Line)
-			} else {
-				sources[s.Name] = s.Pos
-			}
-		}
+		d.checkName("source", s.Name, s.Pos, sources)
 		if s.URL == "" {
 			d.addf(s.Pos, "source %q has no url", s.Name)
 		}
@@ -384,18 +373,7 @@ func (d *decoder) validate(c *Config) {
 	names := map[string]Pos{}
 	for i := range c.Rules {
 		r := &c.Rules[i]
-		switch {
-		case r.Name == "":
-			d.addf(r.Pos, "rule has no name")
-		case !namePattern.MatchString(r.Name):
-			d.addf(r.Pos, "rule name %q: use lower-case letters, digits, '.', '_' and '-'", r.Name)
-		default:
-			if prev, dup := names[r.Name]; dup {
-				d.addf(r.Pos, "rule %q is already defined on line %d", r.Name, prev.Line)
-			} else {
-				names[r.Name] = r.Pos
-			}
-		}
+		d.checkName("rule", r.Name, r.Pos, names)
 		if r.Query == "" && r.QueryPos.Line == 0 {
 			d.addf(r.Pos, "rule %q has no query", r.Name)
 		} else {
@@ -405,6 +383,23 @@ func (d *decoder) validate(c *Config) {
 			if _, ok := sources[s]; !ok && s != "" {
 				d.addf(r.sourcePos[i], "rule %q: unknown source %q", r.Name, s)
 			}
+		}
+	}
+}
+
+// checkName checks the name of a source or rule: present, well formed
+// and not seen before.
+func (d *decoder) checkName(kind, name string, p Pos, seen map[string]Pos) {
+	switch {
+	case name == "":
+		d.addf(p, "%s has no name", kind)
+	case !namePattern.MatchString(name):
+		d.addf(p, "%s name %q: use lower-case letters, digits, '.', '_' and '-'", kind, name)
+	default:
+		if prev, dup := seen[name]; dup {
+			d.addf(p, "%s %q is already defined on line %d", kind, name, prev.Line)
+		} else {
+			seen[name] = p
 		}
 	}
 }

@@ -37,16 +37,11 @@ func runCheck(_ context.Context, e *env, args []string) int {
 		return code
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(e.stderr, "feedhound check: unexpected argument %q; run 'feedhound check --help'\n", pos[0])
-		return exitError
+		return usageError(e, "check", "unexpected argument %q", pos[0])
 	}
 	c, err := config.Load(*path)
 	if err != nil {
-		printError(e.stderr, err)
-		if _, bad := err.(config.Problems); bad {
-			return exitNoMatch
-		}
-		return exitError
+		return configError(e, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: ok: %d sources, %d rules; database %s; serving %s\n", *path, len(c.Sources), len(c.Rules), c.Data, c.BaseURL)
 	return exitMatch

@@ -53,8 +53,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(e.stderr, "feedhound demo: unexpected argument %q; run 'feedhound demo --help'\n", pos[0])
-		return exitError
+		return usageError(e, "demo", "unexpected argument %q", pos[0])
 	}
 	if *duration > 0 {
 		var cancel context.CancelFunc

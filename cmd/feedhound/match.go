@@ -54,10 +54,6 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return code
 	}
-	usageErr := func(msg string) int {
-		fmt.Fprintf(e.stderr, "feedhound match: %s; run 'feedhound match --help'\n", msg)
-		return exitError
-	}
 	var style highlighter
 	switch *color {
 	case "auto":
@@ -66,13 +62,13 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 		style = highlighter{on: true}
 	case "never":
 	default:
-		return usageErr(fmt.Sprintf("--color is auto, always or never, not %q", *color))
+		return usageError(e, "match", "--color is auto, always or never, not %q", *color)
 	}
 
 	var rs []rules.Rule
 	if *rulesFile != "" {
 		if len(pos) == 0 {
-			return usageErr("no SOURCE given")
+			return usageError(e, "match", "no SOURCE given")
 		}
 		var err error
 		if rs, err = loadRules(*rulesFile); err != nil {
@@ -81,7 +77,7 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 		}
 	} else {
 		if len(pos) < 2 {
-			return usageErr("want a QUERY and at least one SOURCE")
+			return usageError(e, "match", "want a QUERY and at least one SOURCE")
 		}
 		q, err := rules.Parse(pos[0])
 		if err != nil {

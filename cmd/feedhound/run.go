@@ -115,8 +115,7 @@ func parseFlags(fs *flag.FlagSet, args []string, e *env) (positional []string, c
 			return nil, exitMatch, false
 		}
 		if err != nil {
-			fmt.Fprintf(e.stderr, "feedhound %s: %v; run 'feedhound %s --help'\n", fs.Name(), err, fs.Name())
-			return nil, exitError, false
+			return nil, usageError(e, fs.Name(), "%v", err), false
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -141,4 +140,23 @@ func printError(w io.Writer, err error) {
 		return
 	}
 	fmt.Fprintf(w, "feedhound: %v\n", err)
+}
+
+// usageError reports a misuse of a command on one line, pointing to its
+// help, and returns the exit status for it.
+func usageError(e *env, cmd, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "feedhound %s: %s; run 'feedhound %s --help'\n", cmd, fmt.Sprintf(format, args...), cmd)
+	return exitError
+}
+
+// configError reports an error of reading a configuration and returns the
+// exit status for it: 1 for a file with problems, 2 for one that could
+// not be read.
+func configError(e *env, err error) int {
+	printError(e.stderr, err)
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		return exitNoMatch
+	}
+	return exitError
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/watcher"
 )
 
@@ -46,21 +45,15 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(e.stderr, "feedhound run: unexpected argument %q; run 'feedhound run --help'\n", pos[0])
-		return exitError
+		return usageError(e, "run", "unexpected argument %q", pos[0])
 	}
 	log, err := newLogger(e.stderr, *logFormat, *logLevel)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "feedhound run: %v\n", err)
-		return exitError
+		return usageError(e, "run", "%v", err)
 	}
 	d, err := newDaemon(ctx, *path, log, watcher.Options{})
 	if err != nil {
-		printError(e.stderr, err)
-		if _, bad := err.(config.Problems); bad {
-			return exitNoMatch
-		}
-		return exitError
+		return configError(e, err)
 	}
 	if err := d.serve(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
