@@ -294,3 +294,25 @@ func TestJSONItemsAlwaysHaveContent(t *testing.T) {
 		t.Errorf("an item with no text has no content:\n%s", js)
 	}
 }
+
+func TestStatusPageShowsFailures(t *testing.T) {
+	srv, st := fixture(t)
+	ctx := context.Background()
+	failing, _ := st.EnsureSource(ctx, "wire", "https://wire.example.org/world.atom")
+	failing.LastPoll, failing.LastStatus, failing.Failures = t0, "error", 3
+	failing.LastError = "https://wire.example.org/world.atom: HTTP 503 Service Unavailable, retry after 120s"
+	failing.NextPoll = t0.Add(2 * time.Minute)
+	gone, _ := st.EnsureSource(ctx, "koreatimes", "https://www.koreatimes.co.kr/www/rss/nation.xml")
+	gone.Gone, gone.LastStatus = true, "410"
+	st.SaveSources(ctx, []store.Source{failing, gone})
+	page := body(t, get(t, srv.Handler(), "/"))
+	for _, want := range []string{
+		"HTTP 503 Service Unavailable, retry after 120s</span> (3 failures in a row)",
+		"gone (HTTP 410): polling stopped",
+		"2026-09-08 06:02:00 UTC",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("status page lacks %q", want)
+		}
+	}
+}
