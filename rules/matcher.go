@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -220,7 +221,7 @@ func NewMatcher(rules []Rule) *Matcher {
 	}
 	m.pool.New = func() any {
 		return &scratch{
-			atomGen: make([]uint32, len(m.atoms)),
+			state:   make([]atomState, len(m.atoms)),
 			lastOcc: make([]int32, len(m.atoms)),
 			wantGen: make([]uint32, len(m.atoms)),
 			nearGen: make([]uint32, len(m.atoms)),
@@ -494,11 +495,19 @@ type occurrence struct {
 	start, end int32
 }
 
-// quickHit is a match of a quick atom: the token toks[field][tok].
+// quickHit is a match of a quick atom: the token toks[field][tok]. The
+// hits of one atom are chained, newest first, through next.
 type quickHit struct {
 	atom  int32
 	field uint8
 	tok   int32
+	next  int32
+}
+
+// atomState is what a scratch knows of an atom for the document at hand.
+type atomState struct {
+	gen   uint32 // == the scratch's gen when the atom matched
+	quick int32  // a quick atom's latest quickHit, or -1
 }
 
 // scratch is the per-document working memory of Match, reused through a
@@ -513,7 +522,7 @@ type scratch struct {
 	nears   []int32 // near atoms to check
 	cands   []int32 // rules to evaluate
 	gen     uint32
-	atomGen []uint32 // == gen when the atom matched
+	state   []atomState
 	lastOcc []int32  // atom -> its latest occurrence, when it matched
 	wantGen []uint32 // == gen when a quick atom's occurrences are wanted
 	quick   []quickHit
@@ -524,7 +533,7 @@ type scratch struct {
 func (s *scratch) reset() {
 	s.gen++
 	if s.gen == 0 { // wrapped: forget every old mark
-		clear(s.atomGen)
+		clear(s.state)
 		clear(s.ruleGen)
 		clear(s.nearGen)
 		clear(s.wantGen)
@@ -536,7 +545,7 @@ func (s *scratch) reset() {
 	s.parts, s.occs, s.hits, s.nears, s.cands, s.quick = s.parts[:0], s.occs[:0], s.hits[:0], s.nears[:0], s.cands[:0], s.quick[:0]
 }
 
-func (s *scratch) hit(id int32) bool { return s.atomGen[id] == s.gen }
+func (s *scratch) hit(id int32) bool { return s.state[id].gen == s.gen }
 
 // Match returns the rules that match d, in rule order, each with its hits.
 func (m *Matcher) Match(d *Document) []Match {
@@ -578,8 +587,12 @@ func (m *Matcher) Match(d *Document) []Match {
 	}
 	if len(out) > 0 {
 		m.findQuick(s, out)
+		// One array holds the hits of every match.
+		buf := make([]Hit, 0, 8*len(out))
 		for i := range out {
-			out[i].Hits = m.explain(s, &m.rules[out[i].Rule])
+			start := len(buf)
+			buf = m.explain(s, &m.rules[out[i].Rule], buf)
+			out[i].Hits = buf[start:len(buf):len(buf)]
 		}
 	}
 	return out
@@ -588,26 +601,20 @@ func (m *Matcher) Match(d *Document) []Match {
 // findQuick turns the quick hits of the matched rules' atoms into
 // occurrences, for explaining.
 func (m *Matcher) findQuick(s *scratch, matched []Match) {
-	want := false
 	for _, mt := range matched {
 		for _, id := range m.rules[mt.Rule].positive {
-			if s.hit(id) && m.quick(id) && s.wantGen[id] != s.gen {
-				s.wantGen[id] = s.gen
-				s.lastOcc[id] = -1
-				want = true
+			if !s.hit(id) || !m.quick(id) || s.wantGen[id] == s.gen {
+				continue
+			}
+			s.wantGen[id] = s.gen
+			s.lastOcc[id] = -1
+			for q := s.state[id].quick; q >= 0; q = s.quick[q].next {
+				qh := &s.quick[q]
+				t := &s.toks[qh.field][qh.tok]
+				s.occs = append(s.occs, occurrence{next: s.lastOcc[id], atom: id, field: qh.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
+				s.lastOcc[id] = int32(len(s.occs) - 1)
 			}
 		}
-	}
-	if !want {
-		return
-	}
-	for _, q := range s.quick {
-		if s.wantGen[q.atom] != s.gen {
-			continue
-		}
-		t := &s.toks[q.field][q.tok]
-		s.occs = append(s.occs, occurrence{next: s.lastOcc[q.atom], atom: q.atom, field: q.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
-		s.lastOcc[q.atom] = int32(len(s.occs) - 1)
 	}
 }
 
@@ -723,6 +730,7 @@ func hasPart(refs []partRef, id int32) bool {
 func (m *Matcher) findTerms(s *scratch, f int) {
 	toks := s.toks[f]
 	bit := Field(1) << f
+	quick := s.quick // appended to in the loop; kept in a local for speed
 	for i := range toks {
 		t := &toks[i]
 		for _, p := range s.parts[t.p0:t.p1] {
@@ -732,13 +740,15 @@ func (m *Matcher) findTerms(s *scratch, f int) {
 				}
 				aid := ref.atom
 				if ref.quick {
-					if s.atomGen[aid] != s.gen {
-						s.atomGen[aid] = s.gen
+					st := &s.state[aid]
+					if st.gen != s.gen {
+						st.gen, st.quick = s.gen, -1
 						if ref.trig {
 							s.hits = append(s.hits, aid)
 						}
 					}
-					s.quick = append(s.quick, quickHit{atom: aid, field: uint8(f), tok: int32(i)})
+					quick = append(quick, quickHit{atom: aid, field: uint8(f), tok: int32(i), next: st.quick})
+					st.quick = int32(len(quick) - 1)
 					continue
 				}
 				a := &m.atoms[aid]
@@ -757,6 +767,7 @@ func (m *Matcher) findTerms(s *scratch, f int) {
 			}
 		}
 	}
+	s.quick = quick
 }
 
 // hasParts reports whether toks are consecutive words of one value and
@@ -777,8 +788,8 @@ func (s *scratch) hasParts(toks []tok, parts []int32, anchor int) bool {
 
 // addOcc records an occurrence of an atom.
 func (s *scratch) addOcc(m *Matcher, o occurrence) {
-	if s.atomGen[o.atom] != s.gen {
-		s.atomGen[o.atom] = s.gen
+	if s.state[o.atom].gen != s.gen {
+		s.state[o.atom].gen = s.gen
 		s.lastOcc[o.atom] = -1
 		s.hits = append(s.hits, o.atom)
 		for _, n := range m.atoms[o.atom].nears {
@@ -847,22 +858,39 @@ func (m *Matcher) findRegexes(s *scratch, d *Document) {
 	}
 }
 
-// explain lists where the positive atoms of a matched rule matched.
-func (m *Matcher) explain(s *scratch, cr *compiledRule) []Hit {
-	var hits []Hit
+// explain appends to buf where the positive atoms of a matched rule
+// matched, in order.
+func (m *Matcher) explain(s *scratch, cr *compiledRule, buf []Hit) []Hit {
+	start := len(buf)
 	for _, id := range cr.positive {
 		if !s.hit(id) {
 			continue
 		}
 		for i := s.lastOcc[id]; i >= 0; i = s.occs[i].next {
 			o := &s.occs[i]
-			hits = append(hits, Hit{Term: m.atoms[id].label, Field: Field(1) << o.field, Value: int(o.value), Start: int(o.start), End: int(o.end)})
+			buf = append(buf, Hit{Term: m.atoms[id].label, Field: Field(1) << o.field, Value: int(o.value), Start: int(o.start), End: int(o.end)})
 		}
 	}
-	slices.SortFunc(hits, func(a, b Hit) int {
-		return cmp.Or(cmp.Compare(a.Field, b.Field), cmp.Compare(a.Value, b.Value), cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End), cmp.Compare(a.Term, b.Term))
-	})
-	return slices.Compact(hits)
+	hits := buf[start:]
+	slices.SortFunc(hits, compareHits)
+	return buf[:start+len(slices.Compact(hits))]
+}
+
+// compareHits orders hits by where they are, then by term.
+func compareHits(a, b Hit) int {
+	if c := cmp.Compare(a.Field, b.Field); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Value, b.Value); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Start, b.Start); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.End, b.End); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Term, b.Term)
 }
 
 // prefixKeyLen is how many leading bytes of a prefix bitFilter looks at.

@@ -96,21 +96,15 @@ func (t *partTable) get(text string, h uint32) (partRef, bool) {
 		return partRef{}, false
 	}
 	meta := slotMeta(h, len(text))
-	var key [slotKeyLen]byte
-	keyed := false
+	n := min(len(text), slotKeyLen)
 	for i := slotIndex(h) & t.mask; ; i = (i + 1) & t.mask {
 		sl := &t.slots[i]
 		if sl.ref.id == 0 {
 			return partRef{}, false
 		}
-		if sl.meta != meta {
-			continue
-		}
-		if !keyed {
-			copy(key[:], text)
-			keyed = true
-		}
-		if key != sl.key {
+		// Equal metas mean equal lengths (up to 255), so the key's
+		// padding needs no look.
+		if sl.meta != meta || string(sl.key[:n]) != text[:n] {
 			continue
 		}
 		ref := sl.ref
