@@ -243,3 +243,23 @@ func TestRetryDelay(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse feeds arbitrary bytes to the parser: it must return a feed or
+// an error, never panic, and stay within its limits.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"koreatimes.rss", "wire.atom", "asia.rdf", "briefing.json", "broken.rss"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "feeds", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte("<rss><channel><item><title>" + strings.Repeat("<x>", 2000)))
+	f.Add([]byte("\xFF\xFE<\x00r\x00s\x00s\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		feed, err := Parse(data, "fuzz")
+		if err == nil && feed == nil {
+			t.Fatal("no feed and no error")
+		}
+	})
+}

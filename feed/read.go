@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -57,8 +59,12 @@ type Reader struct {
 	Client *http.Client
 	// UserAgent is sent with every request; "" means UserAgent.
 	UserAgent string
-	// MaxBytes limits a response body; zero means DefaultMaxBytes.
+	// MaxBytes limits a response body, counted after decompression; zero
+	// means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxDepth limits how deeply XML elements may nest; zero means
+	// DefaultMaxDepth.
+	MaxDepth int
 }
 
 // IsURL reports whether src names an http(s) URL rather than a file.
@@ -94,11 +100,7 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
-		var uerr interface{ Unwrap() error }
-		if errors.As(err, &uerr) {
-			err = uerr.Unwrap()
-		}
-		return nil, fmt.Errorf("%s: %w", req.URL, err)
+		return nil, fmt.Errorf("%s: %w", req.URL, describe(err, client.Timeout))
 	}
 	defer resp.Body.Close()
 	out := &Response{
@@ -118,9 +120,31 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	out.Body, err = r.readLimited(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.URL, err)
+		return nil, fmt.Errorf("%s: %w", req.URL, describe(err, client.Timeout))
 	}
 	return out, nil
+}
+
+// describe turns a transport error into what happened, in a few words.
+func describe(err error, timeout time.Duration) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		if uerr.Timeout() && timeout > 0 {
+			return fmt.Errorf("timed out after %s", timeout)
+		}
+		err = uerr.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		if timeout > 0 {
+			return fmt.Errorf("timed out after %s", timeout)
+		}
+		return errors.New("timed out")
+	}
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() && timeout > 0 {
+		return fmt.Errorf("timed out after %s", timeout)
+	}
+	return err
 }
 
 // movedPermanently reports whether a response came through redirects that
@@ -215,11 +239,32 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
-// Parse parses a feed document. source names it in errors and is the
-// base for relative links when it is a URL.
+// Parse parses a feed document with the default limits. source names it
+// in errors and is the base for relative links when it is a URL.
 func Parse(body []byte, source string) (*Feed, error) {
+	return parse(body, "", source, DefaultMaxDepth)
+}
+
+// Parse parses a fetched response, decoding it by the charset its
+// Content-Type names, within the Reader's limits.
+func (r *Reader) Parse(resp *Response) (*Feed, error) {
+	return parse(resp.Body, resp.ContentType, resp.URL, r.maxDepth())
+}
+
+func (r *Reader) maxDepth() int {
+	if r.MaxDepth > 0 {
+		return r.MaxDepth
+	}
+	return DefaultMaxDepth
+}
+
+func parse(body []byte, contentType, source string, maxDepth int) (*Feed, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%s: empty response", source)
+	}
+	body, err := prepare(body, contentType, maxDepth)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true
@@ -243,7 +288,7 @@ func (r *Reader) Read(ctx context.Context, src string) (*Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := Parse(resp.Body, resp.URL)
+	f, err := r.Parse(resp)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
 	resp, err := w.reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified})
 	if err == nil && resp.Status == http.StatusOK {
 		var f *feed.Feed
-		if f, err = feed.Parse(resp.Body, resp.URL); err == nil {
+		if f, err = w.reader.Parse(resp); err == nil {
 			res.New, res.Matches, err = w.record(ctx, p, src.Name, f, now)
 			if err == nil {
 				// Validators are saved only with the items: a 304 must

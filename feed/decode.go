@@ -1,0 +1,177 @@
+package feed
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// DefaultMaxDepth is how deeply XML elements may nest before a document is
+// refused: real feeds nest a few levels, and gofeed's parser recurses on
+// elements it does not know, so a deep enough document would overflow its
+// stack and end the process.
+const DefaultMaxDepth = 1000
+
+// xmlDecl matches an XML declaration and its encoding attribute.
+var xmlDecl = regexp.MustCompile(`^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
+
+// prepare turns a fetched body into what gofeed parses well: UTF-8, with
+// no byte-order mark or leading white space, with an XML declaration that
+// no longer names another encoding, with invalid bytes replaced, and
+// checked for runaway nesting. The charset of the HTTP Content-Type wins
+// over the XML declaration (RFC 7303); a byte-order mark wins over both.
+func prepare(body []byte, contentType string, maxDepth int) ([]byte, error) {
+	var enc encoding.Encoding
+	switch {
+	case bytes.HasPrefix(body, []byte{0xEF, 0xBB, 0xBF}):
+		body = body[3:]
+	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}), looksUTF16(body, false):
+		enc = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
+	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}), looksUTF16(body, true):
+		enc = unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
+	default:
+		label := charsetParam(contentType)
+		if label == "" {
+			if m := xmlDecl.FindSubmatch(bytes.TrimLeft(body[:min(len(body), 512)], " \t\r\n")); m != nil {
+				label = string(m[1])
+			}
+		}
+		if label != "" && !isUTF8(label) {
+			e, err := htmlindex.Get(label)
+			if err != nil {
+				return nil, fmt.Errorf("unknown charset %q", label)
+			}
+			enc = e
+		}
+	}
+	if enc != nil {
+		decoded, err := enc.NewDecoder().Bytes(body)
+		if err != nil {
+			return nil, fmt.Errorf("decode charset: %w", err)
+		}
+		body = decoded
+	}
+	body = bytes.TrimLeft(body, " \t\r\n\uFEFF")
+	if m := xmlDecl.FindSubmatchIndex(body); m != nil {
+		// Already UTF-8: the parser must not convert it again.
+		body = append(append(append([]byte{}, body[:m[2]]...), "UTF-8"...), body[m[3]:]...)
+	}
+	if !utf8.Valid(body) {
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	if len(body) > 0 && body[0] == '<' {
+		if err := checkDepth(body, maxDepth); err != nil {
+			return nil, err
+		}
+	}
+	return body, nil
+}
+
+func isUTF8(label string) bool {
+	switch strings.ToLower(strings.TrimSpace(label)) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return true
+	}
+	return false
+}
+
+// charsetParam returns the charset parameter of a Content-Type.
+func charsetParam(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return ""
+	}
+	return params["charset"]
+}
+
+// looksUTF16 recognises UTF-16 without a byte-order mark from its first
+// character, '<' or '{', and a zero byte beside it.
+func looksUTF16(b []byte, bigEndian bool) bool {
+	if len(b) < 4 {
+		return false
+	}
+	if bigEndian {
+		return b[0] == 0 && (b[1] == '<' || b[1] == '{') && b[2] == 0
+	}
+	return (b[0] == '<' || b[0] == '{') && b[1] == 0 && b[3] == 0
+}
+
+// checkDepth scans an XML document's tags and refuses one whose elements
+// nest deeper than max, naming the line. It is a scan, not a parse:
+// comments, CDATA sections, processing instructions and quoted attribute
+// values are skipped so that their '<' and '>' do not count.
+func checkDepth(b []byte, max int) error {
+	depth, line := 0, 1
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\n':
+			line++
+			continue
+		case '<':
+		default:
+			continue
+		}
+		rest := b[i:]
+		var end []byte
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end = []byte("-->")
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			end = []byte("]]>")
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end = []byte("?>")
+		case bytes.HasPrefix(rest, []byte("<!")):
+			end = []byte(">")
+		case bytes.HasPrefix(rest, []byte("</")):
+			depth--
+			continue
+		}
+		if end != nil {
+			j := bytes.Index(rest, end)
+			if j < 0 {
+				return nil // unterminated: the parser will say so
+			}
+			line += bytes.Count(rest[:j], []byte("\n"))
+			i += j + len(end) - 1
+			continue
+		}
+		// A start tag: find its end, minding quoted attribute values.
+		var quote byte
+		j := 1
+		for ; j < len(rest); j++ {
+			c := rest[j]
+			if c == '\n' {
+				line++
+			}
+			if quote != 0 {
+				if c == quote {
+					quote = 0
+				}
+				continue
+			}
+			if c == '"' || c == '\'' {
+				quote = c
+			} else if c == '>' {
+				break
+			}
+		}
+		if j < len(rest) && rest[j-1] != '/' {
+			depth++
+			if depth > max {
+				return fmt.Errorf("XML nested deeper than %d elements at line %d", max, line)
+			}
+		}
+		i += j
+	}
+	return nil
+}
