@@ -136,7 +136,7 @@ func TestHostileFeeds(t *testing.T) {
 		{path: "/whitespace", wantTitle: "After white space"},
 		{path: "/nbsp", wantTitle: "Kim Jong\u2011un & Putiné"},
 		{path: "/laughs", wantTitle: "laughs &lol9;"}, // entities of a DTD are never expanded
-		{path: "/xxe", wantTitle: "secret &xxe;"}, // nor read from files
+		{path: "/xxe", wantTitle: "secret &xxe;"},     // nor read from files
 		{path: "/100000-items", wantTitle: "Item 0"},
 		{path: "/deep", wantErr: "XML nested deeper than 1000 elements at line 1"},
 		{path: "/truncated-json", wantErr: "parse: unexpected end of JSON input"},
