@@ -37,8 +37,11 @@ type Config struct {
 	Listen  string // host:port of the HTTP server
 	Data    string // path of the SQLite database, relative paths taken from the file's directory
 	BaseURL string // absolute URL the server is reached at, used in self links
-	Sources []Source
-	Rules   []Rule
+	// AllowPrivateNetworks lets every source reach loopback, private and
+	// other internal addresses, for intranet use.
+	AllowPrivateNetworks bool
+	Sources              []Source
+	Rules                []Rule
 }
 
 // Source is a feed or page to watch.
@@ -46,7 +49,9 @@ type Source struct {
 	Name     string
 	URL      string
 	Schedule string // a robfig/cron spec or descriptor
-	Pos      Pos    // of the entry
+	// AllowPrivateNetworks lets this source reach internal addresses.
+	AllowPrivateNetworks bool
+	Pos                  Pos // of the entry
 }
 
 // Rule is a named keyword query.
@@ -232,6 +237,18 @@ func (d *decoder) str(n ast.Node, what string) string {
 	return s
 }
 
+func (d *decoder) boolean(n ast.Node, what string) bool {
+	if _, ok := unwrap(n).(*ast.BoolNode); !ok {
+		d.addf(pos(n), "%s must be true or false", what)
+		return false
+	}
+	var b bool
+	if err := yaml.NodeToValue(unwrap(n), &b); err != nil {
+		d.addf(pos(n), "%s must be true or false", what)
+	}
+	return b
+}
+
 func keyName(kv *ast.MappingValueNode) string {
 	return kv.Key.GetToken().Value
 }
@@ -248,8 +265,8 @@ func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []str
 }
 
 var (
-	topKeys    = []string{"listen", "data", "base_url", "sources", "rules"}
-	sourceKeys = []string{"name", "url", "schedule"}
+	topKeys    = []string{"listen", "data", "base_url", "allow_private_networks", "sources", "rules"}
+	sourceKeys = []string{"name", "url", "schedule", "allow_private_networks"}
 	ruleKeys   = []string{"name", "query", "sources"}
 )
 
@@ -266,6 +283,8 @@ func (d *decoder) top(n ast.Node, c *Config) {
 			c.Data = d.str(kv.Value, "data")
 		case "base_url":
 			c.BaseURL = d.str(kv.Value, "base_url")
+		case "allow_private_networks":
+			c.AllowPrivateNetworks = d.boolean(kv.Value, "allow_private_networks")
 		case "sources":
 			list, _ := d.items(kv.Value, "sources")
 			for _, it := range list {
@@ -294,6 +313,8 @@ func (d *decoder) source(n ast.Node) Source {
 			if err := checkURL(s.URL); err != nil {
 				d.addf(pos(kv.Value), "source url: %v", err)
 			}
+		case "allow_private_networks":
+			s.AllowPrivateNetworks = d.boolean(kv.Value, "allow_private_networks")
 		case "schedule":
 			s.Schedule = d.str(kv.Value, "schedule")
 			if _, err := cron.ParseStandard(s.Schedule); err != nil {

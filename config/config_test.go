@@ -64,7 +64,7 @@ rules:
   - name: r
     qeury: x
 `, []string{
-			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, sources, rules)`,
+			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, sources, rules)`,
 			`f.yaml:7:5: unknown key "shedule" in a source (did you mean "schedule"?)`,
 			`f.yaml:9:5: rule "r" has no query`,
 			`f.yaml:10:5: unknown key "qeury" in a rule (did you mean "query"?)`,
@@ -101,6 +101,16 @@ rules:
 			`f.yaml:17:5: rule "kim-putin" is already defined on line 14`,
 			`f.yaml:18:12: rule kim-putin: unknown field "titel" (did you mean "title"?)`,
 			`f.yaml:19:5: rule has no name`,
+		}},
+		{"private networks", `
+allow_private_networks: yes please
+sources:
+  - name: intranet
+    url: http://10.1.2.3/feed
+    allow_private_networks: 1
+`, []string{
+			`f.yaml:2:25: allow_private_networks must be true or false`,
+			`f.yaml:6:29: allow_private_networks must be true or false`,
 		}},
 		{"wrong shapes", `
 sources: https://a.example/feed

@@ -30,6 +30,8 @@ type Source struct {
 	Host     string // of URL, for the per-host limit
 	Spec     string // the schedule as written
 	Schedule cron.Schedule
+	// AllowPrivate lets the source reach internal addresses.
+	AllowPrivate bool
 }
 
 // Rule is a rule to match, and the sources it applies to.
@@ -51,7 +53,10 @@ func NewPlan(c *config.Config) (*Plan, error) {
 		if u, err := url.Parse(s.URL); err == nil {
 			host = u.Host
 		}
-		p.Sources = append(p.Sources, Source{Name: s.Name, URL: s.URL, Host: host, Spec: s.Schedule, Schedule: sched})
+		p.Sources = append(p.Sources, Source{
+			Name: s.Name, URL: s.URL, Host: host, Spec: s.Schedule, Schedule: sched,
+			AllowPrivate: c.AllowPrivateNetworks || s.AllowPrivateNetworks,
+		})
 	}
 	rs := make([]rules.Rule, len(c.Rules))
 	for i, r := range c.Rules {

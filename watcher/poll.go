@@ -74,10 +74,14 @@ func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
 	st.LastPoll = now
 	var floor time.Duration
 	var retryAt time.Time
-	resp, err := w.reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified})
+	reader := w.reader
+	if src.AllowPrivate && w.opts.PrivateReader != nil {
+		reader = w.opts.PrivateReader
+	}
+	resp, err := reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified})
 	if err == nil && resp.Status == http.StatusOK {
 		var f *feed.Feed
-		if f, err = w.reader.Parse(resp); err == nil {
+		if f, err = reader.Parse(resp); err == nil {
 			res.New, res.Matches, err = w.record(ctx, p, src.Name, f, now)
 			if err == nil {
 				// Validators are saved only with the items: a 304 must

@@ -31,6 +31,9 @@ type Options struct {
 	// OnMatch, if set, is called with the name of each rule that has new
 	// matches, after they are recorded.
 	OnMatch func(rule string)
+	// PrivateReader, if set, reads the sources allowed to reach internal
+	// addresses; the others use the Watcher's reader.
+	PrivateReader *feed.Reader
 }
 
 // Watcher polls the sources of a Plan on their schedules. Make one with
@@ -47,7 +50,8 @@ type Watcher struct {
 	states *stateWriter
 }
 
-// New returns a Watcher that records into st and fetches with r.
+// New returns a Watcher that records into st and fetches with r, which
+// should refuse internal addresses (see netguard).
 func New(st *store.Store, r *feed.Reader, log *slog.Logger, p *Plan, opts Options) *Watcher {
 	if opts.Workers <= 0 {
 		opts.Workers = 8

@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/server"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -64,7 +65,8 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	d := &daemon{path: path, log: log, store: st, ln: ln, cfg: c, opts: opts}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, baseURL, log)
 	opts.OnMatch = d.srv.Invalidate
-	reader := &feed.Reader{Client: &http.Client{Timeout: 30 * time.Second}}
+	opts.PrivateReader = &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{})}
+	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{})}
 	d.watch = watcher.New(st, reader, log, p, opts)
 	return d, nil
 }

@@ -143,7 +143,11 @@ func TestDaemonEndToEnd(t *testing.T) {
 	defer src.Close()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "feedhound.yaml")
-	sources := fmt.Sprintf("  - name: koreatimes\n    url: %[1]s/koreatimes.rss\n    schedule: '@every 1s'\n  - name: wire\n    url: %[1]s/wire.atom\n    schedule: '@every 1s'\n", src.URL)
+	// The test sources are on loopback, which needs allowing; one source
+	// is not allowed, and must be refused.
+	sources := fmt.Sprintf("  - name: koreatimes\n    url: %[1]s/koreatimes.rss\n    schedule: '@every 1s'\n    allow_private_networks: true\n"+
+		"  - name: wire\n    url: %[1]s/wire.atom\n    schedule: '@every 1s'\n    allow_private_networks: true\n"+
+		"  - name: intranet\n    url: %[1]s/asia.rdf\n", src.URL)
 	rules := "  - name: kim-putin\n    query: '\"Kim-Putin summit\" OR (Kim NEAR/8 Putin AND summit)'\n"
 	writeConfig(t, path, sources, rules)
 
@@ -153,6 +157,16 @@ func TestDaemonEndToEnd(t *testing.T) {
 		url := base + "/feeds/kim-putin." + ext
 		waitFor(t, func() bool { return sortedTitles(t, url) == want })
 	}
+	// The source not allowed to reach loopback is refused, and says so.
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/")
+		if err != nil {
+			return false
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return strings.Contains(string(page), "refusing to connect to 127.0.0.1 (loopback); set allow_private_networks to allow it")
+	})
 	// The sources see conditional requests, answered with 304. (The
 	// koreatimes feed asks for 10 minutes between polls, so the wire
 	// answers them.)

@@ -97,6 +97,7 @@ func demo(ctx context.Context, e *env, listen string) error {
 	defer os.RemoveAll(dir)
 	cfg := fmt.Sprintf(`listen: %s
 data: feedhound.db
+allow_private_networks: true  # the sample feeds are served on loopback
 sources:
   - name: nation
     url: %[2]s/koreatimes.rss

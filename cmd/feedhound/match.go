@@ -7,12 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/rules"
 )
 
@@ -140,7 +140,8 @@ type readResult struct {
 // given, so output does not depend on which server answers first.
 func readAll(ctx context.Context, srcs []string) func(func(readResult) bool) {
 	return func(yield func(readResult) bool) {
-		r := &feed.Reader{Client: &http.Client{Timeout: sourceTimeout}}
+		// A URL the user typed may be on their own network.
+		r := &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{Timeout: sourceTimeout})}
 		results := make([]chan readResult, len(srcs))
 		sem := make(chan struct{}, 4)
 		var wg sync.WaitGroup
