@@ -141,7 +141,7 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{srv.URL + "/missing", srv.URL + "/missing: HTTP 404 Not Found"},
 		{srv.URL + "/busy", srv.URL + "/busy: HTTP 429 Too Many Requests, retry after 120s"},
-		{srv.URL + "/page", srv.URL + "/page: not a feed (no RSS, Atom or JSON Feed document found)"},
+		{srv.URL + "/page", srv.URL + "/page: not a feed (text/html, and no feed link in the page)"},
 		{srv.URL + "/empty", srv.URL + "/empty: empty response"},
 		{srv.URL + "/big", srv.URL + "/big: response larger than 1 KiB"},
 		{"../testdata/feeds/broken.rss", "../testdata/feeds/broken.rss: parse: XML syntax error on line 10: unexpected EOF"},

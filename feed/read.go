@@ -288,6 +288,11 @@ func (r *Reader) Read(ctx context.Context, src string) (*Feed, error) {
 	if err != nil {
 		return nil, err
 	}
+	if IsURL(src) && resp.IsHTML() {
+		if resp, err = r.FeedFrom(ctx, resp); err != nil {
+			return nil, err
+		}
+	}
 	f, err := r.Parse(resp)
 	if err != nil {
 		return nil, err

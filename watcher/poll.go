@@ -79,6 +79,15 @@ func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
 		reader = w.opts.PrivateReader
 	}
 	resp, err := reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified})
+	if err == nil && resp.Status == http.StatusOK && resp.IsHTML() {
+		// A page, not a feed: poll the feed it links to from now on.
+		var found *feed.Response
+		if found, err = reader.FeedFrom(ctx, resp); err == nil {
+			log.Info("the source is a page; polling the feed it links to", "page", st.URL, "feed", found.URL)
+			st.URL, resp = found.URL, found
+			resp.Moved = false
+		}
+	}
 	if err == nil && resp.Status == http.StatusOK {
 		var f *feed.Feed
 		if f, err = reader.Parse(resp); err == nil {

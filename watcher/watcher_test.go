@@ -318,3 +318,27 @@ func TestRunPollsWithinLimitsAndStops(t *testing.T) {
 		t.Errorf("slow source after shutdown: %+v", s)
 	}
 }
+
+func TestPollFollowsAPageToItsFeed(t *testing.T) {
+	src := newSource(t, "wire.atom")
+	mux := http.NewServeMux()
+	mux.Handle("/world.atom", src)
+	mux.HandleFunc("/world/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<html><head><link rel="alternate" type="application/atom+xml" href="/world.atom"></head></html>`))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	w := New(st, &feed.Reader{}, quiet, plan(t, fmt.Sprintf("sources:\n  - name: wire\n    url: %s/world/\n  - name: other\n    url: %s/other\n%s", srv.URL, srv.URL, kimPutinRules)), Options{})
+	res, _ := w.Poll(context.Background(), "wire")
+	if res.Status != "200" || res.New != 3 || res.Matches != 1 {
+		t.Fatalf("poll of a page = %+v, want its feed's 3 items and 1 match", res)
+	}
+	if s := sourceState(t, st, "wire"); s.URL != srv.URL+"/world.atom" {
+		t.Errorf("source URL %s, want the feed's %s/world.atom", s.URL, srv.URL)
+	}
+	if res, _ = w.Poll(context.Background(), "wire"); res.Status != "304" {
+		t.Errorf("next poll = %+v, want a 304 from the feed", res)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +33,15 @@ func TestScripts(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/feeds/", http.StripPrefix("/feeds/", http.FileServer(http.Dir(feeds))))
+	mux.HandleFunc("/site/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<html><head><link rel="alternate" type="application/rss+xml" title="Nation" href="/feeds/koreatimes.rss">`+
+			`<link rel="alternate" type="application/atom+xml" href="/feeds/wire.atom"></head><body></body></html>`)
+	})
+	mux.HandleFunc("/shop/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<html><head><title>Shop</title></head><body></body></html>`)
+	})
 	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "gone", http.StatusGone)
 	})

@@ -47,6 +47,7 @@ func commands() []command {
 		{"match", "print the items of feeds that match a query or a rule set", runMatch},
 		{"run", "run the daemon: poll sources, match, serve filtered feeds", runRun},
 		{"check", "check a configuration file and report every problem", runCheck},
+		{"discover", "list the feeds of a web page", runDiscover},
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
 		{"version", "print feedhound's version", func(_ context.Context, e *env, _ []string) int {
 			fmt.Fprintln(e.stdout, "feedhound", feed.Version)
