@@ -59,7 +59,7 @@ func prepare(body []byte, contentType string, maxDepth int) ([]byte, error) {
 		body = decoded
 	}
 	body = bytes.TrimLeft(body, " \t\r\n\uFEFF")
-	if m := xmlDecl.FindSubmatchIndex(body); m != nil {
+	if m := xmlDecl.FindSubmatchIndex(body); m != nil && !isUTF8(string(body[m[2]:m[3]])) {
 		// Already UTF-8: the parser must not convert it again.
 		body = append(append(append([]byte{}, body[:m[2]]...), "UTF-8"...), body[m[3]:]...)
 	}
@@ -111,16 +111,14 @@ func looksUTF16(b []byte, bigEndian bool) bool {
 // comments, CDATA sections, processing instructions and quoted attribute
 // values are skipped so that their '<' and '>' do not count.
 func checkDepth(b []byte, max int) error {
-	depth, line := 0, 1
+	depth := 0
+	lineAt := func(i int) int { return 1 + bytes.Count(b[:i], []byte("\n")) }
 	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '\n':
-			line++
-			continue
-		case '<':
-		default:
-			continue
+		j := bytes.IndexByte(b[i:], '<')
+		if j < 0 {
+			return nil
 		}
+		i += j
 		rest := b[i:]
 		var end []byte
 		switch {
@@ -137,22 +135,18 @@ func checkDepth(b []byte, max int) error {
 			continue
 		}
 		if end != nil {
-			j := bytes.Index(rest, end)
-			if j < 0 {
+			k := bytes.Index(rest, end)
+			if k < 0 {
 				return nil // unterminated: the parser will say so
 			}
-			line += bytes.Count(rest[:j], []byte("\n"))
-			i += j + len(end) - 1
+			i += k + len(end) - 1
 			continue
 		}
 		// A start tag: find its end, minding quoted attribute values.
 		var quote byte
-		j := 1
-		for ; j < len(rest); j++ {
-			c := rest[j]
-			if c == '\n' {
-				line++
-			}
+		k := 1
+		for ; k < len(rest); k++ {
+			c := rest[k]
 			if quote != 0 {
 				if c == quote {
 					quote = 0
@@ -165,13 +159,13 @@ func checkDepth(b []byte, max int) error {
 				break
 			}
 		}
-		if j < len(rest) && rest[j-1] != '/' {
+		if k < len(rest) && rest[k-1] != '/' {
 			depth++
 			if depth > max {
-				return fmt.Errorf("XML nested deeper than %d elements at line %d", max, line)
+				return fmt.Errorf("XML nested deeper than %d elements at line %d", max, lineAt(i))
 			}
 		}
-		i += j
+		i += k
 	}
 	return nil
 }
