@@ -263,3 +263,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestUnusualDates(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want time.Time
+	}{
+		{"Tue, 08 Sep 2026 09:12:00 +0900", time.Date(2026, 9, 8, 0, 12, 0, 0, time.UTC)},
+		{"Tue, 8 Sep 2026 09:12 KST", time.Date(2026, 9, 8, 0, 12, 0, 0, time.UTC)},
+		{"8 Sep 2026 18:40:00 MSK", time.Date(2026, 9, 8, 15, 40, 0, 0, time.UTC)},
+		{"2026-09-08 09:12:00 +0900", time.Date(2026, 9, 8, 0, 12, 0, 0, time.UTC)},
+		{"2026/09/08 09:12", time.Date(2026, 9, 8, 9, 12, 0, 0, time.UTC)},
+		{"Tuesday, September 8, 2026 9:12 AM", time.Date(2026, 9, 8, 9, 12, 0, 0, time.UTC)},
+		{"1788826320", time.Date(2026, 9, 8, 0, 12, 0, 0, time.UTC)},
+		{"soon", time.Time{}},
+	}
+	for _, tt := range tests {
+		f, err := Parse([]byte(`<rss version="2.0"><channel><title>t</title><item><title>x</title><pubDate>`+tt.raw+`</pubDate></item></channel></rss>`), "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Items[0].Published; !got.Equal(tt.want) {
+			t.Errorf("pubDate %q = %v, want %v", tt.raw, got, tt.want)
+		}
+	}
+}

@@ -99,12 +99,8 @@ func normalizeItem(gi *gofeed.Item, base *url.URL) Item {
 	if len(it.Authors) == 0 && gi.DublinCoreExt != nil {
 		it.Authors = cleanList(gi.DublinCoreExt.Creator)
 	}
-	if gi.PublishedParsed != nil {
-		it.Published = *gi.PublishedParsed
-	}
-	if gi.UpdatedParsed != nil {
-		it.Updated = *gi.UpdatedParsed
-	}
+	it.Published = parseDate(gi.Published, gi.PublishedParsed)
+	it.Updated = parseDate(gi.Updated, gi.UpdatedParsed)
 	if it.Published.IsZero() {
 		it.Published = it.Updated
 	}
