@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/feedhound/feedhound/rules"
@@ -24,31 +22,18 @@ type highlighter struct {
 	on bool
 }
 
-// mark returns text with the spans of hits highlighted, after the style
-// base that the rest of the text has.
-func (h highlighter) mark(text string, hits []rules.Hit, offset int, base string) string {
+// mark returns text with spans highlighted, after the style base that
+// the rest of the text has.
+func (h highlighter) mark(text string, spans [][2]int, base string) string {
 	if !h.on {
 		return text
 	}
-	spans := make([][2]int, 0, len(hits))
-	for _, hit := range hits {
-		s, e := hit.Start-offset, hit.End-offset
-		if e <= 0 || s >= len(text) {
-			continue
-		}
-		spans = append(spans, [2]int{max(s, 0), min(e, len(text))})
-	}
-	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
 	var b strings.Builder
 	b.WriteString(base)
 	at := 0
 	for _, sp := range spans {
-		if sp[1] <= at {
-			continue
-		}
-		s := max(sp[0], at)
-		b.WriteString(text[at:s])
-		b.WriteString(ansiHighlight + text[s:sp[1]] + ansiReset + base)
+		b.WriteString(text[at:sp[0]])
+		b.WriteString(ansiHighlight + text[sp[0]:sp[1]] + ansiReset + base)
 		at = sp[1]
 	}
 	b.WriteString(text[at:])
@@ -56,63 +41,20 @@ func (h highlighter) mark(text string, hits []rules.Hit, offset int, base string
 	return b.String()
 }
 
+// title returns an item's title with its hits highlighted.
 func (h highlighter) title(text string, hits []rules.Hit) string {
-	return h.mark(text, hits, 0, ansiBold)
+	return h.mark(text, rules.SnippetOf(text, hits, len(text)).Spans, ansiBold)
 }
 
 // snippetContext is how many bytes of text a snippet shows on each side
 // of the first match.
 const snippetContext = 80
 
-// snippet returns the part of text around the first hit, cut at word
-// boundaries, with the hits highlighted.
+// snippet returns the part of text around the first hit with the hits
+// highlighted.
 func (h highlighter) snippet(text string, hits []rules.Hit) string {
-	first := hits[0]
-	for _, hit := range hits {
-		if hit.Start < first.Start {
-			first = hit
-		}
-	}
-	start := wordStart(text, max(first.Start-snippetContext, 0))
-	end := wordEnd(text, min(first.End+snippetContext, len(text)))
-	s := h.mark(text[start:end], hits, start, "")
-	if start > 0 {
-		s = "…" + s
-	}
-	if end < len(text) {
-		s += "…"
-	}
-	return s
-}
-
-// wordStart moves i forward to the start of a word, unless it is at the
-// start of the text.
-func wordStart(text string, i int) int {
-	if i == 0 {
-		return 0
-	}
-	for i < len(text) && !utf8.RuneStart(text[i]) {
-		i++
-	}
-	if j := strings.IndexFunc(text[i:], unicode.IsSpace); j >= 0 && j < 20 {
-		return i + j + 1
-	}
-	return i
-}
-
-// wordEnd moves i back to the end of a word, unless it is at the end of
-// the text.
-func wordEnd(text string, i int) int {
-	if i >= len(text) {
-		return len(text)
-	}
-	for i > 0 && !utf8.RuneStart(text[i]) {
-		i--
-	}
-	if j := strings.LastIndexFunc(text[:i], unicode.IsSpace); j >= 0 && i-j < 20 {
-		return j
-	}
-	return i
+	s := rules.SnippetOf(text, hits, snippetContext)
+	return h.mark(s.Text, s.Spans, "")
 }
 
 // progress shows, on a terminal, how many sources have been read, when
