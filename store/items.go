@@ -12,10 +12,12 @@ import (
 	"github.com/feedhound/feedhound/rules"
 )
 
-// Match is a rule that matched an item, with where its terms matched.
+// Match is a rule that matched an item, with where its terms matched and
+// the notifiers to alert.
 type Match struct {
-	Rule string
-	Hits []rules.Hit
+	Rule   string
+	Hits   []rules.Hit
+	Notify []string // names of notifiers; an alert for each goes in the outbox
 }
 
 // NewItem is an item to record, with the rules it matched.
@@ -26,9 +28,10 @@ type NewItem struct {
 
 // RecordResult counts what Record did.
 type RecordResult struct {
-	New     int // items stored for the first time
-	Updated int // known items whose content changed
-	Matches int // matches recorded
+	New           int // items stored for the first time
+	Updated       int // known items whose content changed
+	Matches       int // matches recorded
+	Notifications int // alerts put in the outbox
 }
 
 // chunk is how many values go into one IN (...) list.
@@ -97,6 +100,10 @@ func (s *Store) Record(ctx context.Context, source string, items []NewItem, now 
 	if err != nil {
 		return res, fmt.Errorf("record %s: %w", source, err)
 	}
+	addNotification, err := tx.PrepareContext(ctx, `INSERT INTO notifications (notifier, rule, item_id, created) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return res, fmt.Errorf("record %s: %w", source, err)
+	}
 	at := millis(now)
 	for _, ni := range items {
 		it := &ni.Item
@@ -135,6 +142,12 @@ func (s *Store) Record(ctx context.Context, source string, items []NewItem, now 
 				return res, fmt.Errorf("record match of %s: %w", m.Rule, err)
 			}
 			res.Matches++
+			for _, n := range m.Notify {
+				if _, err := addNotification.ExecContext(ctx, n, m.Rule, id, at); err != nil {
+					return res, fmt.Errorf("record notification of %s to %s: %w", m.Rule, n, err)
+				}
+				res.Notifications++
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {

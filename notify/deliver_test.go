@@ -1,0 +1,199 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/store"
+)
+
+// fakeSlack answers with a script of statuses, then 200 "ok", and records
+// the titles it accepted.
+type fakeSlack struct {
+	mu       sync.Mutex // protects all following fields
+	script   []int
+	accepted []string
+	requests int
+	hold     chan struct{} // if set, each request waits for it
+}
+
+func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.hold != nil {
+		select {
+		case <-f.hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests++
+	if len(f.script) > 0 {
+		status := f.script[0]
+		f.script = f.script[1:]
+		switch status {
+		case 429:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "rate_limited", status)
+		case 400:
+			http.Error(w, "invalid_payload", status)
+		default:
+			http.Error(w, "server_error", status)
+		}
+		return
+	}
+	var m slackMessage
+	json.Unmarshal(body, &m)
+	f.accepted = append(f.accepted, m.Text)
+	fmt.Fprint(w, "ok")
+}
+
+func (f *fakeSlack) got() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.accepted...)
+}
+
+func outbox(t *testing.T, path string, n int) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var items []store.NewItem
+	for i := range n {
+		items = append(items, store.NewItem{
+			Item:    feed.Item{ID: fmt.Sprint("a", i), Title: fmt.Sprintf("Story %d", i), Link: fmt.Sprintf("https://a.example/%d", i), Text: "the Kim–Putin summit"},
+			Matches: []store.Match{{Rule: "kim-putin", Notify: []string{"newsroom"}}},
+		})
+	}
+	if _, err := st.Record(context.Background(), "wire", items, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func deliverer(st *store.Store, url string) *Deliverer {
+	d := NewDeliverer(Destination{Name: "newsroom", Kind: KindSlack, URL: url}, st, http.DefaultClient, quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
+	d.firstRetry = 10 * time.Millisecond
+	d.limiter.SetLimit(1000)
+	d.limiter.SetBurst(1000)
+	return d
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestDeliversEachAlertOnceThroughFailures(t *testing.T) {
+	slack := &fakeSlack{script: []int{500, 429, 503}}
+	srv := httptest.NewServer(slack)
+	defer srv.Close()
+	st := outbox(t, filepath.Join(t.TempDir(), "db"), 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go deliverer(st, srv.URL+"/services/T/B/x").Run(ctx)
+	want := []string{"Story 0 — wire (rule kim-putin)", "Story 1 — wire (rule kim-putin)", "Story 2 — wire (rule kim-putin)"}
+	waitUntil(t, "three deliveries", func() bool { return len(slack.got()) == 3 })
+	time.Sleep(50 * time.Millisecond) // nothing more may come
+	got := slack.got()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("delivered %q, want each once, in order: %q", got, want)
+	}
+	counts, _ := st.NotificationCounts(ctx)
+	if counts["delivered"] != 3 || counts["pending"] != 0 {
+		t.Errorf("outbox %v", counts)
+	}
+}
+
+func TestRefusedAlertFailsWithReason(t *testing.T) {
+	slack := &fakeSlack{script: []int{400}}
+	srv := httptest.NewServer(slack)
+	defer srv.Close()
+	st := outbox(t, filepath.Join(t.TempDir(), "db"), 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := deliverer(st, srv.URL)
+	go d.Run(ctx)
+	waitUntil(t, "the second alert", func() bool { return len(slack.got()) == 1 })
+	failed, err := st.Notifications(ctx, true, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) != 1 || failed[0].LastError != "HTTP 400: invalid_payload" || failed[0].Match.Item.Title != "Story 0" || failed[0].Attempts != 1 {
+		t.Fatalf("failed = %+v", failed)
+	}
+	// Retried by hand, it goes again.
+	if n, err := st.RetryNotifications(ctx, []int64{failed[0].ID}); err != nil || n != 1 {
+		t.Fatalf("RetryNotifications = %d, %v", n, err)
+	}
+	d.Wake()
+	waitUntil(t, "the retried alert", func() bool { return len(slack.got()) == 2 })
+}
+
+func TestCrashRestartLosesNothing(t *testing.T) {
+	slack := &fakeSlack{hold: make(chan struct{})}
+	srv := httptest.NewServer(slack)
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "db")
+	st := outbox(t, path, 5)
+	// Let two through, then stop the deliverer abruptly in the middle of
+	// the third.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { deliverer(st, srv.URL).Run(ctx); close(done) }()
+	slack.hold <- struct{}{}
+	slack.hold <- struct{}{}
+	waitUntil(t, "two deliveries", func() bool { return len(slack.got()) == 2 })
+	time.Sleep(50 * time.Millisecond) // the third is in flight, held
+	cancel()
+	<-done
+	st.Close()
+
+	// A new process, a new deliverer on the same database.
+	close(slack.hold)
+	st2, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go deliverer(st2, srv.URL).Run(ctx2)
+	waitUntil(t, "all five", func() bool {
+		c, _ := st2.NotificationCounts(ctx2)
+		return c["delivered"] == 5
+	})
+	got := slack.got()
+	seen := map[string]int{}
+	for _, g := range got {
+		seen[g]++
+	}
+	if len(seen) != 5 {
+		t.Errorf("delivered %d distinct alerts, want 5: %q", len(seen), got)
+	}
+	if len(got) > 6 {
+		t.Errorf("%d deliveries for 5 alerts: more than the one in flight repeated", len(got))
+	}
+}

@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Notification is an alert in the outbox.
+type Notification struct {
+	ID          int64
+	Notifier    string
+	Rule        string
+	Created     time.Time
+	Status      string // "pending", "delivered" or "failed"
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	DeliveredAt time.Time
+	Match       Matched // the item and how it matched
+}
+
+const notificationColumns = `n.id, n.notifier, n.rule, n.created, n.status, n.attempts, n.next_attempt, n.last_error, n.delivered_at,
+	i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated, i.summary, i.content, i.text,
+	i.first_seen, m.matched_at, m.hits`
+
+const notificationJoin = ` FROM notifications n JOIN items i ON i.id = n.item_id
+	JOIN matches m ON m.item_id = n.item_id AND m.rule = n.rule`
+
+func scanNotification(row interface{ Scan(...any) error }) (Notification, error) {
+	var n Notification
+	var created, next, delivered, published, updated, firstSeen, matchedAt int64
+	var authors, categories, hits string
+	it := &n.Match.Item
+	err := row.Scan(&n.ID, &n.Notifier, &n.Rule, &created, &n.Status, &n.Attempts, &next, &n.LastError, &delivered,
+		&n.Match.Source, &n.Match.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
+		&it.Summary, &it.Content, &it.Text, &firstSeen, &matchedAt, &hits)
+	if err != nil {
+		return n, err
+	}
+	n.Created, n.NextAttempt, n.DeliveredAt = fromMillis(created), fromMillis(next), fromMillis(delivered)
+	json.Unmarshal([]byte(authors), &it.Authors)
+	json.Unmarshal([]byte(categories), &it.Categories)
+	it.Published, it.Updated = fromMillis(published), fromMillis(updated)
+	n.Match.Rule = n.Rule
+	n.Match.FirstSeen, n.Match.MatchedAt = fromMillis(firstSeen), fromMillis(matchedAt)
+	n.Match.Hits, err = fromStoredHits(hits)
+	return n, err
+}
+
+// NextNotification returns the oldest pending alert for a notifier, due
+// or not: alerts go out in order, so a later one waits for an earlier one
+// that is waiting to be tried again. ok is false when none is pending.
+func (s *Store) NextNotification(ctx context.Context, notifier string) (n Notification, ok bool, err error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+notificationColumns+notificationJoin+`
+		WHERE n.notifier = ? AND n.status = 'pending' ORDER BY n.id LIMIT 1`, notifier)
+	if err != nil {
+		return n, false, fmt.Errorf("next notification for %s: %w", notifier, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return n, false, rows.Err()
+	}
+	n, err = scanNotification(rows)
+	return n, err == nil, err
+}
+
+// Delivered marks an alert delivered.
+func (s *Store) Delivered(ctx context.Context, id int64, at time.Time, attempts int) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE notifications SET status = 'delivered', delivered_at = ?, attempts = ?, last_error = '' WHERE id = ?`, millis(at), attempts, id)
+	return wrap(err, "mark notification %d delivered", id)
+}
+
+// Retry records a failed attempt to be tried again at next.
+func (s *Store) Retry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE notifications SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ?`, attempts, millis(next), reason, id)
+	return wrap(err, "reschedule notification %d", id)
+}
+
+// Failed marks an alert failed for good, with the reason.
+func (s *Store) Failed(ctx context.Context, id int64, attempts int, reason string) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE notifications SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?`, attempts, reason, id)
+	return wrap(err, "mark notification %d failed", id)
+}
+
+// Notifications lists alerts, newest first: all of them, or only failed.
+func (s *Store) Notifications(ctx context.Context, failedOnly bool, limit int) ([]Notification, error) {
+	where := ""
+	if failedOnly {
+		where = ` WHERE n.status = 'failed'`
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+notificationColumns+notificationJoin+where+` ORDER BY n.id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list notifications: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// RetryNotifications puts failed alerts back in the outbox, to be sent
+// at once: the ones with the ids, or every failed one when ids is empty.
+// It returns how many it put back.
+func (s *Store) RetryNotifications(ctx context.Context, ids []int64) (int64, error) {
+	q := `UPDATE notifications SET status = 'pending', next_attempt = 0, attempts = 0 WHERE status = 'failed'`
+	args := []any{}
+	if len(ids) > 0 {
+		q += ` AND id IN (` + placeholders(len(ids)) + `)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	r, err := s.write.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("retry notifications: %w", err)
+	}
+	return r.RowsAffected()
+}
+
+// NotificationCounts counts alerts by status.
+func (s *Store) NotificationCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM notifications GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count notifications: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
