@@ -41,7 +41,19 @@ type Config struct {
 	// other internal addresses, for intranet use.
 	AllowPrivateNetworks bool
 	Sources              []Source
+	Notifiers            []Notifier
 	Rules                []Rule
+}
+
+// Notifier is a destination for alerts.
+type Notifier struct {
+	Name   string
+	Type   string // "slack", "discord" or "webhook"
+	URL    string // a secret: never print it
+	Secret string // the webhook signing secret; a secret too
+	// AllowPrivateNetworks lets deliveries reach internal addresses.
+	AllowPrivateNetworks bool
+	Pos                  Pos
 }
 
 // Source is a feed or page to watch.
@@ -60,10 +72,12 @@ type Rule struct {
 	Query   string
 	Parsed  *rules.Query
 	Sources []string // names of the sources it applies to; empty means all
+	Notify  []string // names of the notifiers to alert
 	Pos     Pos      // of the entry
 	// QueryPos is where the query's first character is in the file.
 	QueryPos  Pos
 	sourcePos []Pos
+	notifyPos []Pos
 }
 
 // Pos is a position in a file; lines and columns count from 1.
@@ -265,9 +279,10 @@ func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []str
 }
 
 var (
-	topKeys    = []string{"listen", "data", "base_url", "allow_private_networks", "sources", "rules"}
-	sourceKeys = []string{"name", "url", "schedule", "allow_private_networks"}
-	ruleKeys   = []string{"name", "query", "sources"}
+	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "sources", "notifiers", "rules"}
+	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks"}
+	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
+	ruleKeys     = []string{"name", "query", "sources", "notify"}
 )
 
 func (d *decoder) top(n ast.Node, c *Config) {
@@ -289,6 +304,11 @@ func (d *decoder) top(n ast.Node, c *Config) {
 			list, _ := d.items(kv.Value, "sources")
 			for _, it := range list {
 				c.Sources = append(c.Sources, d.source(it))
+			}
+		case "notifiers":
+			list, _ := d.items(kv.Value, "notifiers")
+			for _, it := range list {
+				c.Notifiers = append(c.Notifiers, d.notifier(it))
 			}
 		case "rules":
 			list, _ := d.items(kv.Value, "rules")
@@ -341,6 +361,12 @@ func (d *decoder) rule(n ast.Node) Rule {
 		case "query":
 			r.Query = d.str(kv.Value, "query")
 			r.QueryPos = valueStart(unwrap(kv.Value))
+		case "notify":
+			list, _ := d.items(kv.Value, "notify")
+			for _, n := range list {
+				r.Notify = append(r.Notify, d.str(n, "a notifier name"))
+				r.notifyPos = append(r.notifyPos, pos(n))
+			}
 		case "sources":
 			sourcesNodes, _ = d.items(kv.Value, "sources")
 			for _, sn := range sourcesNodes {
@@ -355,6 +381,80 @@ func (d *decoder) rule(n ast.Node) Rule {
 		}
 	}
 	return r
+}
+
+func (d *decoder) notifier(n ast.Node) Notifier {
+	nt := Notifier{Pos: entryPos(n)}
+	kvs, _ := d.entries(n, "a notifier")
+	for _, kv := range kvs {
+		switch key := keyName(kv); key {
+		case "name":
+			nt.Name = d.str(kv.Value, "name")
+		case "type":
+			nt.Type = d.str(kv.Value, "type")
+			if nt.Type != "slack" && nt.Type != "discord" && nt.Type != "webhook" {
+				d.addf(pos(kv.Value), "notifier type %q: use slack, discord or webhook", nt.Type)
+			}
+		case "url", "secret":
+			v := d.secret(kv.Value, key)
+			if key == "url" {
+				nt.URL = v
+			} else {
+				nt.Secret = v
+			}
+		case "url_file", "secret_file":
+			v := d.secretFile(kv.Value, key)
+			if key == "url_file" {
+				nt.URL = v
+			} else {
+				nt.Secret = v
+			}
+		case "allow_private_networks":
+			nt.AllowPrivateNetworks = d.boolean(kv.Value, key)
+		default:
+			d.unknownKey(kv, "a notifier", notifierKeys)
+		}
+	}
+	if nt.URL != "" {
+		if err := checkURL(nt.URL); err != nil {
+			// The URL is a secret: say what is wrong without it.
+			d.addf(nt.Pos, "notifier %q: its url is not an http or https URL", nt.Name)
+		}
+	}
+	return nt
+}
+
+// envRef matches ${NAME} in a value.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// secret reads a value that may name environment variables as ${NAME}.
+func (d *decoder) secret(n ast.Node, what string) string {
+	v := d.str(n, what)
+	return envRef.ReplaceAllStringFunc(v, func(ref string) string {
+		name := envRef.FindStringSubmatch(ref)[1]
+		val, ok := os.LookupEnv(name)
+		if !ok {
+			d.addf(pos(n), "%s: environment variable %s is not set", what, name)
+		}
+		return val
+	})
+}
+
+// secretFile reads a value from a file, relative to the configuration.
+func (d *decoder) secretFile(n ast.Node, what string) string {
+	path := d.str(n, what)
+	if path == "" {
+		return ""
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(d.file), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		d.addf(pos(n), "%s: %v", what, err)
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // validate checks what single values cannot: names, references and
@@ -391,6 +491,16 @@ func (d *decoder) validate(c *Config) {
 			d.addf(s.Pos, "source %q has no url", s.Name)
 		}
 	}
+	notifiers := map[string]Pos{}
+	for _, nt := range c.Notifiers {
+		d.checkName("notifier", nt.Name, nt.Pos, notifiers)
+		if nt.Type == "" {
+			d.addf(nt.Pos, "notifier %q has no type (slack, discord or webhook)", nt.Name)
+		}
+		if nt.URL == "" {
+			d.addf(nt.Pos, "notifier %q has no url (or url_file)", nt.Name)
+		}
+	}
 	names := map[string]Pos{}
 	for i := range c.Rules {
 		r := &c.Rules[i]
@@ -403,6 +513,11 @@ func (d *decoder) validate(c *Config) {
 		for i, s := range r.Sources {
 			if _, ok := sources[s]; !ok && s != "" {
 				d.addf(r.sourcePos[i], "rule %q: unknown source %q", r.Name, s)
+			}
+		}
+		for i, n := range r.Notify {
+			if _, ok := notifiers[n]; !ok && n != "" {
+				d.addf(r.notifyPos[i], "rule %q: unknown notifier %q", r.Name, n)
 			}
 		}
 	}

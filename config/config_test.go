@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,7 +66,7 @@ rules:
   - name: r
     qeury: x
 `, []string{
-			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, sources, rules)`,
+			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, sources, notifiers, rules)`,
 			`f.yaml:7:5: unknown key "shedule" in a source (did you mean "schedule"?)`,
 			`f.yaml:9:5: rule "r" has no query`,
 			`f.yaml:10:5: unknown key "qeury" in a rule (did you mean "query"?)`,
@@ -138,5 +140,76 @@ rules:
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestNotifiers(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "secret"), []byte("whsec_c2VjcmV0\n"), 0o600)
+	t.Setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/XYZ")
+	src := `
+notifiers:
+  - name: newsroom
+    type: slack
+    url: ${SLACK_WEBHOOK_URL}
+  - name: pipeline
+    type: webhook
+    url: https://hooks.example.org/feedhound
+    secret_file: secret
+rules:
+  - name: kim-putin
+    query: summit
+    notify: [newsroom, pipeline]
+`
+	c, err := Parse([]byte(src), filepath.Join(dir, "feedhound.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Notifier{
+		{Name: "newsroom", Type: "slack", URL: "https://hooks.slack.com/services/T0/B0/XYZ", Pos: Pos{3, 5}},
+		{Name: "pipeline", Type: "webhook", URL: "https://hooks.example.org/feedhound", Secret: "whsec_c2VjcmV0", Pos: Pos{6, 5}},
+	}
+	if diff := cmp.Diff(want, c.Notifiers); diff != "" {
+		t.Errorf("notifiers (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"newsroom", "pipeline"}, c.Rules[0].Notify); diff != "" {
+		t.Errorf("notify (-want +got):\n%s", diff)
+	}
+
+	bad := `
+notifiers:
+  - name: newsroom
+    type: teams
+    url: ${NO_SUCH_VARIABLE}
+  - name: leaky
+    type: slack
+    url: hooks.slack.com/services/T0/B0/SECRETPATH
+  - name: nofile
+    type: webhook
+    url_file: missing-file
+rules:
+  - name: r
+    query: summit
+    notify: [newsroom, pager]
+`
+	_, err = Parse([]byte(bad), filepath.Join(dir, "bad.yaml"))
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("error %v, want Problems", err)
+	}
+	got := ps.Error()
+	for _, want := range []string{
+		`bad.yaml:4:11: notifier type "teams": use slack, discord or webhook`,
+		`bad.yaml:5:10: url: environment variable NO_SUCH_VARIABLE is not set`,
+		`bad.yaml:6:5: notifier "leaky": its url is not an http or https URL`,
+		`bad.yaml:11:15: url_file: open ` + filepath.Join(dir, "missing-file") + `: no such file or directory`,
+		`bad.yaml:15:24: rule "r": unknown notifier "pager"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "SECRETPATH") {
+		t.Errorf("a problem shows a secret URL:\n%s", got)
 	}
 }
