@@ -39,6 +39,7 @@ type Rule struct {
 	Name    string
 	Query   *rules.Query
 	Sources map[string]bool // nil: every source
+	Notify  []string        // notifiers to alert
 }
 
 // NewPlan makes a Plan from a validated configuration.
@@ -67,7 +68,7 @@ func NewPlan(c *config.Config) (*Plan, error) {
 				return nil, fmt.Errorf("rule %s: %w", r.Name, err)
 			}
 		}
-		pr := Rule{Name: r.Name, Query: q}
+		pr := Rule{Name: r.Name, Query: q, Notify: r.Notify}
 		if len(r.Sources) > 0 {
 			pr.Sources = map[string]bool{}
 			for _, s := range r.Sources {
@@ -99,7 +100,7 @@ func (p *Plan) match(source, feedTitle string, it *feed.Item) []store.Match {
 		if r := p.Rules[m.Rule]; r.Sources != nil && !r.Sources[source] {
 			continue
 		}
-		out = append(out, store.Match{Rule: m.Name, Hits: m.Hits})
+		out = append(out, store.Match{Rule: m.Name, Hits: m.Hits, Notify: p.Rules[m.Rule].Notify})
 	}
 	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
+	"github.com/feedhound/feedhound/notify"
 	"github.com/feedhound/feedhound/server"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -36,6 +37,9 @@ type daemon struct {
 
 	// Options for tests.
 	opts watcher.Options
+
+	mu         sync.Mutex // protects deliverers
+	deliverers []*notify.Deliverer
 }
 
 // newDaemon reads the configuration, opens the database and starts
@@ -64,7 +68,10 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	}
 	d := &daemon{path: path, log: log, store: st, ln: ln, cfg: c, opts: opts}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, baseURL, log)
-	opts.OnMatch = d.srv.Invalidate
+	opts.OnMatch = func(rule string) {
+		d.srv.Invalidate(rule)
+		d.wakeDeliverers()
+	}
 	opts.PrivateReader = &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{})}
 	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{})}
 	d.watch = watcher.New(st, reader, log, p, opts)
@@ -104,6 +111,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	})
 	wctx, stopWatcher := context.WithCancel(ctx)
 	wg.Go(func() { d.watch.Run(wctx) })
+	stopDeliverers := d.startDeliverers(wctx, d.cfg.Notifiers, &wg)
 	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", d.cfg.Data)
 
 	var err error
@@ -115,7 +123,10 @@ loop:
 		case err = <-serveErr:
 			break loop
 		case <-hup:
-			d.reload()
+			if c := d.reload(); c != nil {
+				stopDeliverers()
+				stopDeliverers = d.startDeliverers(wctx, c.Notifiers, &wg)
+			}
 		}
 	}
 	d.log.Info("shutting down")
@@ -130,9 +141,41 @@ loop:
 	return err
 }
 
+// startDeliverers starts a deliverer for each notifier and returns what
+// stops them.
+func (d *daemon) startDeliverers(ctx context.Context, ns []config.Notifier, wg *sync.WaitGroup) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var ds []*notify.Deliverer
+	for _, n := range ns {
+		client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
+		dl := notify.NewDeliverer(notify.Destination{Name: n.Name, Kind: notify.Kind(n.Type), URL: n.URL, Secret: n.Secret},
+			d.store, client, d.log, d.feedURL)
+		ds = append(ds, dl)
+		wg.Go(func() { dl.Run(ctx) })
+	}
+	d.mu.Lock()
+	d.deliverers = ds
+	d.mu.Unlock()
+	return cancel
+}
+
+func (d *daemon) wakeDeliverers() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, dl := range d.deliverers {
+		dl.Wake()
+	}
+}
+
+// feedURL is the Atom feed of a rule.
+func (d *daemon) feedURL(rule string) string {
+	return d.baseURL() + "/feeds/" + rule + ".atom"
+}
+
 // reload reads the configuration again and, if it is good, carries it
-// out; if not, the old one keeps running and the log says why.
-func (d *daemon) reload() bool {
+// out and returns it; if not, the old one keeps running and the log says
+// why.
+func (d *daemon) reload() *config.Config {
 	c, err := config.Load(d.path)
 	if err == nil {
 		var p *watcher.Plan
@@ -142,13 +185,13 @@ func (d *daemon) reload() bool {
 			}
 			d.watch.SetPlan(p)
 			d.srv.PlanChanged()
-			d.cfg.Sources, d.cfg.Rules = c.Sources, c.Rules
-			d.log.Info("configuration reloaded", "sources", len(c.Sources), "rules", len(c.Rules))
-			return true
+			d.cfg.Sources, d.cfg.Rules, d.cfg.Notifiers = c.Sources, c.Rules, c.Notifiers
+			d.log.Info("configuration reloaded", "sources", len(c.Sources), "rules", len(c.Rules), "notifiers", len(c.Notifiers))
+			return c
 		}
 	}
 	d.log.Error("configuration not reloaded; the old one keeps running", "error", strings.ReplaceAll(err.Error(), "\n", "; "))
-	return false
+	return nil
 }
 
 // newLogger makes the daemon's logger.

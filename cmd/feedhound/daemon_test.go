@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -255,4 +256,65 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(stderr.String(), "shutting down") {
 		t.Errorf("no clean shutdown in the log:\n%s", stderr.String())
 	}
+}
+
+func TestDaemonAlertsSlackOnce(t *testing.T) {
+	fs := &feedServer{answers: map[int]int{}}
+	src := httptest.NewServer(fs.handler(t))
+	defer src.Close()
+	var mu sync.Mutex
+	var texts []string
+	slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ Text string }
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		texts = append(texts, m.Text)
+		mu.Unlock()
+		fmt.Fprint(w, "ok")
+	}))
+	defer slack.Close()
+	got := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), texts...)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	t.Setenv("TEST_SLACK_URL", slack.URL+"/services/T0/B0/secret")
+	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
+data: feedhound.db
+allow_private_networks: true
+sources:
+  - name: koreatimes
+    url: %s/koreatimes.rss
+    schedule: '@every 1s'
+notifiers:
+  - name: newsroom
+    type: slack
+    url: ${TEST_SLACK_URL}
+    allow_private_networks: true
+rules:
+  - name: kim-putin
+    query: '"Kim-Putin summit"'
+    notify: [newsroom]
+`, src.URL)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stop := startDaemon(t, path)
+	waitFor(t, func() bool { return len(got()) == 1 })
+	if want := "Kim Jong-un may visit Russia to meet Putin — koreatimes (rule kim-putin)"; got()[0] != want {
+		t.Errorf("alert %q, want %q", got()[0], want)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, stop = startDaemon(t, path)
+	_, nm0, _ := fs.counts()
+	waitFor(t, func() bool { _, nm, _ := fs.counts(); return nm > nm0 })
+	time.Sleep(200 * time.Millisecond)
+	if n := len(got()); n != 1 {
+		t.Errorf("%d alerts after a restart, want still 1: %q", n, got())
+	}
+	stop()
 }
