@@ -42,6 +42,10 @@ func TestScripts(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, `<html><head><title>Shop</title></head><body></body></html>`)
 	})
+	mux.HandleFunc("/slack/ok/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	mux.HandleFunc("/slack/archived/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "channel_is_archived", http.StatusGone)
+	})
 	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "gone", http.StatusGone)
 	})

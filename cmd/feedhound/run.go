@@ -48,6 +48,8 @@ func commands() []command {
 		{"run", "run the daemon: poll sources, match, serve filtered feeds", runRun},
 		{"check", "check a configuration file and report every problem", runCheck},
 		{"discover", "list the feeds of a web page", runDiscover},
+		{"notifications", "list the alerts in the outbox; retry failed ones", runNotifications},
+		{"notify", "send a test alert through a notifier", runNotify},
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
 		{"version", "print feedhound's version", func(_ context.Context, e *env, _ []string) int {
 			fmt.Fprintln(e.stdout, "feedhound", feed.Version)

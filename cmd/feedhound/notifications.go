@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/netguard"
+	"github.com/feedhound/feedhound/notify"
+	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/store"
+)
+
+const notificationsUsage = `Usage:
+  feedhound notifications [--config FILE] [--failed] [--json] [--limit N]
+  feedhound notifications retry [--config FILE] ID... | --all
+
+Lists the alerts in the outbox, newest first: pending, delivered, or
+failed with the receiver's reason. "retry" puts failed alerts back in the
+outbox; a running daemon sends them within seconds.
+
+Flags:
+  --config FILE   the configuration file (default ./feedhound.yaml)
+  --failed        only the failed alerts
+  --json          one JSON object per alert
+  --limit N       at most N alerts (default 50)
+  --all           with retry: every failed alert
+
+Examples:
+  feedhound notifications --failed
+  feedhound notifications retry 17 18
+`
+
+func openStore(ctx context.Context, path string) (*config.Config, *store.Store, error) {
+	c, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, c.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, st, nil
+}
+
+func runNotifications(ctx context.Context, e *env, args []string) int {
+	retry := len(args) > 0 && args[0] == "retry"
+	if retry {
+		args = args[1:]
+	}
+	fs := flag.NewFlagSet("notifications", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), notificationsUsage) }
+	path := fs.String("config", defaultConfig, "")
+	failed := fs.Bool("failed", false, "")
+	jsonOut := fs.Bool("json", false, "")
+	limit := fs.Int("limit", 50, "")
+	all := fs.Bool("all", false, "")
+	pos, code, ok := parseFlags(fs, args, e)
+	if !ok {
+		return code
+	}
+	var ids []int64
+	for _, p := range pos {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if !retry || err != nil {
+			return usageError(e, "notifications", "unexpected argument %q", p)
+		}
+		ids = append(ids, id)
+	}
+	if retry && len(ids) == 0 && !*all {
+		return usageError(e, "notifications", "retry wants alert IDs or --all")
+	}
+	_, st, err := openStore(ctx, *path)
+	if err != nil {
+		return configError(e, err)
+	}
+	defer st.Close()
+	if retry {
+		n, err := st.RetryNotifications(ctx, ids)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
+			return exitError
+		}
+		fmt.Fprintf(e.stdout, "%d failed alerts put back in the outbox\n", n)
+		if n == 0 {
+			return exitNoMatch
+		}
+		return exitMatch
+	}
+	ns, err := st.Notifications(ctx, *failed, *limit)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
+		return exitError
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	for _, n := range ns {
+		if *jsonOut {
+			enc.Encode(map[string]any{
+				"id": n.ID, "status": n.Status, "notifier": n.Notifier, "rule": n.Rule, "attempts": n.Attempts,
+				"error": n.LastError, "created": n.Created.Format(time.RFC3339), "title": n.Match.Item.Title, "link": n.Match.Item.Link,
+			})
+			continue
+		}
+		line := fmt.Sprintf("%-6d %-9s %s → %s: %s", n.ID, n.Status, n.Rule, n.Notifier, n.Match.Item.Title)
+		if n.LastError != "" {
+			line += fmt.Sprintf("\n       %d attempts; %s", n.Attempts, n.LastError)
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+	return exitMatch
+}
+
+const notifyUsage = `Usage:
+  feedhound notify test [--config FILE] NAME
+
+Sends a sample alert through the notifier NAME of the configuration and
+prints the receiver's answer, so you can check a webhook before relying on
+it.
+
+Exit status: 0 if the alert was delivered, 1 if the receiver refused it or
+could not be reached, 2 for other errors.
+
+Example:
+  feedhound notify test --config feedhound.yaml newsroom
+`
+
+func runNotify(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] != "test" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprint(e.stdout, notifyUsage)
+			return exitMatch
+		}
+		return usageError(e, "notify", "the only subcommand is test")
+	}
+	fs := flag.NewFlagSet("notify", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), notifyUsage) }
+	path := fs.String("config", defaultConfig, "")
+	pos, code, ok := parseFlags(fs, args[1:], e)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return usageError(e, "notify", "want the name of one notifier")
+	}
+	c, err := config.Load(*path)
+	if err != nil {
+		return configError(e, err)
+	}
+	var n *config.Notifier
+	for i := range c.Notifiers {
+		if c.Notifiers[i].Name == pos[0] {
+			n = &c.Notifiers[i]
+		}
+	}
+	if n == nil {
+		var names []string
+		for _, x := range c.Notifiers {
+			names = append(names, x.Name)
+		}
+		fmt.Fprintf(e.stderr, "feedhound: %s: no notifier named %q (have: %s)\n", *path, pos[0], strings.Join(names, ", "))
+		return exitError
+	}
+	dest := notify.Destination{Name: n.Name, Kind: notify.Kind(n.Type), URL: n.URL, Secret: n.Secret}
+	client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
+	o := notify.Send(ctx, client, dest, sampleMessage(c.BaseURL), time.Now())
+	where := fmt.Sprintf("%s (%s, %s)", n.Name, n.Type, dest.Redacted())
+	if o.Delivered {
+		fmt.Fprintf(e.stdout, "%s: delivered: HTTP %d %s\n", where, o.Status, o.Reason)
+		return exitMatch
+	}
+	fmt.Fprintf(e.stdout, "%s: not delivered: %s\n", where, o.Reason)
+	return exitNoMatch
+}
+
+// sampleMessage is the alert notify test sends.
+func sampleMessage(baseURL string) notify.Message {
+	text := "North Korean leader Kim Jong-un may travel to Vladivostok this month for the upcoming Kim–Putin summit, officials in Seoul said. (A test alert from feedhound.)"
+	i := strings.Index(text, "Kim–Putin summit")
+	hit := rules.Hit{Term: `"kim putin summit"`, Field: rules.FieldContent, Start: i, End: i + len("Kim–Putin summit")}
+	return notify.Message{
+		ID: fmt.Sprintf("fh_test_%d", time.Now().Unix()), Rule: "kim-putin", FeedURL: baseURL + "/feeds/kim-putin.atom",
+		Entries: []notify.Entry{{
+			ID: "feedhound-test", Title: "Test: Kim Jong-un may visit Russia to meet Putin", Link: baseURL + "/",
+			Source: "feedhound", Published: time.Now(), Terms: []string{hit.Term},
+			Snippet: rules.SnippetOf(text, []rules.Hit{hit}, 160),
+			Matches: []notify.MatchedText{{Term: hit.Term, Field: "content", Text: "Kim–Putin summit"}},
+		}},
+	}
+}
