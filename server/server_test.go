@@ -305,11 +305,20 @@ func TestStatusPageShowsFailures(t *testing.T) {
 	gone, _ := st.EnsureSource(ctx, "koreatimes", "https://www.koreatimes.co.kr/www/rss/nation.xml")
 	gone.Gone, gone.LastStatus = true, "410"
 	st.SaveSources(ctx, []store.Source{failing, gone})
+	st.Record(ctx, "wire", []store.NewItem{{
+		Item:    feed.Item{ID: "alerted", Title: "Summit dates set", Link: "https://wire.example.org/a3", Published: t0},
+		Matches: []store.Match{{Rule: "kim-putin", Notify: []string{"newsroom"}}},
+	}}, t0)
+	pending, _, _ := st.NextNotification(ctx, "newsroom")
+	st.Failed(ctx, pending.ID, 1, "HTTP 404: channel_not_found")
 	page := body(t, get(t, srv.Handler(), "/"))
 	for _, want := range []string{
 		"HTTP 503 Service Unavailable, retry after 120s</span> (3 failures in a row)",
 		"gone (HTTP 410): polling stopped",
 		"2026-09-08 06:02:00 UTC",
+		"0 pending, 0 delivered, 1 failed.",
+		"kim-putin → newsroom</td><td>Summit dates set</td>",
+		"HTTP 404: channel_not_found</span> (1 attempts)",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("status page lacks %q", want)

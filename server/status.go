@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 	"time"
+
+	"github.com/feedhound/feedhound/store"
 )
 
 var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{
@@ -47,6 +49,14 @@ code { font-size: 90%; }
 <td>{{.Items}}</td>
 </tr>{{else}}<tr><td colspan="5">No sources configured.</td></tr>{{end}}
 </table>
+<h2>Alerts</h2>
+<p>{{.Alerts.Pending}} pending, {{.Alerts.Delivered}} delivered, {{.Alerts.Failed}} failed.</p>
+{{if .Failed}}<table>
+<tr><th>Alert</th><th>Rule → notifier</th><th>Story</th><th>Why it failed</th></tr>
+{{range .Failed}}<tr><td>{{.ID}}</td><td>{{.Rule}} → {{.Notifier}}</td><td>{{.Match.Item.Title}}</td>
+<td><span class="error">{{.LastError}}</span> ({{.Attempts}} attempts)</td></tr>{{end}}
+</table>
+<p>Send them again with <code>feedhound notifications retry ID</code> or <code>--all</code>.</p>{{end}}
 </body>
 </html>
 `))
@@ -87,11 +97,24 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	alerts, err := s.store.NotificationCounts(ctx)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	failed, err := s.store.Notifications(ctx, true, 20)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	data := struct {
 		Now     time.Time
 		Rules   []statusRule
 		Sources []statusSource
-	}{Now: time.Now()}
+		Alerts  struct{ Pending, Delivered, Failed int }
+		Failed  []store.Notification
+	}{Now: time.Now(), Failed: failed}
+	data.Alerts.Pending, data.Alerts.Delivered, data.Alerts.Failed = alerts["pending"], alerts["delivered"], alerts["failed"]
 	for _, rule := range p.Rules {
 		st := stats[rule.Name]
 		data.Rules = append(data.Rules, statusRule{Name: rule.Name, Query: rule.Query.String(), Matches: st.Matches, LastMatch: st.LastMatch})
