@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -73,7 +74,10 @@ type Rule struct {
 	Parsed  *rules.Query
 	Sources []string // names of the sources it applies to; empty means all
 	Notify  []string // names of the notifiers to alert
-	Pos     Pos      // of the entry
+	// Digest, when set, collects the alerts and sends them together: a
+	// duration ("15m") or a cron spec ("0 8 * * 1-5").
+	Digest string
+	Pos    Pos // of the entry
 	// QueryPos is where the query's first character is in the file.
 	QueryPos  Pos
 	sourcePos []Pos
@@ -282,7 +286,7 @@ var (
 	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "sources", "notifiers", "rules"}
 	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
-	ruleKeys     = []string{"name", "query", "sources", "notify"}
+	ruleKeys     = []string{"name", "query", "sources", "notify", "digest"}
 )
 
 func (d *decoder) top(n ast.Node, c *Config) {
@@ -361,6 +365,11 @@ func (d *decoder) rule(n ast.Node) Rule {
 		case "query":
 			r.Query = d.str(kv.Value, "query")
 			r.QueryPos = valueStart(unwrap(kv.Value))
+		case "digest":
+			r.Digest = d.str(kv.Value, "digest")
+			if _, err := DigestSchedule(r.Digest); err != nil {
+				d.addf(pos(kv.Value), "%v", err)
+			}
 		case "notify":
 			list, _ := d.items(kv.Value, "notify")
 			for _, n := range list {
@@ -558,6 +567,22 @@ func (d *decoder) parseQuery(r *Rule) {
 		return
 	}
 	d.addf(p, "rule %s: %v", r.Name, err)
+}
+
+// DigestSchedule reads a rule's digest: a duration between digests, or a
+// cron spec of when to send them.
+func DigestSchedule(spec string) (cron.Schedule, error) {
+	if d, err := time.ParseDuration(spec); err == nil {
+		if d < time.Minute {
+			return nil, fmt.Errorf("digest %q: at least a minute apart", spec)
+		}
+		return cron.Every(d), nil
+	}
+	s, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("digest %q: use a duration such as 15m or a cron spec such as \"0 8 * * 1-5\" (%v)", spec, err)
+	}
+	return s, nil
 }
 
 // checkURL accepts absolute http and https URLs.

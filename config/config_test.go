@@ -160,6 +160,7 @@ rules:
   - name: kim-putin
     query: summit
     notify: [newsroom, pipeline]
+    digest: "0 8 * * 1-5"
 `
 	c, err := Parse([]byte(src), filepath.Join(dir, "feedhound.yaml"))
 	if err != nil {
@@ -191,6 +192,7 @@ rules:
   - name: r
     query: summit
     notify: [newsroom, pager]
+    digest: every morning
 `
 	_, err = Parse([]byte(bad), filepath.Join(dir, "bad.yaml"))
 	var ps Problems
@@ -204,6 +206,7 @@ rules:
 		`bad.yaml:6:5: notifier "leaky": its url is not an http or https URL`,
 		`bad.yaml:11:15: url_file: open ` + filepath.Join(dir, "missing-file") + `: no such file or directory`,
 		`bad.yaml:15:24: rule "r": unknown notifier "pager"`,
+		`bad.yaml:16:13: digest "every morning": use a duration such as 15m or a cron spec such as "0 8 * * 1-5"`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q:\n%s", want, got)

@@ -76,27 +76,48 @@ const idle = 5 * time.Second
 // sent again by the next Run: receivers can tell by its stable id.
 func (d *Deliverer) Run(ctx context.Context) {
 	for ctx.Err() == nil {
+		now := d.now()
+		digest, nextDigest, err := d.store.DueDigest(ctx, d.dest.Name, now)
+		if err != nil {
+			d.failedRead(ctx, err)
+			continue
+		}
+		if len(digest) > 0 {
+			if d.limiter.Wait(ctx) != nil {
+				return
+			}
+			d.deliverDigest(ctx, digest)
+			continue
+		}
 		n, ok, err := d.store.NextNotification(ctx, d.dest.Name)
 		if err != nil {
-			if ctx.Err() == nil {
-				d.log.Error("read the outbox", "error", err)
+			d.failedRead(ctx, err)
+			continue
+		}
+		wait := idle
+		if ok {
+			if w := n.NextAttempt.Sub(now); w > 0 {
+				wait = min(wait, w)
+			} else {
+				if d.limiter.Wait(ctx) != nil {
+					return
+				}
+				d.deliver(ctx, n)
+				continue
 			}
-			d.sleep(ctx, idle)
-			continue
 		}
-		if !ok {
-			d.sleep(ctx, idle)
-			continue
+		if !nextDigest.IsZero() {
+			wait = max(min(wait, nextDigest.Sub(now)), 0)
 		}
-		if wait := n.NextAttempt.Sub(d.now()); wait > 0 {
-			d.sleep(ctx, wait)
-			continue
-		}
-		if err := d.limiter.Wait(ctx); err != nil {
-			return
-		}
-		d.deliver(ctx, n)
+		d.sleep(ctx, wait)
 	}
+}
+
+func (d *Deliverer) failedRead(ctx context.Context, err error) {
+	if ctx.Err() == nil {
+		d.log.Error("read the outbox", "error", err)
+	}
+	d.sleep(ctx, idle)
 }
 
 func (d *Deliverer) sleep(ctx context.Context, wait time.Duration) {
@@ -115,30 +136,55 @@ func MessageOf(n *store.Notification, feedURL string) Message {
 }
 
 func (d *Deliverer) deliver(ctx context.Context, n store.Notification) {
-	now := d.now()
-	o := Send(ctx, d.client, d.dest, MessageOf(&n, d.feedURL(n.Rule)), now)
-	if !o.Delivered && ctx.Err() != nil {
-		return // shutting down: it stays pending
+	d.send(ctx, MessageOf(&n, d.feedURL(n.Rule)), []store.Notification{n})
+}
+
+// digestEntries is how many stories a digest lists; it counts the rest.
+const digestEntries = 20
+
+func (d *Deliverer) deliverDigest(ctx context.Context, ns []store.Notification) {
+	m := Message{ID: fmt.Sprintf("fh_d%d", ns[0].ID), Rule: ns[0].Rule, FeedURL: d.feedURL(ns[0].Rule)}
+	for i := range ns {
+		if i < digestEntries {
+			m.Entries = append(m.Entries, EntryOf(&ns[i].Match))
+		} else {
+			m.More++
+		}
 	}
-	attempts := n.Attempts + 1
-	var err error
+	d.send(ctx, m, ns)
+}
+
+// send sends a message made of the alerts ns and records the outcome for
+// each of them.
+func (d *Deliverer) send(ctx context.Context, m Message, ns []store.Notification) {
+	now := d.now()
+	o := Send(ctx, d.client, d.dest, m, now)
+	if !o.Delivered && ctx.Err() != nil {
+		return // shutting down: they stay pending
+	}
+	first := ns[0]
+	attempts := first.Attempts + 1
+	log := d.log.With("notification", first.ID, "alerts", len(ns), "rule", first.Rule)
+	var record func(id int64) error
 	switch {
 	case o.Delivered:
-		err = d.store.Delivered(ctx, n.ID, now, attempts)
-		d.log.Debug("delivered", "notification", n.ID, "rule", n.Rule)
-	case o.Retry && now.Sub(n.Created) < giveUpAfter:
+		record = func(id int64) error { return d.store.Delivered(ctx, id, now, attempts) }
+		log.Debug("delivered")
+	case o.Retry && now.Sub(first.Created) < giveUpAfter:
 		wait := max(backoff(d.firstRetry, attempts), o.RetryAfter)
-		err = d.store.Retry(ctx, n.ID, attempts, now.Add(wait), o.Reason)
-		d.log.Warn("delivery failed; will retry", "notification", n.ID, "attempt", attempts, "retry_in", wait.Round(time.Second), "reason", o.Reason)
+		record = func(id int64) error { return d.store.Retry(ctx, id, attempts, now.Add(wait), o.Reason) }
+		log.Warn("delivery failed; will retry", "attempt", attempts, "retry_in", wait.Round(time.Second), "reason", o.Reason)
 	case o.Retry:
-		err = d.store.Failed(ctx, n.ID, attempts, "gave up after 24h: "+o.Reason)
-		d.log.Error("delivery failed for 24 hours; giving up", "notification", n.ID, "reason", o.Reason)
+		record = func(id int64) error { return d.store.Failed(ctx, id, attempts, "gave up after 24h: "+o.Reason) }
+		log.Error("delivery failed for 24 hours; giving up", "reason", o.Reason)
 	default:
-		err = d.store.Failed(ctx, n.ID, attempts, o.Reason)
-		d.log.Error("delivery refused", "notification", n.ID, "reason", o.Reason)
+		record = func(id int64) error { return d.store.Failed(ctx, id, attempts, o.Reason) }
+		log.Error("delivery refused", "reason", o.Reason)
 	}
-	if err != nil {
-		d.log.Error("record delivery", "notification", n.ID, "error", err)
+	for _, n := range ns {
+		if err := record(n.ID); err != nil {
+			log.Error("record delivery", "error", err)
+		}
 	}
 }
 

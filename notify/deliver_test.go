@@ -197,3 +197,63 @@ func TestCrashRestartLosesNothing(t *testing.T) {
 		t.Errorf("%d deliveries for 5 alerts: more than the one in flight repeated", len(got))
 	}
 }
+
+func TestDigest(t *testing.T) {
+	var mu sync.Mutex
+	var messages []slackMessage
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m slackMessage
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		messages = append(messages, m)
+		mu.Unlock()
+		fmt.Fprint(w, "ok")
+	}))
+	defer srv.Close()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	due := time.Now().Add(-time.Minute)
+	later := time.Now().Add(time.Hour)
+	var items []store.NewItem
+	for i := range 30 {
+		items = append(items, store.NewItem{
+			Item:    feed.Item{ID: fmt.Sprint("d", i), Title: fmt.Sprintf("Digest story %d", i), Link: fmt.Sprintf("https://a.example/%d", i)},
+			Matches: []store.Match{{Rule: "kim-putin", Notify: []string{"newsroom"}, DigestAt: due}},
+		})
+	}
+	items = append(items, store.NewItem{
+		Item:    feed.Item{ID: "next", Title: "For the next digest", Link: "https://a.example/next"},
+		Matches: []store.Match{{Rule: "korea", Notify: []string{"newsroom"}, DigestAt: later}},
+	})
+	if _, err := st.Record(context.Background(), "wire", items, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go deliverer(st, srv.URL).Run(ctx)
+	waitUntil(t, "the digest", func() bool {
+		c, _ := st.NotificationCounts(ctx)
+		return c["delivered"] == 30
+	})
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(messages) != 1 {
+		t.Fatalf("%d messages, want one digest", len(messages))
+	}
+	m := messages[0]
+	if m.Text != "30 new stories for kim-putin" || m.Blocks[0].Text.Text != "30 new stories for kim-putin" {
+		t.Errorf("digest heading %q / %+v", m.Text, m.Blocks[0])
+	}
+	last := m.Blocks[len(m.Blocks)-1].Elements[0].Text
+	if last != "and 10 more in <http://x/feeds/kim-putin.atom|the feed>" {
+		t.Errorf("digest end %q", last)
+	}
+	c, _ := st.NotificationCounts(ctx)
+	if c["pending"] != 1 {
+		t.Errorf("the digest due in an hour went early: %v", c)
+	}
+}

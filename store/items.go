@@ -18,6 +18,8 @@ type Match struct {
 	Rule   string
 	Hits   []rules.Hit
 	Notify []string // names of notifiers; an alert for each goes in the outbox
+	// DigestAt, when set, holds the alerts for a digest sent then.
+	DigestAt time.Time
 }
 
 // NewItem is an item to record, with the rules it matched.
@@ -100,7 +102,7 @@ func (s *Store) Record(ctx context.Context, source string, items []NewItem, now 
 	if err != nil {
 		return res, fmt.Errorf("record %s: %w", source, err)
 	}
-	addNotification, err := tx.PrepareContext(ctx, `INSERT INTO notifications (notifier, rule, item_id, created) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	addNotification, err := tx.PrepareContext(ctx, `INSERT INTO notifications (notifier, rule, item_id, created, digest, next_attempt) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return res, fmt.Errorf("record %s: %w", source, err)
 	}
@@ -143,7 +145,7 @@ func (s *Store) Record(ctx context.Context, source string, items []NewItem, now 
 			}
 			res.Matches++
 			for _, n := range m.Notify {
-				if _, err := addNotification.ExecContext(ctx, n, m.Rule, id, at); err != nil {
+				if _, err := addNotification.ExecContext(ctx, n, m.Rule, id, at, !m.DigestAt.IsZero(), millis(m.DigestAt)); err != nil {
 					return res, fmt.Errorf("record notification of %s to %s: %w", m.Rule, n, err)
 				}
 				res.Notifications++

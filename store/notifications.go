@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -49,12 +51,13 @@ func scanNotification(row interface{ Scan(...any) error }) (Notification, error)
 	return n, err
 }
 
-// NextNotification returns the oldest pending alert for a notifier, due
-// or not: alerts go out in order, so a later one waits for an earlier one
-// that is waiting to be tried again. ok is false when none is pending.
+// NextNotification returns the oldest pending alert for a notifier that is
+// not held for a digest, due or not: alerts go out in order, so a later
+// one waits for an earlier one that is waiting to be tried again. ok is
+// false when none is pending.
 func (s *Store) NextNotification(ctx context.Context, notifier string) (n Notification, ok bool, err error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+notificationColumns+notificationJoin+`
-		WHERE n.notifier = ? AND n.status = 'pending' ORDER BY n.id LIMIT 1`, notifier)
+		WHERE n.notifier = ? AND n.status = 'pending' AND n.digest = 0 ORDER BY n.id LIMIT 1`, notifier)
 	if err != nil {
 		return n, false, fmt.Errorf("next notification for %s: %w", notifier, err)
 	}
@@ -64,6 +67,43 @@ func (s *Store) NextNotification(ctx context.Context, notifier string) (n Notifi
 	}
 	n, err = scanNotification(rows)
 	return n, err == nil, err
+}
+
+// maxDigest is how many alerts one digest takes from the outbox.
+const maxDigest = 500
+
+// DueDigest returns the alerts of the digest of one rule for a notifier
+// that is due by now, oldest first, at most maxDigest of them, and when
+// the next digest after that is due (zero if none is waiting).
+func (s *Store) DueDigest(ctx context.Context, notifier string, now time.Time) (due []Notification, next time.Time, err error) {
+	var rule string
+	var at int64
+	err = s.read.QueryRowContext(ctx, `SELECT rule, next_attempt FROM notifications
+		WHERE notifier = ? AND status = 'pending' AND digest = 1 ORDER BY next_attempt, id LIMIT 1`, notifier).Scan(&rule, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("digests for %s: %w", notifier, err)
+	}
+	if fromMillis(at).After(now) {
+		return nil, fromMillis(at), nil
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+notificationColumns+notificationJoin+`
+		WHERE n.notifier = ? AND n.rule = ? AND n.status = 'pending' AND n.digest = 1 AND n.next_attempt <= ?
+		ORDER BY n.id LIMIT ?`, notifier, rule, millis(now), maxDigest)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("digest of %s for %s: %w", rule, notifier, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		due = append(due, n)
+	}
+	return due, time.Time{}, rows.Err()
 }
 
 // Delivered marks an alert delivered.

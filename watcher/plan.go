@@ -5,6 +5,7 @@ package watcher
 import (
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -40,6 +41,7 @@ type Rule struct {
 	Query   *rules.Query
 	Sources map[string]bool // nil: every source
 	Notify  []string        // notifiers to alert
+	Digest  cron.Schedule   // when set, alerts wait for the next digest
 }
 
 // NewPlan makes a Plan from a validated configuration.
@@ -69,6 +71,13 @@ func NewPlan(c *config.Config) (*Plan, error) {
 			}
 		}
 		pr := Rule{Name: r.Name, Query: q, Notify: r.Notify}
+		if r.Digest != "" {
+			sched, err := config.DigestSchedule(r.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: %w", r.Name, err)
+			}
+			pr.Digest = sched
+		}
 		if len(r.Sources) > 0 {
 			pr.Sources = map[string]bool{}
 			for _, s := range r.Sources {
@@ -92,15 +101,20 @@ func (p *Plan) source(name string) (Source, bool) {
 	return Source{}, false
 }
 
-// match returns the rules that match an item of a source.
-func (p *Plan) match(source, feedTitle string, it *feed.Item) []store.Match {
+// match returns the rules that match an item of a source, found at now.
+func (p *Plan) match(source, feedTitle string, it *feed.Item, now time.Time) []store.Match {
 	doc := Document(source, feedTitle, it)
 	var out []store.Match
 	for _, m := range p.matcher.Match(&doc) {
-		if r := p.Rules[m.Rule]; r.Sources != nil && !r.Sources[source] {
+		r := p.Rules[m.Rule]
+		if r.Sources != nil && !r.Sources[source] {
 			continue
 		}
-		out = append(out, store.Match{Rule: m.Name, Hits: m.Hits, Notify: p.Rules[m.Rule].Notify})
+		sm := store.Match{Rule: m.Name, Hits: m.Hits, Notify: r.Notify}
+		if r.Digest != nil && len(r.Notify) > 0 {
+			sm.DigestAt = r.Digest.Next(now)
+		}
+		out = append(out, sm)
 	}
 	return out
 }

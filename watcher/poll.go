@@ -160,7 +160,7 @@ func (w *Watcher) record(ctx context.Context, p *Plan, source string, f *feed.Fe
 		}
 		items[i] = store.NewItem{Item: *it}
 		if unseen[it.ID] {
-			items[i].Matches = p.match(source, f.Title, it)
+			items[i].Matches = p.match(source, f.Title, it, now)
 		}
 	}
 	res, err := w.store.Record(ctx, source, items, now)
