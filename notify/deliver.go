@@ -20,16 +20,18 @@ const (
 	giveUpAfter = 24 * time.Hour
 )
 
-// Rate returns how fast a kind of destination accepts messages, and the
-// burst it allows: Slack takes about one message a second per webhook.
+// Rate returns how fast feedhound sends to a kind of destination: Slack
+// takes about one message a second per webhook, Discord five every two
+// seconds. Sending evenly, without bursts, leaves the receiver's own burst
+// allowance to absorb jitter, so no 429 comes back.
 func Rate(k Kind) (rate.Limit, int) {
 	switch k {
 	case KindSlack:
-		return 1, 3
+		return 1, 1
 	case KindDiscord:
-		return 2, 5
+		return 2, 1
 	}
-	return 10, 10
+	return 10, 1
 }
 
 // Deliverer sends one destination's alerts from the outbox, oldest first,

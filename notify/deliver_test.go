@@ -257,3 +257,5 @@ func TestDigest(t *testing.T) {
 		t.Errorf("the digest due in an hour went early: %v", c)
 	}
 }
+
+func decodeInto(r *http.Request, v any) { json.NewDecoder(r.Body).Decode(v) }
