@@ -20,8 +20,8 @@ import (
 // limitedSlack accepts at most limit messages a second, as Slack does
 // (about one), and answers 429 with Retry-After beyond it.
 type limitedSlack struct {
-	limiter *rate.Limiter
-	mu      sync.Mutex // protects all following fields
+	limiter  *rate.Limiter
+	mu       sync.Mutex // protects all following fields
 	got      map[string]time.Time
 	tooMany  int
 	accepted int
