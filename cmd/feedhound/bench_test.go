@@ -2,13 +2,23 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/feedhound/feedhound/internal/corpus"
+	"github.com/feedhound/feedhound/watcher"
 )
 
 // BenchmarkMatchCommand runs the whole of feedhound match --json --rules
@@ -43,5 +53,100 @@ func BenchmarkMatchCommand(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkAlertLatency measures the time from a source publishing a
+// matching story to a Slack-like receiver getting the alert, with sources
+// polled every 10 seconds, their first polls spread over an interval as
+// the daemon spreads them. Ten sources each publish one story at a random
+// moment of three poll intervals: fewer than one alert every two seconds,
+// which one Slack channel takes without queueing (it takes one a second).
+func BenchmarkAlertLatency(b *testing.B) {
+	const sources = 10
+	const interval = 10 * time.Second
+	for b.Loop() {
+		var mu sync.Mutex
+		published := map[string]time.Time{}
+		arrived := map[string]time.Time{}
+		feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			name := strings.TrimPrefix(r.URL.Path, "/")
+			mu.Lock()
+			at, ok := published[name]
+			mu.Unlock()
+			items := `<item><guid>old</guid><title>Weather</title><description>Rain in Seoul.</description></item>`
+			if ok && time.Now().After(at) {
+				items += fmt.Sprintf(`<item><guid>new</guid><title>Kim-Putin summit: %s</title><description>The Kim-Putin summit.</description></item>`, name)
+			}
+			fmt.Fprintf(w, `<rss version="2.0"><channel><title>%s</title>%s</channel></rss>`, name, items)
+		}))
+		slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var m struct{ Text string }
+			json.NewDecoder(r.Body).Decode(&m)
+			// The fallback text is "Kim-Putin summit: sN — sN (rule kim-putin)".
+			name := strings.Fields(m.Text)[2]
+			mu.Lock()
+			if _, dup := arrived[name]; !dup {
+				arrived[name] = time.Now()
+			}
+			mu.Unlock()
+			fmt.Fprint(w, "ok")
+		}))
+		dir := b.TempDir()
+		var cfg strings.Builder
+		fmt.Fprintf(&cfg, "listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nsources:\n")
+		for i := range sources {
+			fmt.Fprintf(&cfg, "  - name: s%d\n    url: %s/s%d\n    schedule: '@every 10s'\n", i, feedSrv.URL, i)
+		}
+		fmt.Fprintf(&cfg, "notifiers:\n  - name: newsroom\n    type: slack\n    url: %s/hook\n    allow_private_networks: true\n", slack.URL)
+		cfg.WriteString("rules:\n  - name: kim-putin\n    query: '\"Kim-Putin summit\"'\n    notify: [newsroom]\n")
+		path := filepath.Join(dir, "feedhound.yaml")
+		os.WriteFile(path, []byte(cfg.String()), 0o644)
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		ctx, cancel := context.WithCancel(context.Background())
+		// First polls spread over an interval, as the daemon does.
+		d, err := newDaemon(ctx, path, log, watcher.Options{StartJitter: interval})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- d.serve(ctx) }()
+		start := time.Now().Add(interval) // after the first polls
+		mu.Lock()
+		for i := range sources {
+			published[fmt.Sprintf("s%d", i)] = start.Add(time.Duration(rand.Int64N(int64(3 * interval))))
+		}
+		mu.Unlock()
+		deadline := time.Now().Add(6 * interval)
+		for {
+			mu.Lock()
+			n := len(arrived)
+			mu.Unlock()
+			if n == sources || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		feedSrv.Close()
+		slack.Close()
+		var delays []time.Duration
+		mu.Lock()
+		for name, at := range arrived {
+			delays = append(delays, at.Sub(published[name]))
+		}
+		mu.Unlock()
+		if len(delays) != sources {
+			b.Fatalf("%d of %d alerts arrived", len(delays), sources)
+		}
+		slices.Sort(delays)
+		if os.Getenv("FH_DEBUG") != "" {
+			for name, at := range arrived {
+				fmt.Printf("%s published %.1fs arrived %.1fs\n", name, published[name].Sub(start).Seconds(), at.Sub(start).Seconds())
+			}
+		}
+		b.ReportMetric(delays[len(delays)/2].Seconds(), "p50-s")
+		b.ReportMetric(delays[len(delays)*99/100].Seconds(), "p99-s")
 	}
 }
