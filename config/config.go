@@ -305,24 +305,25 @@ func (d *decoder) top(n ast.Node, c *Config) {
 		case "allow_private_networks":
 			c.AllowPrivateNetworks = d.boolean(kv.Value, "allow_private_networks")
 		case "sources":
-			list, _ := d.items(kv.Value, "sources")
-			for _, it := range list {
-				c.Sources = append(c.Sources, d.source(it))
-			}
+			c.Sources = decodeList(d, kv.Value, "sources", d.source)
 		case "notifiers":
-			list, _ := d.items(kv.Value, "notifiers")
-			for _, it := range list {
-				c.Notifiers = append(c.Notifiers, d.notifier(it))
-			}
+			c.Notifiers = decodeList(d, kv.Value, "notifiers", d.notifier)
 		case "rules":
-			list, _ := d.items(kv.Value, "rules")
-			for _, it := range list {
-				c.Rules = append(c.Rules, d.rule(it))
-			}
+			c.Rules = decodeList(d, kv.Value, "rules", d.rule)
 		default:
 			d.unknownKey(kv, "the configuration", topKeys)
 		}
 	}
+}
+
+// decodeList decodes each entry of a list with one.
+func decodeList[T any](d *decoder, n ast.Node, what string, one func(ast.Node) T) []T {
+	list, _ := d.items(n, what)
+	out := make([]T, 0, len(list))
+	for _, it := range list {
+		out = append(out, one(it))
+	}
+	return out
 }
 
 func (d *decoder) source(n ast.Node) Source {

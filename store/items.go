@@ -283,21 +283,7 @@ func (s *Store) RuleStats(ctx context.Context) (map[string]RuleStats, error) {
 
 // ItemCounts returns how many items each source has stored.
 func (s *Store) ItemCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT source, COUNT(*) FROM items GROUP BY source`)
-	if err != nil {
-		return nil, fmt.Errorf("item counts: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var src string
-		var n int
-		if err := rows.Scan(&src, &n); err != nil {
-			return nil, err
-		}
-		out[src] = n
-	}
-	return out, rows.Err()
+	return s.countBy(ctx, `SELECT source, COUNT(*) FROM items GROUP BY source`, "item counts")
 }
 
 // Prune deletes the items that matched no rule and that no poll has seen

@@ -167,19 +167,24 @@ func (s *Store) RetryNotifications(ctx context.Context, ids []int64) (int64, err
 
 // NotificationCounts counts alerts by status.
 func (s *Store) NotificationCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM notifications GROUP BY status`)
+	return s.countBy(ctx, `SELECT status, COUNT(*) FROM notifications GROUP BY status`, "count notifications")
+}
+
+// countBy runs a query of (key, count) rows into a map.
+func (s *Store) countBy(ctx context.Context, query, what string) (map[string]int, error) {
+	rows, err := s.read.QueryContext(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("count notifications: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
-		var st string
+		var key string
 		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out[st] = n
+		out[key] = n
 	}
 	return out, rows.Err()
 }
