@@ -48,6 +48,10 @@ type Deliverer struct {
 	wake    chan struct{}
 	// firstRetry is the first wait after a failure; tests shorten it.
 	firstRetry time.Duration
+
+	// Observe, if set before Run, is called after each attempt with its
+	// result: "delivered", "retry" or "failed".
+	Observe func(result string)
 }
 
 // NewDeliverer returns a Deliverer for dest. feedURL gives the URL of a
@@ -168,11 +172,14 @@ func (d *Deliverer) send(ctx context.Context, m Message, ns []store.Notification
 	attempts := first.Attempts + 1
 	log := d.log.With("notification", first.ID, "alerts", len(ns), "rule", first.Rule)
 	var record func(id int64) error
+	result := "failed"
 	switch {
 	case o.Delivered:
+		result = "delivered"
 		record = func(id int64) error { return d.store.Delivered(ctx, id, now, attempts) }
 		log.Debug("delivered")
 	case o.Retry && now.Sub(first.Created) < giveUpAfter:
+		result = "retry"
 		wait := max(backoff(d.firstRetry, attempts), o.RetryAfter)
 		record = func(id int64) error { return d.store.Retry(ctx, id, attempts, now.Add(wait), o.Reason) }
 		log.Warn("delivery failed; will retry", "attempt", attempts, "retry_in", wait.Round(time.Second), "reason", o.Reason)
@@ -187,6 +194,9 @@ func (d *Deliverer) send(ctx context.Context, m Message, ns []store.Notification
 		if err := record(n.ID); err != nil {
 			log.Error("record delivery", "error", err)
 		}
+	}
+	if d.Observe != nil {
+		d.Observe(result)
 	}
 }
 

@@ -170,14 +170,14 @@ func (w *Watcher) record(ctx context.Context, p *Plan, source string, f *feed.Fe
 	if res.Matches > 0 {
 		w.log.Info("new matches", "source", source, "new_items", res.New, "matches", res.Matches)
 		if w.opts.OnMatch != nil {
-			seen := map[string]bool{}
+			perRule := map[string]int{}
 			for _, it := range items {
 				for _, m := range it.Matches {
-					if !seen[m.Rule] {
-						seen[m.Rule] = true
-						w.opts.OnMatch(m.Rule)
-					}
+					perRule[m.Rule]++
 				}
+			}
+			for rule, n := range perRule {
+				w.opts.OnMatch(rule, n)
 			}
 		}
 	}

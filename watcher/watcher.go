@@ -29,8 +29,11 @@ type Options struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// OnMatch, if set, is called with the name of each rule that has new
-	// matches, after they are recorded.
-	OnMatch func(rule string)
+	// matches, and how many, after they are recorded.
+	OnMatch func(rule string, n int)
+	// OnPoll, if set, is called after each scheduled poll with its result
+	// and how long it took.
+	OnPoll func(Result, time.Duration)
 	// PrivateReader, if set, reads the sources allowed to reach internal
 	// addresses; the others use the Watcher's reader.
 	PrivateReader *feed.Reader
@@ -129,8 +132,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 		for _, e := range s.ready(now) {
 			wg.Go(func() {
 				pctx, cancel := context.WithTimeout(ctx, w.opts.PollTimeout)
+				start := time.Now()
 				res := w.poll(pctx, p, e.src)
 				cancel()
+				if w.opts.OnPoll != nil {
+					w.opts.OnPoll(res, time.Since(start))
+				}
 				s.finish(e, res)
 				w.signal()
 			})

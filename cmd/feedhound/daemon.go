@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/metrics"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/notify"
 	"github.com/feedhound/feedhound/server"
@@ -27,13 +28,14 @@ import (
 // daemon is feedhound run: the watcher and the HTTP server over one
 // database. Tests start it in-process.
 type daemon struct {
-	path  string // the configuration file
-	log   *slog.Logger
-	store *store.Store
-	watch *watcher.Watcher
-	srv   *server.Server
-	ln    net.Listener
-	cfg   *config.Config
+	path    string // the configuration file
+	log     *slog.Logger
+	store   *store.Store
+	watch   *watcher.Watcher
+	srv     *server.Server
+	metrics *metrics.Metrics
+	ln      net.Listener
+	cfg     *config.Config
 
 	// Options for tests.
 	opts watcher.Options
@@ -68,9 +70,14 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	}
 	d := &daemon{path: path, log: log, store: st, ln: ln, cfg: c, opts: opts}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, baseURL, log)
-	opts.OnMatch = func(rule string) {
+	d.metrics = metrics.New(st)
+	opts.OnMatch = func(rule string, n int) {
 		d.srv.Invalidate(rule)
+		d.metrics.Match(rule, n)
 		d.wakeDeliverers()
+	}
+	opts.OnPoll = func(res watcher.Result, took time.Duration) {
+		d.metrics.Poll(res.Status, took, res.New)
 	}
 	opts.PrivateReader = &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{})}
 	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{})}
@@ -89,8 +96,11 @@ func (d *daemon) baseURL() string {
 // serve runs the watcher and the server until ctx ends, reloading the
 // configuration on SIGHUP; then it shuts both down and closes the database.
 func (d *daemon) serve(ctx context.Context) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", d.metrics.Handler())
+	mux.Handle("/", d.srv.Handler())
 	hs := &http.Server{
-		Handler:           d.srv.Handler(),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -150,6 +160,7 @@ func (d *daemon) startDeliverers(ctx context.Context, ns []config.Notifier, wg *
 		client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
 		dl := notify.NewDeliverer(notify.Destination{Name: n.Name, Kind: notify.Kind(n.Type), URL: n.URL, Secret: n.Secret},
 			d.store, client, d.log, d.feedURL)
+		dl.Observe = d.metrics.Delivery
 		ds = append(ds, dl)
 		wg.Go(func() { dl.Run(ctx) })
 	}

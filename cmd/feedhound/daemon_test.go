@@ -301,11 +301,26 @@ rules:
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, stop := startDaemon(t, path)
+	base, stop := startDaemon(t, path)
 	waitFor(t, func() bool { return len(got()) == 1 })
 	if want := "Kim Jong-un may visit Russia to meet Putin — koreatimes (rule kim-putin)"; got()[0] != want {
 		t.Errorf("alert %q, want %q", got()[0], want)
 	}
+	// The work shows in the metrics.
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := string(b)
+		return strings.Contains(m, `feedhound_polls_total{result="200"} 1`) &&
+			strings.Contains(m, `feedhound_matches_total{rule="kim-putin"} 1`) &&
+			strings.Contains(m, `feedhound_notifications_total{result="delivered"} 1`) &&
+			strings.Contains(m, "feedhound_notifications_pending 0") &&
+			strings.Contains(m, "feedhound_items_ingested_total 4")
+	})
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

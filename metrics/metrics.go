@@ -1,0 +1,90 @@
+// Package metrics exposes feedhound's work in the Prometheus format: polls
+// by result and their duration, items ingested, matches by rule, alerts by
+// result and the outbox's depth. Each Metrics has its own registry; none
+// is global.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the collectors. It is safe for concurrent use.
+type Metrics struct {
+	registry     *prometheus.Registry
+	polls        *prometheus.CounterVec
+	pollDuration prometheus.Histogram
+	items        prometheus.Counter
+	matches      *prometheus.CounterVec
+	alerts       *prometheus.CounterVec
+}
+
+// Outbox reports how many alerts are in each state; the depth of the
+// outbox is read from it at every scrape.
+type Outbox interface {
+	NotificationCounts(ctx context.Context) (map[string]int, error)
+}
+
+// New returns a Metrics reading the outbox's depth from ob.
+func New(ob Outbox) *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedhound_polls_total", Help: "Polls of sources, by result: 200, 304, 410 or error.",
+		}, []string{"result"}),
+		pollDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "feedhound_poll_duration_seconds", Help: "How long a poll took, recording included.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+		}),
+		items: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedhound_items_ingested_total", Help: "Items seen for the first time.",
+		}),
+		matches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedhound_matches_total", Help: "New matches, by rule.",
+		}, []string{"rule"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedhound_notifications_total", Help: "Delivery attempts of alerts, by result: delivered, retry or failed.",
+		}, []string{"result"}),
+	}
+	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "feedhound_notifications_pending", Help: "Alerts in the outbox waiting to be delivered.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		counts, err := ob.NotificationCounts(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(counts["pending"])
+	})
+	m.registry.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Poll records a poll's result, how long it took and what it found.
+func (m *Metrics) Poll(result string, d time.Duration, newItems int) {
+	m.polls.WithLabelValues(result).Inc()
+	m.pollDuration.Observe(d.Seconds())
+	m.items.Add(float64(newItems))
+}
+
+// Match records new matches of a rule.
+func (m *Metrics) Match(rule string, n int) {
+	m.matches.WithLabelValues(rule).Add(float64(n))
+}
+
+// Delivery records the result of a delivery attempt.
+func (m *Metrics) Delivery(result string) {
+	m.alerts.WithLabelValues(result).Inc()
+}
+
+// Handler serves the metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
