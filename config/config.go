@@ -126,6 +126,10 @@ func Load(path string) (*Config, error) {
 // namePattern is what source and rule names look like: they appear in URLs.
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
+// ValidName reports whether s is a good name for a source, rule, notifier
+// or token: lower-case letters, digits, '.', '_' and '-', at most 64.
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
 // Parse decodes and validates a configuration file's content; file names
 // it in errors and anchors relative paths. A file with problems gives
 // Problems, listing all of them.

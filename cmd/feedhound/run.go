@@ -50,6 +50,7 @@ func commands() []command {
 		{"discover", "list the feeds of a web page", runDiscover},
 		{"notifications", "list the alerts in the outbox; retry failed ones", runNotifications},
 		{"notify", "send a test alert through a notifier", runNotify},
+		{"token", "create, list and revoke tokens of the HTTP API", runToken},
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
 		{"version", "print feedhound's version", func(_ context.Context, e *env, _ []string) int {
 			fmt.Fprintln(e.stdout, "feedhound", feed.Version)
