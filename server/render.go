@@ -46,15 +46,28 @@ type feedInfo struct {
 	Rule    string
 	Query   string // canonical form, for the description
 	BaseURL string // without a trailing slash
+	// Self is the path of the feed without its extension, as in
+	// /feeds/kim-putin; empty means that.
+	Self string
+	// Title, if set, is the feed's title; else one is made of the rule.
+	Title string
 	// SourceURLs maps source names to their URLs, for RSS <source>.
 	SourceURLs map[string]string
 }
 
 func (fi feedInfo) url(f format) string {
+	if fi.Self != "" {
+		return fmt.Sprintf("%s%s.%s", fi.BaseURL, fi.Self, f)
+	}
 	return fmt.Sprintf("%s/feeds/%s.%s", fi.BaseURL, fi.Rule, f)
 }
 
-func (fi feedInfo) title() string { return "feedhound: " + fi.Rule }
+func (fi feedInfo) title() string {
+	if fi.Title != "" {
+		return "feedhound: " + fi.Title
+	}
+	return "feedhound: " + fi.Rule
+}
 
 func (fi feedInfo) description() string {
 	return "Items matching " + fi.Query

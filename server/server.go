@@ -86,6 +86,7 @@ func (s *Server) PlanChanged() {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /feeds/{file}", s.serveFeed)
+	mux.HandleFunc("GET /feeds/s/{file}", s.serveSubscriptionFeed)
 	mux.HandleFunc("GET /feeds.opml", s.serveOPML)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /{$}", s.serveStatus)
@@ -101,15 +102,19 @@ func (s *Server) rule(name string) (watcher.Rule, bool) {
 	return watcher.Rule{}, false
 }
 
-func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
-	file := r.PathValue("file")
+// splitFile splits "name.ext" into a name and a feed format.
+func splitFile(file string) (name string, f format, ok bool) {
 	dot := strings.LastIndexByte(file, '.')
 	if dot < 0 {
-		http.NotFound(w, r)
-		return
+		return "", "", false
 	}
-	name, f := file[:dot], format(file[dot+1:])
-	if f != formatRSS && f != formatAtom && f != formatJSON {
+	name, f = file[:dot], format(file[dot+1:])
+	return name, f, f == formatRSS || f == formatAtom || f == formatJSON
+}
+
+func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
+	name, f, ok := splitFile(r.PathValue("file"))
+	if !ok || strings.HasPrefix(name, "@") {
 		http.NotFound(w, r)
 		return
 	}
@@ -118,6 +123,37 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("no rule named %q", name), http.StatusNotFound)
 		return
 	}
+	s.writeFeed(w, r, rule, f, r.URL.Path, "")
+}
+
+// serveSubscriptionFeed serves a subscription's feed at its capability
+// URL: whoever has the URL may read it, without a token.
+func (s *Server) serveSubscriptionFeed(w http.ResponseWriter, r *http.Request) {
+	token, f, ok := splitFile(r.PathValue("file"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	sub, err := s.store.SubscriptionByFeedToken(r.Context(), token)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	rule, ok := s.rule(sub.Rule())
+	if !ok { // created a moment ago; the plan has not caught up
+		http.Error(w, "the subscription is being set up; try again in a moment", http.StatusServiceUnavailable)
+		return
+	}
+	s.writeFeed(w, r, rule, f, r.URL.Path, sub.Name)
+}
+
+// isSubscription reports whether a rule is a subscription's.
+func isSubscription(rule string) bool { return strings.HasPrefix(rule, "@") }
+
+// writeFeed serves the feed of a rule in a format; self is its path and
+// title, if set, its title.
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, rule watcher.Rule, f format, self, title string) {
+	name := rule.Name
 	limit := DefaultLimit
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -127,7 +163,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	out, err := s.renderCached(r.Context(), cacheKey{rule: name, format: f, limit: limit}, rule)
+	out, err := s.renderCached(r.Context(), cacheKey{rule: name, format: f, limit: limit}, rule, self, title)
 	if err != nil {
 		s.log.Error("render feed", "rule", name, "format", f, "error", err)
 		http.Error(w, "could not render the feed", http.StatusInternalServerError)
@@ -159,7 +195,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
 
 // renderCached returns a rendering of the feed made since the rule's last
 // change, rendering it if there is none.
-func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Rule) (*rendered, error) {
+func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Rule, self, title string) (*rendered, error) {
 	s.mu.Lock()
 	gen := [2]uint64{s.gen[key.rule], s.all}
 	if out, ok := s.cache[key]; ok && out.gen == gen {
@@ -172,7 +208,7 @@ func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Ru
 	if err != nil {
 		return nil, err
 	}
-	fi := feedInfo{Rule: key.rule, Query: rule.Query.String(), BaseURL: s.baseURL, SourceURLs: map[string]string{}}
+	fi := feedInfo{Rule: key.rule, Query: rule.Query.String(), BaseURL: s.baseURL, Self: strings.TrimSuffix(self, "."+string(key.format)), Title: title, SourceURLs: map[string]string{}}
 	for _, src := range s.plan().Sources {
 		fi.SourceURLs[src.Name] = src.URL
 	}
@@ -255,6 +291,9 @@ type outline struct {
 func (s *Server) serveOPML(w http.ResponseWriter, r *http.Request) {
 	doc := opml{Version: "2.0", Title: "feedhound filtered feeds", Created: time.Now().UTC().Format(time.RFC1123Z)}
 	for _, rule := range s.plan().Rules {
+		if isSubscription(rule.Name) {
+			continue // its feed is a secret of its owner
+		}
 		fi := feedInfo{Rule: rule.Name, BaseURL: s.baseURL}
 		doc.Body = append(doc.Body, outline{Type: "rss", Text: rule.Name, Title: fi.title(), XMLURL: fi.url(formatAtom), HTMLURL: s.baseURL + "/"})
 	}

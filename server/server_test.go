@@ -325,3 +325,51 @@ func TestStatusPageShowsFailures(t *testing.T) {
 		}
 	}
 }
+
+func TestSubscriptionFeeds(t *testing.T) {
+	_, st := fixture(t)
+	ctx := context.Background()
+	sub, err := st.CreateSubscription(ctx, store.Subscription{Name: "Moon Jae-in watch", Query: `"Kim-Putin summit"`}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := config.Parse([]byte(testConfig), "test.yaml")
+	p, err := watcher.NewPlan(c, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Record(ctx, "wire", []store.NewItem{{
+		Item:    feed.Item{ID: "s1", Title: "Kim-Putin summit dates set", Link: "https://wire.example.org/s1", Published: t0},
+		Matches: []store.Match{{Rule: sub.Rule()}},
+	}}, t0)
+	srv := New(st, func() *watcher.Plan { return p }, "http://127.0.0.1:8080", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := srv.Handler()
+
+	resp := get(t, h, "/feeds/s/"+sub.FeedToken+".atom")
+	page := body(t, resp)
+	if resp.StatusCode != 200 {
+		t.Fatalf("subscription feed: %d %s", resp.StatusCode, page)
+	}
+	f, err := gofeed.NewParser().ParseString(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Title != "feedhound: Moon Jae-in watch" || len(f.Items) != 1 || f.Items[0].Title != "Kim-Putin summit dates set" {
+		t.Errorf("feed %q with %d items", f.Title, len(f.Items))
+	}
+	if !strings.Contains(page, `<link href="http://127.0.0.1:8080/feeds/s/`+sub.FeedToken+`.atom" rel="self"`) {
+		t.Errorf("self link is not the capability URL:\n%s", page)
+	}
+	for _, path := range []string{"/feeds/s/wrong-token.atom", "/feeds/" + sub.Rule() + ".atom", "/feeds/s/" + sub.FeedToken + ".xml"} {
+		if r := get(t, h, path); r.StatusCode != 404 {
+			t.Errorf("GET %s: %d, want 404", path, r.StatusCode)
+		}
+	}
+	if opml := body(t, get(t, h, "/feeds.opml")); strings.Contains(opml, sub.ID) || strings.Contains(opml, sub.FeedToken) {
+		t.Error("the OPML list shows a subscription")
+	}
+	status := body(t, get(t, h, "/"))
+	if !strings.Contains(status, "And 1 subscriptions made through the API") || strings.Contains(status, sub.FeedToken) {
+		t.Error("the status page shows a subscription's feed or misses the count")
+	}
+}

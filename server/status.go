@@ -38,6 +38,7 @@ code { font-size: 90%; }
 <td><a href="/feeds/{{.Name}}.rss">RSS</a> · <a href="/feeds/{{.Name}}.atom">Atom</a> · <a href="/feeds/{{.Name}}.json">JSON</a></td>
 </tr>{{else}}<tr><td colspan="5">No rules configured.</td></tr>{{end}}
 </table>
+{{if .Subscriptions}}<p>And {{.Subscriptions}} subscriptions made through the API, whose feeds only their owners know.</p>{{end}}
 <h2>Sources</h2>
 <table>
 <tr><th>Source</th><th>Last poll</th><th>Result</th><th>Next poll</th><th>Items</th></tr>
@@ -108,14 +109,19 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := struct {
-		Now     time.Time
-		Rules   []statusRule
-		Sources []statusSource
-		Alerts  struct{ Pending, Delivered, Failed int }
-		Failed  []store.Notification
+		Now           time.Time
+		Rules         []statusRule
+		Sources       []statusSource
+		Alerts        struct{ Pending, Delivered, Failed int }
+		Subscriptions int
+		Failed        []store.Notification
 	}{Now: time.Now(), Failed: failed}
 	data.Alerts.Pending, data.Alerts.Delivered, data.Alerts.Failed = alerts["pending"], alerts["delivered"], alerts["failed"]
 	for _, rule := range p.Rules {
+		if isSubscription(rule.Name) {
+			data.Subscriptions++
+			continue
+		}
 		st := stats[rule.Name]
 		data.Rules = append(data.Rules, statusRule{Name: rule.Name, Query: rule.Query.String(), Matches: st.Matches, LastMatch: st.LastMatch})
 	}

@@ -44,8 +44,9 @@ type Rule struct {
 	Digest  cron.Schedule   // when set, alerts wait for the next digest
 }
 
-// NewPlan makes a Plan from a validated configuration.
-func NewPlan(c *config.Config) (*Plan, error) {
+// NewPlan makes a Plan from a validated configuration and the
+// subscriptions made through the API, each a rule named by Rule().
+func NewPlan(c *config.Config, subs ...store.Subscription) (*Plan, error) {
 	p := &Plan{}
 	for _, s := range c.Sources {
 		sched, err := cron.ParseStandard(s.Schedule)
@@ -86,6 +87,21 @@ func NewPlan(c *config.Config) (*Plan, error) {
 		}
 		p.Rules = append(p.Rules, pr)
 		rs[i] = rules.Rule{Name: r.Name, Query: q}
+	}
+	for _, sub := range subs {
+		q, err := rules.Parse(sub.Query)
+		if err != nil {
+			return nil, fmt.Errorf("subscription %s: %w", sub.ID, err)
+		}
+		pr := Rule{Name: sub.Rule(), Query: q}
+		if len(sub.Sources) > 0 {
+			pr.Sources = map[string]bool{}
+			for _, s := range sub.Sources {
+				pr.Sources[s] = true
+			}
+		}
+		p.Rules = append(p.Rules, pr)
+		rs = append(rs, rules.Rule{Name: pr.Name, Query: q})
 	}
 	p.matcher = rules.NewMatcher(rs)
 	return p, nil

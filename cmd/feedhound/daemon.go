@@ -51,12 +51,13 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	if err != nil {
 		return nil, err
 	}
-	p, err := watcher.NewPlan(c)
+	st, err := store.Open(ctx, c.Data)
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, c.Data)
+	p, err := plan(ctx, c, st)
 	if err != nil {
+		st.Close()
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", c.Listen)
@@ -190,7 +191,7 @@ func (d *daemon) reload() *config.Config {
 	c, err := config.Load(d.path)
 	if err == nil {
 		var p *watcher.Plan
-		if p, err = watcher.NewPlan(c); err == nil {
+		if p, err = plan(context.Background(), c, d.store); err == nil {
 			if c.Listen != d.cfg.Listen || c.Data != d.cfg.Data {
 				d.log.Warn("listen and data take effect only after a restart")
 			}
@@ -203,6 +204,24 @@ func (d *daemon) reload() *config.Config {
 	}
 	d.log.Error("configuration not reloaded; the old one keeps running", "error", strings.ReplaceAll(err.Error(), "\n", "; "))
 	return nil
+}
+
+// plan makes the plan of a configuration and the stored subscriptions.
+func plan(ctx context.Context, c *config.Config, st *store.Store) (*watcher.Plan, error) {
+	var subs []store.Subscription
+	var after int64
+	for {
+		page, err := st.Subscriptions(ctx, after, 1000)
+		if err != nil {
+			return nil, err
+		}
+		subs = append(subs, page...)
+		if len(page) < 1000 {
+			break
+		}
+		after = page[len(page)-1].Seq()
+	}
+	return watcher.NewPlan(c, subs...)
 }
 
 // newLogger makes the daemon's logger.

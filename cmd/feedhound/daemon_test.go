@@ -19,6 +19,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )
 
@@ -332,4 +333,28 @@ rules:
 		t.Errorf("%d alerts after a restart, want still 1: %q", n, got())
 	}
 	stop()
+}
+
+func TestDaemonServesSubscriptionFeeds(t *testing.T) {
+	fs := &feedServer{answers: map[int]int{}}
+	src := httptest.NewServer(fs.handler(t))
+	defer src.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	writeConfig(t, path, fmt.Sprintf("  - name: wire\n    url: %s/wire.atom\n    allow_private_networks: true\n", src.URL), "  - name: other\n    query: tennis\n")
+	// A subscription made earlier, through the API.
+	st, err := store.Open(context.Background(), filepath.Join(dir, "feedhound.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := st.CreateSubscription(context.Background(), store.Subscription{Name: "Shoigu", Query: "Shoigu"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	base, stop := startDaemon(t, path)
+	defer stop()
+	waitFor(t, func() bool {
+		return strings.Join(titles(t, base+"/feeds/s/"+sub.FeedToken+".json"), "|") == "Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting"
+	})
 }

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Subscription is a keyword alert made through the API.
+type Subscription struct {
+	ID        string // public, as "sub_…"
+	Name      string
+	Query     string
+	Sources   []string // empty: every source
+	FeedToken string   // the unguessable part of its feed URLs
+	Created   time.Time
+	Updated   time.Time
+	seq       int64 // database id, for paging
+}
+
+// Rule is the name of the subscription's rule in matches.
+func (s *Subscription) Rule() string { return "@" + s.ID }
+
+// Seq orders subscriptions for paging.
+func (s *Subscription) Seq() int64 { return s.seq }
+
+// ErrNotFound is returned for a subscription that does not exist.
+var ErrNotFound = errors.New("not found")
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateSubscription stores a new subscription, giving it an id and a
+// feed token.
+func (s *Store) CreateSubscription(ctx context.Context, sub Subscription, now time.Time) (Subscription, error) {
+	sub.ID = "sub_" + randomID(12)
+	sub.FeedToken = randomID(24)
+	sub.Created, sub.Updated = now, now
+	sources, _ := json.Marshal(orEmpty(sub.Sources))
+	r, err := s.write.ExecContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now))
+	if err != nil {
+		return Subscription{}, fmt.Errorf("create subscription: %w", err)
+	}
+	sub.seq, _ = r.LastInsertId()
+	return sub, nil
+}
+
+const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated`
+
+func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
+	var sub Subscription
+	var sources string
+	var created, updated int64
+	if err := row.Scan(&sub.seq, &sub.ID, &sub.Name, &sub.Query, &sources, &sub.FeedToken, &created, &updated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return sub, ErrNotFound
+		}
+		return sub, err
+	}
+	json.Unmarshal([]byte(sources), &sub.Sources)
+	sub.Created, sub.Updated = fromMillis(created), fromMillis(updated)
+	return sub, nil
+}
+
+// Subscription returns the subscription with a public id.
+func (s *Store) Subscription(ctx context.Context, id string) (Subscription, error) {
+	return scanSubscription(s.read.QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE public_id = ?`, id))
+}
+
+// SubscriptionByFeedToken returns the subscription whose feeds a token
+// opens.
+func (s *Store) SubscriptionByFeedToken(ctx context.Context, token string) (Subscription, error) {
+	return scanSubscription(s.read.QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE feed_token = ?`, token))
+}
+
+// Subscriptions lists subscriptions in creation order, after the one
+// whose Seq is after (0 for the first page), at most limit of them.
+func (s *Store) Subscriptions(ctx context.Context, after int64, limit int) ([]Subscription, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []Subscription
+	for rows.Next() {
+		sub, err := scanSubscription(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list subscriptions: %w", err)
+		}
+		out = append(out, sub)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSubscription deletes a subscription and its matches.
+func (s *Store) DeleteSubscription(ctx context.Context, id string) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete subscription: %w", err)
+	}
+	defer tx.Rollback()
+	r, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE public_id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete subscription: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM matches WHERE rule = ?`, "@"+id); err != nil {
+		return fmt.Errorf("delete subscription: %w", err)
+	}
+	return tx.Commit()
+}
+
+// RotateFeedToken gives a subscription a new feed token; the old feed URLs
+// stop working.
+func (s *Store) RotateFeedToken(ctx context.Context, id string, now time.Time) (Subscription, error) {
+	r, err := s.write.ExecContext(ctx, `UPDATE subscriptions SET feed_token = ?, updated = ? WHERE public_id = ?`, randomID(24), millis(now), id)
+	if err != nil {
+		return Subscription{}, fmt.Errorf("rotate feed token: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return Subscription{}, ErrNotFound
+	}
+	return s.Subscription(ctx, id)
+}
