@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/feedhound/feedhound/api"
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/metrics"
@@ -40,8 +41,13 @@ type daemon struct {
 	// Options for tests.
 	opts watcher.Options
 
-	mu         sync.Mutex // protects deliverers
+	mu         sync.Mutex // protects deliverers and rules
 	deliverers []*notify.Deliverer
+	// rules is the configuration the plan is made from, with the
+	// subscriptions; reload replaces it.
+	rules *config.Config
+
+	replanNow chan struct{} // subscriptions changed
 }
 
 // newDaemon reads the configuration, opens the database and starts
@@ -69,7 +75,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	if strings.HasSuffix(baseURL, ":0") { // an ephemeral port: use the one we got
 		baseURL = "http://" + ln.Addr().String()
 	}
-	d := &daemon{path: path, log: log, store: st, ln: ln, cfg: c, opts: opts}
+	d := &daemon{path: path, log: log, store: st, ln: ln, cfg: c, rules: c, opts: opts, replanNow: make(chan struct{}, 1)}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, baseURL, log)
 	d.metrics = metrics.New(st)
 	opts.OnMatch = func(rule string, n int) {
@@ -99,6 +105,7 @@ func (d *daemon) baseURL() string {
 func (d *daemon) serve(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
+	mux.Handle("/api/v1/", api.New(d.store, d.baseURL(), d.sourceNames, d.replan, d.log).Handler())
 	mux.Handle("/", d.srv.Handler())
 	hs := &http.Server{
 		Handler:           mux,
@@ -123,6 +130,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	wctx, stopWatcher := context.WithCancel(ctx)
 	wg.Go(func() { d.watch.Run(wctx) })
 	stopDeliverers := d.startDeliverers(wctx, d.cfg.Notifiers, &wg)
+	wg.Go(func() { d.replanLoop(wctx) })
 	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", d.cfg.Data)
 
 	var err error
@@ -195,15 +203,56 @@ func (d *daemon) reload() *config.Config {
 			if c.Listen != d.cfg.Listen || c.Data != d.cfg.Data {
 				d.log.Warn("listen and data take effect only after a restart")
 			}
+			d.mu.Lock()
+			d.rules = c
+			d.mu.Unlock()
 			d.watch.SetPlan(p)
 			d.srv.PlanChanged()
-			d.cfg.Sources, d.cfg.Rules, d.cfg.Notifiers = c.Sources, c.Rules, c.Notifiers
 			d.log.Info("configuration reloaded", "sources", len(c.Sources), "rules", len(c.Rules), "notifiers", len(c.Notifiers))
 			return c
 		}
 	}
 	d.log.Error("configuration not reloaded; the old one keeps running", "error", strings.ReplaceAll(err.Error(), "\n", "; "))
 	return nil
+}
+
+// sourceNames lists the sources of the plan being carried out.
+func (d *daemon) sourceNames() []string {
+	var names []string
+	for _, s := range d.watch.Plan().Sources {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// replan asks for the plan to be made again, for changed subscriptions.
+// Requests that come while one is being made are served by one more.
+func (d *daemon) replan() {
+	select {
+	case d.replanNow <- struct{}{}:
+	default:
+	}
+}
+
+// replanLoop makes the plan again whenever asked, until ctx ends.
+func (d *daemon) replanLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.replanNow:
+		}
+		d.mu.Lock()
+		c := d.rules
+		d.mu.Unlock()
+		p, err := plan(ctx, c, d.store)
+		if err != nil {
+			d.log.Error("subscriptions changed, but the plan could not be made again", "error", err)
+			continue
+		}
+		d.watch.SetPlan(p)
+		d.srv.PlanChanged()
+	}
 }
 
 // plan makes the plan of a configuration and the stored subscriptions.

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -357,4 +358,58 @@ func TestDaemonServesSubscriptionFeeds(t *testing.T) {
 	waitFor(t, func() bool {
 		return strings.Join(titles(t, base+"/feeds/s/"+sub.FeedToken+".json"), "|") == "Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting"
 	})
+}
+
+func TestDaemonAPISubscription(t *testing.T) {
+	// The source serves one feed, then, once the subscription exists,
+	// another with new stories.
+	var fixture atomic.Value
+	fixture.Store("asia.rdf") // no <ttl>: polled every second
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "feeds", fixture.Load().(string)))
+		w.Write(b)
+	}))
+	defer src.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	writeConfig(t, path, fmt.Sprintf("  - name: world\n    url: %s/feed\n    schedule: '@every 1s'\n    allow_private_networks: true\n", src.URL), "  - name: other\n    query: tennis\n")
+	st, err := store.Open(context.Background(), filepath.Join(dir, "feedhound.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _ := st.CreateToken(context.Background(), "app", false, time.Now())
+	st.Close()
+	base, stop := startDaemon(t, path)
+	defer stop()
+
+	req, _ := http.NewRequest("POST", base+"/api/v1/subscriptions", strings.NewReader(`{"name": "Shoigu", "query": "Shoigu OR \"Kim-Putin summit\"", "sources": ["world"]}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sub struct {
+		ID    string
+		Feeds struct{ Atom string }
+	}
+	json.NewDecoder(resp.Body).Decode(&sub)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || sub.Feeds.Atom == "" {
+		t.Fatalf("create: %d %+v", resp.StatusCode, sub)
+	}
+	// The feed is there at once, empty: the stories already seen are not
+	// new to it.
+	waitFor(t, func() bool {
+		r, err := http.Get(sub.Feeds.Atom)
+		if err == nil {
+			r.Body.Close()
+		}
+		return err == nil && r.StatusCode == 200
+	})
+	if got := titles(t, sub.Feeds.Atom); len(got) != 0 {
+		t.Errorf("new subscription's feed has %q", got)
+	}
+	fixture.Store("wire.atom")
+	want := "KIM—PUTIN SUMMIT: what to expect in Vladivostok|Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting"
+	waitFor(t, func() bool { return sortedTitles(t, sub.Feeds.Atom) == want })
 }

@@ -1,0 +1,308 @@
+// Package api is feedhound's HTTP API under /api/v1: keyword alert
+// subscriptions that programs create, each with its own feed URLs. Every
+// request needs a token (see `feedhound token`); read-only tokens may only
+// read.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/store"
+)
+
+// maxBody limits a request body.
+const maxBody = 64 << 10
+
+// API serves the HTTP API. Make one with New; it is safe for concurrent
+// use.
+type API struct {
+	store   *store.Store
+	baseURL string
+	sources func() []string // the names of the configured sources
+	changed func()          // subscriptions changed: the matcher must follow
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns an API over st. sources lists the configured sources' names;
+// changed is called after a subscription is created, changed or deleted.
+func New(st *store.Store, baseURL string, sources func() []string, changed func(), log *slog.Logger) *API {
+	return &API{store: st, baseURL: strings.TrimRight(baseURL, "/"), sources: sources, changed: changed, log: log, now: time.Now}
+}
+
+// Handler returns the API's routes.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/subscriptions", a.auth(true, a.create))
+	mux.HandleFunc("GET /api/v1/subscriptions", a.auth(false, a.list))
+	mux.HandleFunc("GET /api/v1/subscriptions/{id}", a.auth(false, a.get))
+	mux.HandleFunc("DELETE /api/v1/subscriptions/{id}", a.auth(true, a.delete))
+	mux.HandleFunc("POST /api/v1/subscriptions/{id}/rotate", a.auth(true, a.rotate))
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, apiError{Error: "no such endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	return mux
+}
+
+// apiError is the one shape of every error.
+type apiError struct {
+	Error  string `json:"error"`
+	Field  string `json:"field,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, e apiError) { writeJSON(w, status, e) }
+
+// auth lets a request through with a valid token; write handlers need one
+// that is not read-only.
+func (a *API) auth(write bool, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="feedhound"`)
+			writeError(w, http.StatusUnauthorized, apiError{Error: "missing token: send Authorization: Bearer TOKEN (see feedhound token create)"})
+			return
+		}
+		tok, err := a.store.Authenticate(r.Context(), strings.TrimSpace(secret), a.now())
+		if errors.Is(err, store.ErrBadToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="feedhound", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, apiError{Error: "invalid or revoked token"})
+			return
+		}
+		if err != nil {
+			a.internal(w, err)
+			return
+		}
+		if write && tok.ReadOnly {
+			writeError(w, http.StatusForbidden, apiError{Error: fmt.Sprintf("token %q is read-only", tok.Name)})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next(w, r)
+	}
+}
+
+func (a *API) internal(w http.ResponseWriter, err error) {
+	a.log.Error("api", "error", err)
+	writeError(w, http.StatusInternalServerError, apiError{Error: "internal error"})
+}
+
+// subscriptionJSON is a subscription as the API shows it.
+type subscriptionJSON struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Query   string    `json:"query"`
+	Sources []string  `json:"sources"`
+	Created time.Time `json:"created"`
+	Feeds   struct {
+		RSS  string `json:"rss"`
+		Atom string `json:"atom"`
+		JSON string `json:"json"`
+	} `json:"feeds"`
+	Matches []matchJSON `json:"matches,omitempty"`
+}
+
+type matchJSON struct {
+	Title     string    `json:"title"`
+	Link      string    `json:"link"`
+	Source    string    `json:"source"`
+	Published time.Time `json:"published"`
+	MatchedAt time.Time `json:"matched_at"`
+}
+
+func (a *API) view(s store.Subscription) subscriptionJSON {
+	v := subscriptionJSON{ID: s.ID, Name: s.Name, Query: s.Query, Sources: s.Sources, Created: s.Created.UTC()}
+	if v.Sources == nil {
+		v.Sources = []string{}
+	}
+	base := a.baseURL + "/feeds/s/" + s.FeedToken
+	v.Feeds.RSS, v.Feeds.Atom, v.Feeds.JSON = base+".rss", base+".atom", base+".json"
+	return v
+}
+
+type createRequest struct {
+	Name    string   `json:"name"`
+	Query   string   `json:"query"`
+	Sources []string `json:"sources"`
+}
+
+// decode reads a JSON body, refusing unknown fields.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, apiError{Error: fmt.Sprintf("request body larger than %d bytes", maxBody)})
+			return false
+		}
+		msg := err.Error()
+		field := ""
+		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			field = strings.Trim(f, `"`)
+			msg = fmt.Sprintf("unknown field %s (known: name, query, sources)", f)
+		}
+		writeError(w, http.StatusBadRequest, apiError{Error: "body: " + msg, Field: field})
+		return false
+	}
+	return true
+}
+
+func (a *API) create(w http.ResponseWriter, r *http.Request) {
+	var req createRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if strings.TrimSpace(req.Query) == "" {
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "query: required", Field: "query"})
+		return
+	}
+	if _, err := rules.Parse(req.Query); err != nil {
+		e := apiError{Error: "query: " + err.Error(), Field: "query"}
+		var qerr *rules.Error
+		if errors.As(err, &qerr) {
+			e.Column = qerr.Column
+		}
+		writeError(w, http.StatusUnprocessableEntity, e)
+		return
+	}
+	known := a.sources()
+	for _, s := range req.Sources {
+		if !slices.Contains(known, s) {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("sources: unknown source %q", s), Field: "sources"})
+			return
+		}
+	}
+	if req.Name == "" {
+		req.Name = req.Query
+	}
+	sub, err := a.store.CreateSubscription(r.Context(), store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources}, a.now())
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	a.changed()
+	w.Header().Set("Location", "/api/v1/subscriptions/"+sub.ID)
+	writeJSON(w, http.StatusCreated, a.view(sub))
+}
+
+// Paging of the list.
+const (
+	defaultPage = 100
+	maxPage     = 1000
+)
+
+func (a *API) list(w http.ResponseWriter, r *http.Request) {
+	limit := defaultPage
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPage {
+			writeError(w, http.StatusBadRequest, apiError{Error: fmt.Sprintf("limit: a number from 1 to %d", maxPage), Field: "limit"})
+			return
+		}
+		limit = n
+	}
+	var after int64
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, apiError{Error: "after: the next cursor of the previous page", Field: "after"})
+			return
+		}
+		after = n
+	}
+	subs, err := a.store.Subscriptions(r.Context(), after, limit)
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	out := struct {
+		Subscriptions []subscriptionJSON `json:"subscriptions"`
+		Next          string             `json:"next,omitempty"`
+	}{Subscriptions: []subscriptionJSON{}}
+	for _, s := range subs {
+		out.Subscriptions = append(out.Subscriptions, a.view(s))
+	}
+	if len(subs) == limit {
+		out.Next = strconv.FormatInt(subs[len(subs)-1].Seq(), 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) find(w http.ResponseWriter, r *http.Request) (store.Subscription, bool) {
+	sub, err := a.store.Subscription(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no subscription %q", r.PathValue("id"))})
+		return sub, false
+	}
+	if err != nil {
+		a.internal(w, err)
+		return sub, false
+	}
+	return sub, true
+}
+
+// latest is how many matches a subscription's page shows.
+const latest = 20
+
+func (a *API) get(w http.ResponseWriter, r *http.Request) {
+	sub, ok := a.find(w, r)
+	if !ok {
+		return
+	}
+	v := a.view(sub)
+	ms, err := a.store.LatestMatches(r.Context(), sub.Rule(), latest)
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	v.Matches = []matchJSON{}
+	for _, m := range ms {
+		v.Matches = append(v.Matches, matchJSON{Title: m.Item.Title, Link: m.Item.Link, Source: m.Source, Published: m.Item.Published.UTC(), MatchedAt: m.MatchedAt.UTC()})
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *API) delete(w http.ResponseWriter, r *http.Request) {
+	err := a.store.DeleteSubscription(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no subscription %q", r.PathValue("id"))})
+		return
+	}
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	a.changed()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) rotate(w http.ResponseWriter, r *http.Request) {
+	sub, err := a.store.RotateFeedToken(r.Context(), r.PathValue("id"), a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no subscription %q", r.PathValue("id"))})
+		return
+	}
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.view(sub))
+}

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/store"
+)
+
+type fixture struct {
+	h       http.Handler
+	st      *store.Store
+	rw, ro  string
+	changes atomic.Int32
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{st: st}
+	f.rw, _ = st.CreateToken(context.Background(), "app", false, time.Now())
+	f.ro, _ = st.CreateToken(context.Background(), "dashboard", true, time.Now())
+	a := New(st, "http://127.0.0.1:8080", func() []string { return []string{"koreatimes", "wire"} },
+		func() { f.changes.Add(1) }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.h = a.Handler()
+	return f
+}
+
+func (f *fixture) do(t *testing.T, method, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	var out map[string]any
+	if rec.Body.Len() > 0 {
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("%s %s: %d, not JSON: %s", method, path, rec.Code, rec.Body)
+		}
+	}
+	return rec.Code, out
+}
+
+func TestAuth(t *testing.T) {
+	f := setup(t)
+	tests := []struct {
+		method, token string
+		status        int
+		err           string
+	}{
+		{"GET", "", 401, "missing token: send Authorization: Bearer TOKEN (see feedhound token create)"},
+		{"GET", "fh_wrong", 401, "invalid or revoked token"},
+		{"GET", f.ro, 200, ""},
+		{"POST", f.ro, 403, `token "dashboard" is read-only`},
+		{"POST", f.rw, 201, ""},
+	}
+	for _, tt := range tests {
+		status, out := f.do(t, tt.method, "/api/v1/subscriptions", tt.token, `{"query": "summit"}`)
+		if status != tt.status || tt.err != "" && out["error"] != tt.err {
+			t.Errorf("%s with %q: %d %v, want %d %q", tt.method, tt.token, status, out, tt.status, tt.err)
+		}
+	}
+	f.st.RevokeToken(context.Background(), "app")
+	if status, _ := f.do(t, "GET", "/api/v1/subscriptions", f.rw, ""); status != 401 {
+		t.Errorf("revoked token: %d, want 401", status)
+	}
+}
+
+func TestCreateAndRead(t *testing.T) {
+	f := setup(t)
+	status, sub := f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"name": "Kim-Putin", "query": "\"Kim-Putin summit\" OR (Kim NEAR/8 Putin)", "sources": ["koreatimes"]}`)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, sub)
+	}
+	id := sub["id"].(string)
+	feeds := sub["feeds"].(map[string]any)
+	if !strings.HasPrefix(id, "sub_") || !strings.HasPrefix(feeds["atom"].(string), "http://127.0.0.1:8080/feeds/s/") || sub["name"] != "Kim-Putin" {
+		t.Errorf("created %v", sub)
+	}
+	if f.changes.Load() != 1 {
+		t.Errorf("changed called %d times", f.changes.Load())
+	}
+	// Its matches show on its page.
+	f.st.Record(context.Background(), "koreatimes", []store.NewItem{{
+		Item:    feed.Item{ID: "kt-1", Title: "Kim Jong-un may visit Russia to meet Putin", Link: "https://kt.example/1", Published: time.Now()},
+		Matches: []store.Match{{Rule: "@" + id}},
+	}}, time.Now())
+	status, got := f.do(t, "GET", "/api/v1/subscriptions/"+id, f.ro, "")
+	if status != 200 || len(got["matches"].([]any)) != 1 {
+		t.Errorf("get: %d %v", status, got)
+	}
+	// Paging.
+	for range 4 {
+		f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"query": "summit"}`)
+	}
+	status, page := f.do(t, "GET", "/api/v1/subscriptions?limit=3", f.ro, "")
+	if status != 200 || len(page["subscriptions"].([]any)) != 3 || page["next"] == nil {
+		t.Fatalf("first page: %d %v", status, page)
+	}
+	_, page2 := f.do(t, "GET", "/api/v1/subscriptions?limit=3&after="+page["next"].(string), f.ro, "")
+	if n := len(page2["subscriptions"].([]any)); n != 2 || page2["next"] != nil {
+		t.Errorf("second page: %d subscriptions, next %v", n, page2["next"])
+	}
+	// Rotating the feed token changes the feed URLs.
+	_, rotated := f.do(t, "POST", "/api/v1/subscriptions/"+id+"/rotate", f.rw, "")
+	if rotated["feeds"].(map[string]any)["atom"] == feeds["atom"] {
+		t.Error("rotate kept the feed URL")
+	}
+	// Delete.
+	if status, _ := f.do(t, "DELETE", "/api/v1/subscriptions/"+id, f.rw, ""); status != 204 {
+		t.Errorf("delete: %d", status)
+	}
+	if status, out := f.do(t, "GET", "/api/v1/subscriptions/"+id, f.ro, ""); status != 404 || out["error"] != `no subscription "`+id+`"` {
+		t.Errorf("after delete: %d %v", status, out)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	f := setup(t)
+	tests := []struct {
+		method, path, body string
+		status             int
+		want               map[string]any
+	}{
+		{"POST", "/api/v1/subscriptions", `{"query": "Kim (Putin OR Xi"}`, 422,
+			map[string]any{"error": "query: column 5: unbalanced parenthesis: this ( is not closed", "field": "query", "column": float64(5)}},
+		{"POST", "/api/v1/subscriptions", `{"query": "titel:summit"}`, 422,
+			map[string]any{"error": `query: column 1: unknown field "titel" (did you mean "title"?)`, "field": "query", "column": float64(1)}},
+		{"POST", "/api/v1/subscriptions", `{"name": "x"}`, 422, map[string]any{"error": "query: required", "field": "query"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit", "sources": ["yonhap"]}`, 422,
+			map[string]any{"error": `sources: unknown source "yonhap"`, "field": "sources"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit", "colour": "red"}`, 400,
+			map[string]any{"error": `body: unknown field "colour" (known: name, query, sources)`, "field": "colour"}},
+		{"POST", "/api/v1/subscriptions", `{"query": `, 400, map[string]any{"error": "body: unexpected EOF"}},
+		{"GET", "/api/v1/subscriptions?limit=5000", "", 400, map[string]any{"error": "limit: a number from 1 to 1000", "field": "limit"}},
+		{"DELETE", "/api/v1/subscriptions/sub_nope", "", 404, map[string]any{"error": `no subscription "sub_nope"`}},
+		{"GET", "/api/v1/nothing", "", 404, map[string]any{"error": "no such endpoint: GET /api/v1/nothing"}},
+	}
+	for _, tt := range tests {
+		status, out := f.do(t, tt.method, tt.path, f.rw, tt.body)
+		if status != tt.status {
+			t.Errorf("%s %s %s: %d %v, want %d", tt.method, tt.path, tt.body, status, out, tt.status)
+			continue
+		}
+		for k, v := range tt.want {
+			if out[k] != v {
+				t.Errorf("%s %s %s: %s = %v, want %v", tt.method, tt.path, tt.body, k, out[k], v)
+			}
+		}
+	}
+	big := `{"query": "` + strings.Repeat("x", maxBody) + `"}`
+	req := httptest.NewRequest("POST", "/api/v1/subscriptions", bytes.NewReader([]byte(big)))
+	req.Header.Set("Authorization", "Bearer "+f.rw)
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a huge body: %d, want 413", rec.Code)
+	}
+	if f.changes.Load() != 0 {
+		t.Errorf("bad requests changed subscriptions %d times", f.changes.Load())
+	}
+}
