@@ -46,6 +46,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/subscriptions", a.auth(false, a.list))
 	mux.HandleFunc("GET /api/v1/subscriptions/{id}", a.auth(false, a.get))
 	mux.HandleFunc("DELETE /api/v1/subscriptions/{id}", a.auth(true, a.delete))
+	mux.HandleFunc("PATCH /api/v1/subscriptions/{id}", a.auth(true, a.patch))
 	mux.HandleFunc("POST /api/v1/subscriptions/{id}/rotate", a.auth(true, a.rotate))
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, apiError{Error: "no such endpoint: " + r.Method + " " + r.URL.Path})
@@ -165,30 +166,36 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-func (a *API) create(w http.ResponseWriter, r *http.Request) {
-	var req createRequest
-	if !decode(w, r, &req) {
-		return
-	}
-	if strings.TrimSpace(req.Query) == "" {
+// validate checks a subscription's query and sources, answering the
+// request if they are not good.
+func (a *API) validate(w http.ResponseWriter, query string, sources []string) bool {
+	if strings.TrimSpace(query) == "" {
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "query: required", Field: "query"})
-		return
+		return false
 	}
-	if _, err := rules.Parse(req.Query); err != nil {
+	if _, err := rules.Parse(query); err != nil {
 		e := apiError{Error: "query: " + err.Error(), Field: "query"}
 		var qerr *rules.Error
 		if errors.As(err, &qerr) {
 			e.Column = qerr.Column
 		}
 		writeError(w, http.StatusUnprocessableEntity, e)
-		return
+		return false
 	}
 	known := a.sources()
-	for _, s := range req.Sources {
+	for _, s := range sources {
 		if !slices.Contains(known, s) {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("sources: unknown source %q", s), Field: "sources"})
-			return
+			return false
 		}
+	}
+	return true
+}
+
+func (a *API) create(w http.ResponseWriter, r *http.Request) {
+	var req createRequest
+	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) {
+		return
 	}
 	if req.Name == "" {
 		req.Name = req.Query
@@ -278,6 +285,43 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 		v.Matches = append(v.Matches, matchJSON{Title: m.Item.Title, Link: m.Item.Link, Source: m.Source, Published: m.Item.Published.UTC(), MatchedAt: m.MatchedAt.UTC()})
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// patchRequest changes the fields it has.
+type patchRequest struct {
+	Name    *string   `json:"name"`
+	Query   *string   `json:"query"`
+	Sources *[]string `json:"sources"`
+}
+
+func (a *API) patch(w http.ResponseWriter, r *http.Request) {
+	sub, ok := a.find(w, r)
+	if !ok {
+		return
+	}
+	var req patchRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Name != nil {
+		sub.Name = *req.Name
+	}
+	if req.Query != nil {
+		sub.Query = *req.Query
+	}
+	if req.Sources != nil {
+		sub.Sources = *req.Sources
+	}
+	if !a.validate(w, sub.Query, sub.Sources) {
+		return
+	}
+	sub, err := a.store.UpdateSubscription(r.Context(), sub, a.now())
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	a.changed()
+	writeJSON(w, http.StatusOK, a.view(sub))
 }
 
 func (a *API) delete(w http.ResponseWriter, r *http.Request) {

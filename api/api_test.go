@@ -118,6 +118,17 @@ func TestCreateAndRead(t *testing.T) {
 	if n := len(page2["subscriptions"].([]any)); n != 2 || page2["next"] != nil {
 		t.Errorf("second page: %d subscriptions, next %v", n, page2["next"])
 	}
+	// A changed query is checked again.
+	if status, out := f.do(t, "PATCH", "/api/v1/subscriptions/"+id, f.rw, `{"query": "Kim NEAR"}`); status != 422 || out["column"] != float64(5) {
+		t.Errorf("bad patch: %d %v", status, out)
+	}
+	status, patched := f.do(t, "PATCH", "/api/v1/subscriptions/"+id, f.rw, `{"query": "Shoigu", "sources": []}`)
+	if status != 200 || patched["query"] != "Shoigu" || patched["name"] != "Kim-Putin" || len(patched["sources"].([]any)) != 0 {
+		t.Errorf("patch: %d %v", status, patched)
+	}
+	if status, _ := f.do(t, "PATCH", "/api/v1/subscriptions/"+id, f.ro, `{"name": "x"}`); status != 403 {
+		t.Errorf("read-only patch: %d", status)
+	}
 	// Rotating the feed token changes the feed URLs.
 	_, rotated := f.do(t, "POST", "/api/v1/subscriptions/"+id+"/rotate", f.rw, "")
 	if rotated["feeds"].(map[string]any)["atom"] == feeds["atom"] {

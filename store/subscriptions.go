@@ -133,3 +133,17 @@ func (s *Store) RotateFeedToken(ctx context.Context, id string, now time.Time) (
 	}
 	return s.Subscription(ctx, id)
 }
+
+// UpdateSubscription changes a subscription's name, query and sources.
+func (s *Store) UpdateSubscription(ctx context.Context, sub Subscription, now time.Time) (Subscription, error) {
+	sources, _ := json.Marshal(orEmpty(sub.Sources))
+	r, err := s.write.ExecContext(ctx, `UPDATE subscriptions SET name = ?, query = ?, sources = ?, updated = ? WHERE public_id = ?`,
+		sub.Name, sub.Query, string(sources), millis(now), sub.ID)
+	if err != nil {
+		return Subscription{}, fmt.Errorf("update subscription: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return Subscription{}, ErrNotFound
+	}
+	return s.Subscription(ctx, sub.ID)
+}
