@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
+	"github.com/feedhound/feedhound/watcher"
 )
 
 // maxBody limits a request body.
@@ -117,7 +119,8 @@ type subscriptionJSON struct {
 		Atom string `json:"atom"`
 		JSON string `json:"json"`
 	} `json:"feeds"`
-	Matches []matchJSON `json:"matches,omitempty"`
+	Matches    []matchJSON `json:"matches,omitempty"`
+	Backfilled *int        `json:"backfilled,omitempty"` // stories matched by a backfill
 }
 
 type matchJSON struct {
@@ -139,9 +142,29 @@ func (a *API) view(s store.Subscription) subscriptionJSON {
 }
 
 type createRequest struct {
-	Name    string   `json:"name"`
-	Query   string   `json:"query"`
-	Sources []string `json:"sources"`
+	Name     string   `json:"name"`
+	Query    string   `json:"query"`
+	Sources  []string `json:"sources"`
+	Backfill string   `json:"backfill"` // "7d": match the stories of the last seven days too
+}
+
+// maxBackfill is how far back a backfill may reach.
+const maxBackfill = 90 * 24 * time.Hour
+
+// parseBackfill reads "7d", "36h" or "90m".
+func parseBackfill(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("backfill: %q is not a number of days", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("backfill: %q is not a duration such as 7d or 12h", s)
+	}
+	return d, nil
 }
 
 // decode reads a JSON body, refusing unknown fields.
@@ -158,7 +181,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		field := ""
 		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 			field = strings.Trim(f, `"`)
-			msg = fmt.Sprintf("unknown field %s (known: name, query, sources)", f)
+			msg = fmt.Sprintf("unknown field %s (known: name, query, sources, backfill)", f)
 		}
 		writeError(w, http.StatusBadRequest, apiError{Error: "body: " + msg, Field: field})
 		return false
@@ -197,6 +220,18 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) {
 		return
 	}
+	var backfill time.Duration
+	if req.Backfill != "" {
+		var err error
+		if backfill, err = parseBackfill(req.Backfill); err != nil || backfill > maxBackfill {
+			msg := "backfill: at most 90d"
+			if err != nil {
+				msg = err.Error()
+			}
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: msg, Field: "backfill"})
+			return
+		}
+	}
 	if req.Name == "" {
 		req.Name = req.Query
 	}
@@ -205,9 +240,42 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
+	v := a.view(sub)
+	if backfill > 0 {
+		n, err := a.backfill(r.Context(), sub, a.now().Add(-backfill))
+		if err != nil {
+			a.internal(w, err)
+			return
+		}
+		v.Backfilled = &n
+	}
 	a.changed()
 	w.Header().Set("Location", "/api/v1/subscriptions/"+sub.ID)
-	writeJSON(w, http.StatusCreated, a.view(sub))
+	writeJSON(w, http.StatusCreated, v)
+}
+
+// backfill matches a new subscription against the stories stored since,
+// so that its feed is not empty on its first day. No alerts are sent for
+// them.
+func (a *API) backfill(ctx context.Context, sub store.Subscription, since time.Time) (int, error) {
+	q, err := rules.Parse(sub.Query)
+	if err != nil {
+		return 0, err
+	}
+	m := rules.NewMatcher([]rules.Rule{{Name: sub.Rule(), Query: q}})
+	var found []store.Matched
+	err = a.store.ItemsSeenSince(ctx, since, sub.Sources, func(it store.Matched) error {
+		doc := watcher.Document(it.Source, "", &it.Item)
+		if ms := m.Match(&doc); len(ms) > 0 {
+			it.Hits = ms[0].Hits
+			found = append(found, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return a.store.AddMatches(ctx, sub.Rule(), found, a.now())
 }
 
 // Paging of the list.

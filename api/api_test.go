@@ -158,7 +158,10 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "sources": ["yonhap"]}`, 422,
 			map[string]any{"error": `sources: unknown source "yonhap"`, "field": "sources"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "colour": "red"}`, 400,
-			map[string]any{"error": `body: unknown field "colour" (known: name, query, sources)`, "field": "colour"}},
+			map[string]any{"error": `body: unknown field "colour" (known: name, query, sources, backfill)`, "field": "colour"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "a week"}`, 422,
+			map[string]any{"error": `backfill: "a week" is not a duration such as 7d or 12h`, "field": "backfill"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "400d"}`, 422, map[string]any{"error": "backfill: at most 90d", "field": "backfill"}},
 		{"POST", "/api/v1/subscriptions", `{"query": `, 400, map[string]any{"error": "body: unexpected EOF"}},
 		{"GET", "/api/v1/subscriptions?limit=5000", "", 400, map[string]any{"error": "limit: a number from 1 to 1000", "field": "limit"}},
 		{"DELETE", "/api/v1/subscriptions/sub_nope", "", 404, map[string]any{"error": `no subscription "sub_nope"`}},
@@ -186,5 +189,33 @@ func TestBadRequests(t *testing.T) {
 	}
 	if f.changes.Load() != 0 {
 		t.Errorf("bad requests changed subscriptions %d times", f.changes.Load())
+	}
+}
+
+func TestBackfill(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	now := time.Now()
+	f.st.Record(ctx, "koreatimes", []store.NewItem{
+		{Item: feed.Item{ID: "old", Title: "Kim-Putin summit talk, long ago", Link: "https://kt.example/old"}},
+	}, now.Add(-30*24*time.Hour))
+	f.st.Record(ctx, "koreatimes", []store.NewItem{
+		{Item: feed.Item{ID: "recent", Title: "Kim-Putin summit set for next week", Link: "https://kt.example/recent"}},
+		{Item: feed.Item{ID: "other", Title: "Kimchi prices", Link: "https://kt.example/other"}},
+	}, now.Add(-2*24*time.Hour))
+	f.st.Record(ctx, "wire", []store.NewItem{
+		{Item: feed.Item{ID: "w", Title: "KIM—PUTIN SUMMIT", Link: "https://wire.example/w"}},
+	}, now.Add(-time.Hour))
+	status, sub := f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"query": "\"Kim-Putin summit\"", "sources": ["koreatimes"], "backfill": "7d"}`)
+	if status != 201 || sub["backfilled"] != float64(1) {
+		t.Fatalf("create with backfill: %d %v", status, sub)
+	}
+	_, got := f.do(t, "GET", "/api/v1/subscriptions/"+sub["id"].(string), f.ro, "")
+	ms := got["matches"].([]any)
+	if len(ms) != 1 || ms[0].(map[string]any)["title"] != "Kim-Putin summit set for next week" {
+		t.Errorf("backfilled matches %v", ms)
+	}
+	if c, _ := f.st.NotificationCounts(ctx); len(c) != 0 {
+		t.Errorf("a backfill wrote alerts: %v", c)
 	}
 }

@@ -296,3 +296,62 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 	}
 	return r.RowsAffected()
 }
+
+// ItemsSeenSince calls fn for each item last seen at since or later, of
+// the given sources (all when empty), oldest first.
+func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []string, fn func(Matched) error) error {
+	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, summary, content, text, first_seen
+		FROM items WHERE last_seen >= ?`
+	args := []any{millis(since)}
+	if len(sources) > 0 {
+		q += ` AND source IN (` + placeholders(len(sources)) + `)`
+		for _, src := range sources {
+			args = append(args, src)
+		}
+	}
+	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("items since %v: %w", since, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m Matched
+		var authors, categories string
+		var published, updated, firstSeen int64
+		it := &m.Item
+		if err := rows.Scan(&m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
+			&it.Summary, &it.Content, &it.Text, &firstSeen); err != nil {
+			return err
+		}
+		json.Unmarshal([]byte(authors), &it.Authors)
+		json.Unmarshal([]byte(categories), &it.Categories)
+		it.Published, it.Updated, m.FirstSeen = fromMillis(published), fromMillis(updated), fromMillis(firstSeen)
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AddMatches records matches of one rule with items already stored, as a
+// backfill does: no alerts are written for them. It returns how many were
+// new.
+func (s *Store) AddMatches(ctx context.Context, rule string, ms []Matched, at time.Time) (int, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("add matches: %w", err)
+	}
+	defer tx.Rollback()
+	n := 0
+	for _, m := range ms {
+		hits, _ := json.Marshal(toStoredHits(m.Hits))
+		r, err := tx.ExecContext(ctx, `INSERT INTO matches (rule, item_id, matched_at, hits) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			rule, m.ItemID, millis(at), string(hits))
+		if err != nil {
+			return 0, fmt.Errorf("add matches: %w", err)
+		}
+		k, _ := r.RowsAffected()
+		n += int(k)
+	}
+	return n, tx.Commit()
+}
