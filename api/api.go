@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,15 +42,38 @@ func New(st *store.Store, baseURL string, sources func() []string, changed func(
 	return &API{store: st, baseURL: strings.TrimRight(baseURL, "/"), sources: sources, changed: changed, log: log, now: time.Now}
 }
 
-// Handler returns the API's routes.
+// route is an endpoint of the API.
+type route struct {
+	method, path string // path as in the OpenAPI description
+	write        bool   // needs a token that is not read-only
+	handle       func(*API) http.HandlerFunc
+}
+
+// routes are the endpoints, in one table for the mux and for the test
+// that holds the OpenAPI description to them.
+var routes = []route{
+	{"POST", "/api/v1/subscriptions", true, func(a *API) http.HandlerFunc { return a.create }},
+	{"GET", "/api/v1/subscriptions", false, func(a *API) http.HandlerFunc { return a.list }},
+	{"GET", "/api/v1/subscriptions/{id}", false, func(a *API) http.HandlerFunc { return a.get }},
+	{"PATCH", "/api/v1/subscriptions/{id}", true, func(a *API) http.HandlerFunc { return a.patch }},
+	{"DELETE", "/api/v1/subscriptions/{id}", true, func(a *API) http.HandlerFunc { return a.delete }},
+	{"POST", "/api/v1/subscriptions/{id}/rotate", true, func(a *API) http.HandlerFunc { return a.rotate }},
+}
+
+//go:embed openapi.json
+var openapi []byte
+
+// Handler returns the API's routes, and its OpenAPI description at
+// /api/v1/openapi.json.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/v1/subscriptions", a.auth(true, a.create))
-	mux.HandleFunc("GET /api/v1/subscriptions", a.auth(false, a.list))
-	mux.HandleFunc("GET /api/v1/subscriptions/{id}", a.auth(false, a.get))
-	mux.HandleFunc("DELETE /api/v1/subscriptions/{id}", a.auth(true, a.delete))
-	mux.HandleFunc("PATCH /api/v1/subscriptions/{id}", a.auth(true, a.patch))
-	mux.HandleFunc("POST /api/v1/subscriptions/{id}/rotate", a.auth(true, a.rotate))
+	for _, rt := range routes {
+		mux.HandleFunc(rt.method+" "+rt.path, a.auth(rt.write, rt.handle(a)))
+	}
+	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openapi)
+	})
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, apiError{Error: "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})

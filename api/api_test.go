@@ -219,3 +219,40 @@ func TestBackfill(t *testing.T) {
 		t.Errorf("a backfill wrote alerts: %v", c)
 	}
 }
+
+// TestOpenAPI holds the description to the routes served: the same
+// methods and paths, no more, no fewer.
+func TestOpenAPI(t *testing.T) {
+	f := setup(t)
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/openapi.json", nil))
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi.json: %v, version %q", err, doc.OpenAPI)
+	}
+	described := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method != "parameters" {
+				described[strings.ToUpper(method)+" "+path] = true
+			}
+		}
+	}
+	served := map[string]bool{}
+	for _, rt := range routes {
+		served[rt.method+" "+rt.path] = true
+	}
+	for r := range served {
+		if !described[r] {
+			t.Errorf("%s is served but not described", r)
+		}
+	}
+	for r := range described {
+		if !served[r] {
+			t.Errorf("%s is described but not served", r)
+		}
+	}
+}
