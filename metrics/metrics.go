@@ -24,14 +24,15 @@ type Metrics struct {
 	alerts       *prometheus.CounterVec
 }
 
-// Outbox reports how many alerts are in each state; the depth of the
-// outbox is read from it at every scrape.
-type Outbox interface {
+// Counts gives what is read at every scrape: alerts by state, for the
+// outbox's depth, and the number of subscriptions.
+type Counts interface {
 	NotificationCounts(ctx context.Context) (map[string]int, error)
+	SubscriptionCount(ctx context.Context) (int, error)
 }
 
-// New returns a Metrics reading the outbox's depth from ob.
-func New(ob Outbox) *Metrics {
+// New returns a Metrics reading counts from ob.
+func New(ob Counts) *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -62,7 +63,18 @@ func New(ob Outbox) *Metrics {
 		}
 		return float64(counts["pending"])
 	})
-	m.registry.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth,
+	subscriptions := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "feedhound_subscriptions", Help: "Subscriptions made through the API.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		n, err := ob.SubscriptionCount(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+	m.registry.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth, subscriptions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

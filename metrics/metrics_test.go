@@ -9,13 +9,14 @@ import (
 	"time"
 )
 
-// outbox is a fixed count of alerts.
+// outbox is a fixed count of alerts, and of subscriptions.
 type outbox map[string]int
 
 func (o outbox) NotificationCounts(context.Context) (map[string]int, error) { return o, nil }
+func (o outbox) SubscriptionCount(context.Context) (int, error)             { return o["subscriptions"], nil }
 
 func TestExposition(t *testing.T) {
-	m := New(outbox{"pending": 3, "delivered": 9})
+	m := New(outbox{"pending": 3, "delivered": 9, "subscriptions": 7})
 	m.Poll("200", 120*time.Millisecond, 4)
 	m.Poll("304", 10*time.Millisecond, 0)
 	m.Poll("304", 12*time.Millisecond, 0)
@@ -34,6 +35,7 @@ func TestExposition(t *testing.T) {
 		`feedhound_notifications_total{result="delivered"} 1`,
 		`feedhound_notifications_total{result="retry"} 1`,
 		`feedhound_notifications_pending 3`,
+		`feedhound_subscriptions 7`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {

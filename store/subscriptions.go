@@ -147,3 +147,12 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub Subscription, now ti
 	}
 	return s.Subscription(ctx, sub.ID)
 }
+
+// SubscriptionCount counts the subscriptions.
+func (s *Store) SubscriptionCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscriptions`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count subscriptions: %w", err)
+	}
+	return n, nil
+}
