@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -29,17 +30,29 @@ const maxBody = 64 << 10
 // use.
 type API struct {
 	store   *store.Store
+	reader  *feed.Reader // reads the URLs clients give, through the guard
 	baseURL string
-	sources func() []string // the names of the configured sources
-	changed func()          // subscriptions changed: the matcher must follow
+	plan    func() *watcher.Plan
+	changed func() // subscriptions or sources changed: the plan must follow
 	log     *slog.Logger
 	now     func() time.Time
 }
 
-// New returns an API over st. sources lists the configured sources' names;
-// changed is called after a subscription is created, changed or deleted.
-func New(st *store.Store, baseURL string, sources func() []string, changed func(), log *slog.Logger) *API {
-	return &API{store: st, baseURL: strings.TrimRight(baseURL, "/"), sources: sources, changed: changed, log: log, now: time.Now}
+// New returns an API over st. plan gives the plan being carried out;
+// changed is called after a subscription or a source is added, changed or
+// deleted. r reads the URLs that clients give: it must refuse private
+// networks (see netguard).
+func New(st *store.Store, r *feed.Reader, baseURL string, plan func() *watcher.Plan, changed func(), log *slog.Logger) *API {
+	return &API{store: st, reader: r, baseURL: strings.TrimRight(baseURL, "/"), plan: plan, changed: changed, log: log, now: time.Now}
+}
+
+// sources lists the names of the sources of the plan.
+func (a *API) sources() []string {
+	var names []string
+	for _, s := range a.plan().Sources {
+		names = append(names, s.Name)
+	}
+	return names
 }
 
 // route is an endpoint of the API.
@@ -58,6 +71,9 @@ var routes = []route{
 	{"PATCH", "/api/v1/subscriptions/{id}", true, func(a *API) http.HandlerFunc { return a.patch }},
 	{"DELETE", "/api/v1/subscriptions/{id}", true, func(a *API) http.HandlerFunc { return a.delete }},
 	{"POST", "/api/v1/subscriptions/{id}/rotate", true, func(a *API) http.HandlerFunc { return a.rotate }},
+	{"GET", "/api/v1/sources", false, func(a *API) http.HandlerFunc { return a.listSources }},
+	{"POST", "/api/v1/sources", true, func(a *API) http.HandlerFunc { return a.addSource }},
+	{"DELETE", "/api/v1/sources/{name}", true, func(a *API) http.HandlerFunc { return a.deleteSource }},
 }
 
 //go:embed openapi.json

@@ -4,18 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/store"
+	"github.com/feedhound/feedhound/watcher"
 )
 
 type fixture struct {
@@ -35,7 +42,17 @@ func setup(t *testing.T) *fixture {
 	f := &fixture{st: st}
 	f.rw, _ = st.CreateToken(context.Background(), "app", false, time.Now())
 	f.ro, _ = st.CreateToken(context.Background(), "dashboard", true, time.Now())
-	a := New(st, "http://127.0.0.1:8080", func() []string { return []string{"koreatimes", "wire"} },
+	c, err := config.Parse([]byte("sources:\n  - name: koreatimes\n    url: https://kt.example/rss\n  - name: wire\n    url: https://wire.example/atom\n"), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := watcher.NewPlan(c, watcher.Dynamic{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test servers are on 127.0.0.1: only that is let through.
+	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, netguard.Options{Timeout: 5 * time.Second})}
+	a := New(st, reader, "http://127.0.0.1:8080", func() *watcher.Plan { return p },
 		func() { f.changes.Add(1) }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.h = a.Handler()
 	return f
@@ -254,5 +271,73 @@ func TestOpenAPI(t *testing.T) {
 		if !served[r] {
 			t.Errorf("%s is described but not served", r)
 		}
+	}
+}
+
+func TestSources(t *testing.T) {
+	f := setup(t)
+	atom, _ := os.ReadFile(filepath.Join("..", "testdata", "feeds", "wire.atom"))
+	blocked, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blockedSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("the blocked host was reached") })}
+	go blockedSrv.Serve(blocked)
+	defer blockedSrv.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/world/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<html><head><link rel="alternate" type="application/atom+xml" title="World" href="/world.atom"></head></html>`))
+	})
+	mux.HandleFunc("/world.atom", func(w http.ResponseWriter, r *http.Request) { w.Write(atom) })
+	mux.HandleFunc("/sneaky", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://"+blocked.Addr().String()+"/feed", http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	status, src := f.do(t, "POST", "/api/v1/sources", f.rw, `{"name": "world", "url": "`+srv.URL+`/world/", "schedule": "@every 10m"}`)
+	if status != 201 || src["url"] != srv.URL+"/world.atom" || src["title"] != "World" {
+		t.Fatalf("add a page's feed: %d %v", status, src)
+	}
+	if f.changes.Load() != 1 {
+		t.Errorf("changed %d times", f.changes.Load())
+	}
+	tests := []struct {
+		body   string
+		status int
+		err    string
+	}{
+		{`{"url": "http://` + blocked.Addr().String() + `/feed"}`, 422, "url: refusing to connect to 127.0.0.2 (loopback); set allow_private_networks to allow it"},
+		{`{"url": "http://[::ffff:10.0.0.1]/feed"}`, 422, "url: refusing to connect to 10.0.0.1 (private network); set allow_private_networks to allow it"},
+		{`{"name": "sneaky", "url": "` + srv.URL + `/sneaky"}`, 422, "url: refusing to connect to 127.0.0.2 (loopback); set allow_private_networks to allow it"},
+		{`{"url": "file:///etc/passwd"}`, 422, "url: want an absolute http or https URL"},
+		{`{"name": "koreatimes", "url": "` + srv.URL + `/world.atom"}`, 409, `name: a source named "koreatimes" exists`},
+		{`{"name": "Bad Name", "url": "` + srv.URL + `/world.atom"}`, 422, "name: use lower-case letters, digits, '.', '_' and '-'"},
+		{`{"url": "` + srv.URL + `/world.atom", "schedule": "often"}`, 422, "schedule: expected exactly 5 fields, found 1: [often]"},
+	}
+	for _, tt := range tests {
+		status, out := f.do(t, "POST", "/api/v1/sources", f.rw, tt.body)
+		if status != tt.status || out["error"] != tt.err {
+			t.Errorf("POST %s: %d %v, want %d %q", tt.body, status, out["error"], tt.status, tt.err)
+		}
+	}
+	_, list := f.do(t, "GET", "/api/v1/sources", f.ro, "")
+	var names []string
+	for _, s := range list["sources"].([]any) {
+		m := s.(map[string]any)
+		names = append(names, fmt.Sprint(m["name"], " ", m["read_only"]))
+	}
+	if strings.Join(names, ", ") != "koreatimes true, wire true, world false" {
+		t.Errorf("sources: %v", names)
+	}
+	if status, out := f.do(t, "DELETE", "/api/v1/sources/koreatimes", f.rw, ""); status != 403 || out["error"] != `source "koreatimes" is defined in the configuration file` {
+		t.Errorf("delete a config source: %d %v", status, out)
+	}
+	if status, _ := f.do(t, "DELETE", "/api/v1/sources/world", f.rw, ""); status != 204 {
+		t.Errorf("delete: %d", status)
+	}
+	if status, _ := f.do(t, "DELETE", "/api/v1/sources/world", f.rw, ""); status != 404 {
+		t.Errorf("delete twice: %d", status)
 	}
 }

@@ -55,7 +55,7 @@ func fixture(t testing.TB) (*Server, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := watcher.NewPlan(c)
+	p, err := watcher.NewPlan(c, watcher.Dynamic{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func TestSubscriptionFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := config.Parse([]byte(testConfig), "test.yaml")
-	p, err := watcher.NewPlan(c, sub)
+	p, err := watcher.NewPlan(c, watcher.Dynamic{Subscriptions: []store.Subscription{sub}})
 	if err != nil {
 		t.Fatal(err)
 	}

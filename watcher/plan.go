@@ -44,11 +44,22 @@ type Rule struct {
 	Digest  cron.Schedule   // when set, alerts wait for the next digest
 }
 
-// NewPlan makes a Plan from a validated configuration and the
-// subscriptions made through the API, each a rule named by Rule().
-func NewPlan(c *config.Config, subs ...store.Subscription) (*Plan, error) {
+// Dynamic is what the API added to the configuration: subscriptions, each
+// a rule named by its Rule(), and sources.
+type Dynamic struct {
+	Subscriptions []store.Subscription
+	Sources       []store.APISource
+}
+
+// NewPlan makes a Plan from a validated configuration and what the API
+// added to it.
+func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 	p := &Plan{}
-	for _, s := range c.Sources {
+	all := c.Sources
+	for _, s := range d.Sources {
+		all = append(all[:len(all):len(all)], config.Source{Name: s.Name, URL: s.URL, Schedule: s.Schedule})
+	}
+	for _, s := range all {
 		sched, err := cron.ParseStandard(s.Schedule)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: schedule %q: %w", s.Name, s.Schedule, err)
@@ -88,7 +99,7 @@ func NewPlan(c *config.Config, subs ...store.Subscription) (*Plan, error) {
 		p.Rules = append(p.Rules, pr)
 		rs[i] = rules.Rule{Name: r.Name, Query: q}
 	}
-	for _, sub := range subs {
+	for _, sub := range d.Subscriptions {
 		q, err := rules.Parse(sub.Query)
 		if err != nil {
 			return nil, fmt.Errorf("subscription %s: %w", sub.ID, err)

@@ -86,7 +86,7 @@ func plan(t testing.TB, yaml string) *Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := NewPlan(c)
+	p, err := NewPlan(c, Dynamic{})
 	if err != nil {
 		t.Fatal(err)
 	}

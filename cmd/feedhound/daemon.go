@@ -105,7 +105,8 @@ func (d *daemon) baseURL() string {
 func (d *daemon) serve(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
-	mux.Handle("/api/v1/", api.New(d.store, d.baseURL(), d.sourceNames, d.replan, d.log).Handler())
+	guarded := &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{})}
+	mux.Handle("/api/v1/", api.New(d.store, guarded, d.baseURL(), d.watch.Plan, d.replan, d.log).Handler())
 	mux.Handle("/", d.srv.Handler())
 	hs := &http.Server{
 		Handler:           mux,
@@ -216,15 +217,6 @@ func (d *daemon) reload() *config.Config {
 	return nil
 }
 
-// sourceNames lists the sources of the plan being carried out.
-func (d *daemon) sourceNames() []string {
-	var names []string
-	for _, s := range d.watch.Plan().Sources {
-		names = append(names, s.Name)
-	}
-	return names
-}
-
 // replan asks for the plan to be made again, for changed subscriptions.
 // Requests that come while one is being made are served by one more.
 func (d *daemon) replan() {
@@ -270,7 +262,11 @@ func plan(ctx context.Context, c *config.Config, st *store.Store) (*watcher.Plan
 		}
 		after = page[len(page)-1].Seq()
 	}
-	return watcher.NewPlan(c, subs...)
+	srcs, err := st.APISources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return watcher.NewPlan(c, watcher.Dynamic{Subscriptions: subs, Sources: srcs})
 }
 
 // newLogger makes the daemon's logger.

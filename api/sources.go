@@ -1,0 +1,141 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/netguard"
+	"github.com/feedhound/feedhound/store"
+)
+
+type sourceJSON struct {
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	Schedule string `json:"schedule"`
+	Title    string `json:"title,omitempty"`
+	ReadOnly bool   `json:"read_only"` // defined in the configuration file
+}
+
+func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
+	added, err := a.store.APISources(r.Context())
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	out := struct {
+		Sources []sourceJSON `json:"sources"`
+	}{Sources: []sourceJSON{}}
+	mine := map[string]store.APISource{}
+	for _, s := range added {
+		mine[s.Name] = s
+	}
+	for _, s := range a.plan().Sources {
+		sj := sourceJSON{Name: s.Name, URL: s.URL, Schedule: s.Spec, ReadOnly: true}
+		if m, ok := mine[s.Name]; ok {
+			sj.ReadOnly, sj.Title = false, m.Title
+			delete(mine, s.Name)
+		}
+		out.Sources = append(out.Sources, sj)
+	}
+	for _, m := range mine { // added a moment ago; the plan will follow
+		out.Sources = append(out.Sources, sourceJSON{Name: m.Name, URL: m.URL, Schedule: m.Schedule, Title: m.Title})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type addSourceRequest struct {
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	Schedule string `json:"schedule"`
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// nameFor makes a source name of a URL's host.
+func nameFor(u *url.URL) string {
+	n := strings.Trim(nonName.ReplaceAllString(strings.ToLower(strings.TrimPrefix(u.Hostname(), "www.")), "-"), "-")
+	if len(n) > 64 {
+		n = n[:64]
+	}
+	return n
+}
+
+// addSource adds a source a client names by a URL: the feed itself, or a
+// page that links to one. The URL is fetched through the guard against
+// private networks, whoever asks.
+func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
+	var req addSourceRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: want an absolute http or https URL", Field: "url"})
+		return
+	}
+	if req.Name == "" {
+		req.Name = nameFor(u)
+	}
+	if !config.ValidName(req.Name) {
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "name: use lower-case letters, digits, '.', '_' and '-'", Field: "name"})
+		return
+	}
+	if req.Schedule == "" {
+		req.Schedule = config.DefaultSchedule
+	}
+	if _, err := cron.ParseStandard(req.Schedule); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("schedule: %v", err), Field: "schedule"})
+		return
+	}
+	if slices.Contains(a.sources(), req.Name) {
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("name: a source named %q exists", req.Name), Field: "name"})
+		return
+	}
+	links, err := a.reader.Discover(r.Context(), req.URL)
+	if err != nil {
+		var refused *netguard.Refused
+		msg := err.Error()
+		if errors.As(err, &refused) {
+			msg = refused.Error()
+		}
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: " + msg, Field: "url"})
+		return
+	}
+	src := store.APISource{Name: req.Name, URL: links[0].URL, Schedule: req.Schedule, Title: links[0].Title, Created: a.now()}
+	if err := a.store.AddAPISource(r.Context(), src); errors.Is(err, store.ErrExists) {
+		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("name: a source named %q exists", req.Name), Field: "name"})
+		return
+	} else if err != nil {
+		a.internal(w, err)
+		return
+	}
+	a.changed()
+	writeJSON(w, http.StatusCreated, sourceJSON{Name: src.Name, URL: src.URL, Schedule: src.Schedule, Title: src.Title})
+}
+
+func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	err := a.store.DeleteAPISource(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		if slices.Contains(a.sources(), name) {
+			writeError(w, http.StatusForbidden, apiError{Error: fmt.Sprintf("source %q is defined in the configuration file", name)})
+			return
+		}
+		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no source %q", name)})
+		return
+	}
+	if err != nil {
+		a.internal(w, err)
+		return
+	}
+	a.changed()
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// APISource is a source added through the API.
+type APISource struct {
+	Name     string
+	URL      string
+	Schedule string
+	Title    string
+	Created  time.Time
+}
+
+// ErrExists is returned for a name already in use.
+var ErrExists = fmt.Errorf("exists")
+
+// AddAPISource stores a source.
+func (s *Store) AddAPISource(ctx context.Context, src APISource) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO api_sources (name, url, schedule, title, created) VALUES (?, ?, ?, ?, ?)`,
+		src.Name, src.URL, src.Schedule, src.Title, millis(src.Created))
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return ErrExists
+	}
+	if err != nil {
+		return fmt.Errorf("add source: %w", err)
+	}
+	return nil
+}
+
+// APISources lists the sources added through the API, by name.
+func (s *Store) APISources(ctx context.Context) ([]APISource, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT name, url, schedule, title, created FROM api_sources ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list sources: %w", err)
+	}
+	defer rows.Close()
+	var out []APISource
+	for rows.Next() {
+		var src APISource
+		var created int64
+		if err := rows.Scan(&src.Name, &src.URL, &src.Schedule, &src.Title, &created); err != nil {
+			return nil, err
+		}
+		src.Created = fromMillis(created)
+		out = append(out, src)
+	}
+	return out, rows.Err()
+}
+
+// DeleteAPISource deletes a source added through the API; its items stay
+// until pruned.
+func (s *Store) DeleteAPISource(ctx context.Context, name string) error {
+	r, err := s.write.ExecContext(ctx, `DELETE FROM api_sources WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("delete source: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
