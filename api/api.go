@@ -12,12 +12,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/notify"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -147,6 +150,13 @@ func (a *API) internal(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusInternalServerError, apiError{Error: "internal error"})
 }
 
+// notifyView shows a destination without its secrets.
+type notifyView struct {
+	Type   string `json:"type"`
+	URL    string `json:"url"` // redacted: only scheme and host
+	Signed bool   `json:"signed,omitempty"`
+}
+
 // subscriptionJSON is a subscription as the API shows it.
 type subscriptionJSON struct {
 	ID      string    `json:"id"`
@@ -159,6 +169,8 @@ type subscriptionJSON struct {
 		Atom string `json:"atom"`
 		JSON string `json:"json"`
 	} `json:"feeds"`
+	Notify     *notifyView `json:"notify,omitempty"`
+	Digest     string      `json:"digest,omitempty"`
 	Matches    []matchJSON `json:"matches,omitempty"`
 	Backfilled *int        `json:"backfilled,omitempty"` // stories matched by a backfill
 }
@@ -172,7 +184,10 @@ type matchJSON struct {
 }
 
 func (a *API) view(s store.Subscription) subscriptionJSON {
-	v := subscriptionJSON{ID: s.ID, Name: s.Name, Query: s.Query, Sources: s.Sources, Created: s.Created.UTC()}
+	v := subscriptionJSON{ID: s.ID, Name: s.Name, Query: s.Query, Sources: s.Sources, Created: s.Created.UTC(), Digest: s.Digest}
+	if s.Notify.URL != "" {
+		v.Notify = &notifyView{Type: s.Notify.Type, URL: notify.Redact(s.Notify.URL), Signed: s.Notify.Secret != ""}
+	}
 	if v.Sources == nil {
 		v.Sources = []string{}
 	}
@@ -182,10 +197,45 @@ func (a *API) view(s store.Subscription) subscriptionJSON {
 }
 
 type createRequest struct {
-	Name     string   `json:"name"`
-	Query    string   `json:"query"`
-	Sources  []string `json:"sources"`
-	Backfill string   `json:"backfill"` // "7d": match the stories of the last seven days too
+	Name     string      `json:"name"`
+	Query    string      `json:"query"`
+	Sources  []string    `json:"sources"`
+	Notify   *notifySpec `json:"notify"`
+	Digest   string      `json:"digest"`
+	Backfill string      `json:"backfill"` // "7d": match the stories of the last seven days too
+}
+
+// notifySpec is where a subscription's alerts go.
+type notifySpec struct {
+	Type   string `json:"type"`
+	URL    string `json:"url"`
+	Secret string `json:"secret,omitempty"`
+}
+
+// checkNotify checks a subscription's destination and digest, answering
+// the request if they are not good.
+func checkNotify(w http.ResponseWriter, n *notifySpec, digest string) bool {
+	if n != nil {
+		if n.Type != "slack" && n.Type != "discord" && n.Type != "webhook" {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("notify.type: %q; use slack, discord or webhook", n.Type), Field: "notify.type"})
+			return false
+		}
+		if u, err := url.Parse(n.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "notify.url: want an absolute http or https URL", Field: "notify.url"})
+			return false
+		}
+	}
+	if digest != "" {
+		if n == nil {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "digest: needs notify", Field: "digest"})
+			return false
+		}
+		if _, err := config.DigestSchedule(digest); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Field: "digest"})
+			return false
+		}
+	}
+	return true
 }
 
 // maxBackfill is how far back a backfill may reach.
@@ -221,7 +271,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		field := ""
 		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 			field = strings.Trim(f, `"`)
-			msg = fmt.Sprintf("unknown field %s (known: name, query, sources, backfill)", f)
+			msg = fmt.Sprintf("unknown field %s (known: name, query, sources, notify, digest, backfill)", f)
 		}
 		writeError(w, http.StatusBadRequest, apiError{Error: "body: " + msg, Field: field})
 		return false
@@ -257,7 +307,7 @@ func (a *API) validate(w http.ResponseWriter, query string, sources []string) bo
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
-	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) {
+	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) || !checkNotify(w, req.Notify, req.Digest) {
 		return
 	}
 	var backfill time.Duration
@@ -275,7 +325,11 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	if req.Name == "" {
 		req.Name = req.Query
 	}
-	sub, err := a.store.CreateSubscription(r.Context(), store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources}, a.now())
+	sub := store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources, Digest: req.Digest}
+	if req.Notify != nil {
+		sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret = req.Notify.Type, req.Notify.URL, req.Notify.Secret
+	}
+	sub, err := a.store.CreateSubscription(r.Context(), sub, a.now())
 	if err != nil {
 		a.internal(w, err)
 		return

@@ -175,7 +175,7 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "sources": ["yonhap"]}`, 422,
 			map[string]any{"error": `sources: unknown source "yonhap"`, "field": "sources"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "colour": "red"}`, 400,
-			map[string]any{"error": `body: unknown field "colour" (known: name, query, sources, backfill)`, "field": "colour"}},
+			map[string]any{"error": `body: unknown field "colour" (known: name, query, sources, notify, digest, backfill)`, "field": "colour"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "a week"}`, 422,
 			map[string]any{"error": `backfill: "a week" is not a duration such as 7d or 12h`, "field": "backfill"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "400d"}`, 422, map[string]any{"error": "backfill: at most 90d", "field": "backfill"}},
@@ -339,5 +339,32 @@ func TestSources(t *testing.T) {
 	}
 	if status, _ := f.do(t, "DELETE", "/api/v1/sources/world", f.rw, ""); status != 404 {
 		t.Errorf("delete twice: %d", status)
+	}
+}
+
+func TestSubscriptionNotify(t *testing.T) {
+	f := setup(t)
+	status, sub := f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"query": "summit", "notify": {"type": "slack", "url": "https://hooks.slack.com/services/T0/B0/SECRET"}, "digest": "1h"}`)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, sub)
+	}
+	n := sub["notify"].(map[string]any)
+	if n["url"] != "https://hooks.slack.com/…" || n["type"] != "slack" || sub["digest"] != "1h" {
+		t.Errorf("notify shown as %v, digest %v", n, sub["digest"])
+	}
+	stored, _ := f.st.Subscription(context.Background(), sub["id"].(string))
+	if stored.Notify.URL != "https://hooks.slack.com/services/T0/B0/SECRET" {
+		t.Errorf("stored destination %+v", stored.Notify)
+	}
+	tests := []struct{ body, err string }{
+		{`{"query": "x", "notify": {"type": "pager", "url": "https://a.example"}}`, `notify.type: "pager"; use slack, discord or webhook`},
+		{`{"query": "x", "notify": {"type": "webhook", "url": "ftp://a.example"}}`, "notify.url: want an absolute http or https URL"},
+		{`{"query": "x", "digest": "1h"}`, "digest: needs notify"},
+		{`{"query": "x", "notify": {"type": "webhook", "url": "https://a.example"}, "digest": "often"}`, `digest "often": use a duration such as 15m or a cron spec such as "0 8 * * 1-5" (expected exactly 5 fields, found 1: [often])`},
+	}
+	for _, tt := range tests {
+		if status, out := f.do(t, "POST", "/api/v1/subscriptions", f.rw, tt.body); status != 422 || out["error"] != tt.err {
+			t.Errorf("%s: %d %v, want 422 %q", tt.body, status, out["error"], tt.err)
+		}
 	}
 }

@@ -82,48 +82,52 @@ const idle = 5 * time.Second
 // sent again by the next Run: receivers can tell by its stable id.
 func (d *Deliverer) Run(ctx context.Context) {
 	for ctx.Err() == nil {
-		now := d.now()
-		digest, nextDigest, err := d.store.DueDigest(ctx, d.dest.Name, now)
-		if err != nil {
-			d.failedRead(ctx, err)
-			continue
+		if wait := d.step(ctx); wait > 0 {
+			d.sleep(ctx, wait)
 		}
-		if len(digest) > 0 {
-			if d.limiter.Wait(ctx) != nil {
-				return
-			}
-			d.deliverDigest(ctx, digest)
-			continue
-		}
-		n, ok, err := d.store.NextNotification(ctx, d.dest.Name)
-		if err != nil {
-			d.failedRead(ctx, err)
-			continue
-		}
-		wait := idle
-		if ok {
-			if w := n.NextAttempt.Sub(now); w > 0 {
-				wait = min(wait, w)
-			} else {
-				if d.limiter.Wait(ctx) != nil {
-					return
-				}
-				d.deliver(ctx, n)
-				continue
-			}
-		}
-		if !nextDigest.IsZero() {
-			wait = max(min(wait, nextDigest.Sub(now)), 0)
-		}
-		d.sleep(ctx, wait)
 	}
 }
 
-func (d *Deliverer) failedRead(ctx context.Context, err error) {
+// step sends the next message that is due, within the rate, and returns
+// zero; or, when nothing is due, returns how long to wait for something.
+func (d *Deliverer) step(ctx context.Context) time.Duration {
+	now := d.now()
+	digest, nextDigest, err := d.store.DueDigest(ctx, d.dest.Name, now)
+	if err != nil {
+		return d.failedRead(ctx, err)
+	}
+	if len(digest) > 0 {
+		if d.limiter.Wait(ctx) == nil {
+			d.deliverDigest(ctx, digest)
+		}
+		return 0
+	}
+	n, ok, err := d.store.NextNotification(ctx, d.dest.Name)
+	if err != nil {
+		return d.failedRead(ctx, err)
+	}
+	wait := idle
+	if ok {
+		if w := n.NextAttempt.Sub(now); w > 0 {
+			wait = min(wait, w)
+		} else {
+			if d.limiter.Wait(ctx) == nil {
+				d.deliver(ctx, n)
+			}
+			return 0
+		}
+	}
+	if !nextDigest.IsZero() {
+		wait = max(min(wait, nextDigest.Sub(now)), time.Millisecond)
+	}
+	return wait
+}
+
+func (d *Deliverer) failedRead(ctx context.Context, err error) time.Duration {
 	if ctx.Err() == nil {
 		d.log.Error("read the outbox", "error", err)
 	}
-	d.sleep(ctx, idle)
+	return idle
 }
 
 func (d *Deliverer) sleep(ctx context.Context, wait time.Duration) {

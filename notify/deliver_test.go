@@ -259,3 +259,40 @@ func TestDigest(t *testing.T) {
 }
 
 func decodeInto(r *http.Request, v any) { json.NewDecoder(r.Body).Decode(v) }
+
+func TestPool(t *testing.T) {
+	slack := &fakeSlack{}
+	srv := httptest.NewServer(slack)
+	defer srv.Close()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var items []store.NewItem
+	for i := range 6 {
+		items = append(items, store.NewItem{
+			Item:    feed.Item{ID: fmt.Sprint("p", i), Title: fmt.Sprintf("Pool story %d", i), Link: fmt.Sprintf("https://a.example/%d", i)},
+			Matches: []store.Match{{Rule: "@a", Notify: []string{"@a", "@b", "@gone"}}},
+		})
+	}
+	st.Record(context.Background(), "wire", items, time.Now())
+	p := NewPool("@", st, srv.Client(), quiet, func(string) string { return "http://x/f" },
+		func(_ context.Context, name string) (Destination, bool, error) {
+			if name == "@gone" {
+				return Destination{}, false, nil
+			}
+			return Destination{Name: name, Kind: KindWebhook, URL: srv.URL + "/" + name}, true, nil
+		})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	waitUntil(t, "every alert delivered or failed", func() bool {
+		c, _ := st.NotificationCounts(ctx)
+		return c["delivered"] == 12 && c["failed"] == 6
+	})
+	failed, _ := st.Notifications(ctx, true, 10)
+	if failed[0].Notifier != "@gone" || failed[0].LastError != "the subscription was deleted" {
+		t.Errorf("failed %+v", failed[0])
+	}
+}

@@ -106,6 +106,33 @@ func (s *Store) DueDigest(ctx context.Context, notifier string, now time.Time) (
 	return due, time.Time{}, rows.Err()
 }
 
+// DueNotifiers returns up to limit notifiers whose names start with
+// prefix and that have an alert due by now.
+func (s *Store) DueNotifiers(ctx context.Context, prefix string, now time.Time, limit int) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT notifier FROM notifications
+		WHERE status = 'pending' AND notifier >= ? AND notifier < ? AND next_attempt <= ? LIMIT ?`,
+		prefix, prefix+"\xff", millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due notifiers: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// FailPending fails every pending alert of a notifier, with a reason.
+func (s *Store) FailPending(ctx context.Context, notifier, reason string) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE notifications SET status = 'failed', last_error = ? WHERE notifier = ? AND status = 'pending'`, reason, notifier)
+	return wrap(err, "fail alerts of %s", notifier)
+}
+
 // Delivered marks an alert delivered.
 func (s *Store) Delivered(ctx context.Context, id int64, at time.Time, attempts int) error {
 	_, err := s.write.ExecContext(ctx, `UPDATE notifications SET status = 'delivered', delivered_at = ?, attempts = ?, last_error = '' WHERE id = ?`, millis(at), attempts, id)

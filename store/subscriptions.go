@@ -18,9 +18,13 @@ type Subscription struct {
 	Query     string
 	Sources   []string // empty: every source
 	FeedToken string   // the unguessable part of its feed URLs
-	Created   time.Time
-	Updated   time.Time
-	seq       int64 // database id, for paging
+	// Notify, if its URL is set, is where its alerts go: Type is
+	// "slack", "discord" or "webhook". URL and Secret are secrets.
+	Notify  struct{ Type, URL, Secret string }
+	Digest  string // empty, a duration or a cron spec
+	Created time.Time
+	Updated time.Time
+	seq     int64 // database id, for paging
 }
 
 // Rule is the name of the subscription's rule in matches.
@@ -45,8 +49,9 @@ func (s *Store) CreateSubscription(ctx context.Context, sub Subscription, now ti
 	sub.FeedToken = randomID(24)
 	sub.Created, sub.Updated = now, now
 	sources, _ := json.Marshal(orEmpty(sub.Sources))
-	r, err := s.write.ExecContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now))
+	r, err := s.write.ExecContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now), sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("create subscription: %w", err)
 	}
@@ -54,13 +59,14 @@ func (s *Store) CreateSubscription(ctx context.Context, sub Subscription, now ti
 	return sub, nil
 }
 
-const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated`
+const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest`
 
 func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
 	var sub Subscription
 	var sources string
 	var created, updated int64
-	if err := row.Scan(&sub.seq, &sub.ID, &sub.Name, &sub.Query, &sources, &sub.FeedToken, &created, &updated); err != nil {
+	if err := row.Scan(&sub.seq, &sub.ID, &sub.Name, &sub.Query, &sources, &sub.FeedToken, &created, &updated,
+		&sub.Notify.Type, &sub.Notify.URL, &sub.Notify.Secret, &sub.Digest); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return sub, ErrNotFound
 		}
@@ -137,8 +143,9 @@ func (s *Store) RotateFeedToken(ctx context.Context, id string, now time.Time) (
 // UpdateSubscription changes a subscription's name, query and sources.
 func (s *Store) UpdateSubscription(ctx context.Context, sub Subscription, now time.Time) (Subscription, error) {
 	sources, _ := json.Marshal(orEmpty(sub.Sources))
-	r, err := s.write.ExecContext(ctx, `UPDATE subscriptions SET name = ?, query = ?, sources = ?, updated = ? WHERE public_id = ?`,
-		sub.Name, sub.Query, string(sources), millis(now), sub.ID)
+	r, err := s.write.ExecContext(ctx, `UPDATE subscriptions SET name = ?, query = ?, sources = ?, updated = ?,
+		notify_type = ?, notify_url = ?, notify_secret = ?, digest = ? WHERE public_id = ?`,
+		sub.Name, sub.Query, string(sources), millis(now), sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest, sub.ID)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("update subscription: %w", err)
 	}

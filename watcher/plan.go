@@ -105,6 +105,14 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 			return nil, fmt.Errorf("subscription %s: %w", sub.ID, err)
 		}
 		pr := Rule{Name: sub.Rule(), Query: q}
+		if sub.Notify.URL != "" {
+			pr.Notify = []string{sub.Rule()} // its own destination, named as its rule
+		}
+		if sub.Digest != "" {
+			if pr.Digest, err = config.DigestSchedule(sub.Digest); err != nil {
+				return nil, fmt.Errorf("subscription %s: %w", sub.ID, err)
+			}
+		}
 		if len(sub.Sources) > 0 {
 			pr.Sources = map[string]bool{}
 			for _, s := range sub.Sources {

@@ -47,7 +47,9 @@ type daemon struct {
 	// subscriptions; reload replaces it.
 	rules *config.Config
 
-	replanNow chan struct{} // subscriptions changed
+	replanNow chan struct{}   // subscriptions changed
+	pool      *notify.Pool    // delivers the subscriptions' own alerts
+	guard     netguard.Policy // for URLs that API clients give
 }
 
 // newDaemon reads the configuration, opens the database and starts
@@ -77,7 +79,12 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	}
 	d := &daemon{path: path, log: log, store: st, ln: ln, cfg: c, rules: c, opts: opts, replanNow: make(chan struct{}, 1)}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, baseURL, log)
+	// What API clients give is guarded unless the whole instance allows
+	// private networks.
+	d.guard = netguard.Policy{AllowPrivate: c.AllowPrivateNetworks}
+	d.pool = notify.NewPool("@", st, netguard.NewClient(d.guard, netguard.Options{}), log, d.feedURL, d.subscriptionDestination)
 	d.metrics = metrics.New(st)
+	d.pool.Observe = d.metrics.Delivery
 	opts.OnMatch = func(rule string, n int) {
 		d.srv.Invalidate(rule)
 		d.metrics.Match(rule, n)
@@ -105,7 +112,7 @@ func (d *daemon) baseURL() string {
 func (d *daemon) serve(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
-	guarded := &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{})}
+	guarded := &feed.Reader{Client: netguard.NewClient(d.guard, netguard.Options{})}
 	mux.Handle("/api/v1/", api.New(d.store, guarded, d.baseURL(), d.watch.Plan, d.replan, d.log).Handler())
 	mux.Handle("/", d.srv.Handler())
 	hs := &http.Server{
@@ -131,6 +138,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	wctx, stopWatcher := context.WithCancel(ctx)
 	wg.Go(func() { d.watch.Run(wctx) })
 	stopDeliverers := d.startDeliverers(wctx, d.cfg.Notifiers, &wg)
+	wg.Go(func() { d.pool.Run(wctx) })
 	wg.Go(func() { d.replanLoop(wctx) })
 	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", d.cfg.Data)
 
@@ -186,6 +194,20 @@ func (d *daemon) wakeDeliverers() {
 	for _, dl := range d.deliverers {
 		dl.Wake()
 	}
+	d.pool.Wake()
+}
+
+// subscriptionDestination is where a subscription's alerts go; their
+// notifier is named as the subscription's rule, "@" and its id.
+func (d *daemon) subscriptionDestination(ctx context.Context, name string) (notify.Destination, bool, error) {
+	sub, err := d.store.Subscription(ctx, strings.TrimPrefix(name, "@"))
+	if errors.Is(err, store.ErrNotFound) || err == nil && sub.Notify.URL == "" {
+		return notify.Destination{}, false, nil
+	}
+	if err != nil {
+		return notify.Destination{}, false, err
+	}
+	return notify.Destination{Name: name, Kind: notify.Kind(sub.Notify.Type), URL: sub.Notify.URL, Secret: sub.Notify.Secret}, true, nil
 }
 
 // feedURL is the Atom feed of a rule.

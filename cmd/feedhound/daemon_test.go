@@ -413,3 +413,74 @@ func TestDaemonAPISubscription(t *testing.T) {
 	want := "KIM—PUTIN SUMMIT: what to expect in Vladivostok|Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting"
 	waitFor(t, func() bool { return sortedTitles(t, sub.Feeds.Atom) == want })
 }
+
+func TestDaemonSubscriptionWebhook(t *testing.T) {
+	var fixture atomic.Value
+	fixture.Store("asia.rdf")
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "feeds", fixture.Load().(string)))
+		w.Write(b)
+	}))
+	defer src.Close()
+	var mu sync.Mutex
+	var got []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			Items []struct{ Title string }
+		}
+		json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		if r.Header.Get("webhook-signature") != "" {
+			for _, it := range p.Items {
+				got = append(got, it.Title)
+			}
+		}
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	cfg := fmt.Sprintf("listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nsources:\n  - name: world\n    url: %s/feed\n    schedule: '@every 1s'\nrules:\n  - name: other\n    query: tennis\n", src.URL)
+	os.WriteFile(path, []byte(cfg), 0o644)
+	st, err := store.Open(context.Background(), filepath.Join(dir, "feedhound.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _ := st.CreateToken(context.Background(), "app", false, time.Now())
+	st.Close()
+	base, stop := startDaemon(t, path)
+	defer stop()
+	body := fmt.Sprintf(`{"query": "Shoigu", "notify": {"type": "webhook", "url": %q, "secret": "whsec_c2VjcmV0"}}`, hook.URL+"/in")
+	req, _ := http.NewRequest("POST", base+"/api/v1/subscriptions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create: %v %v", resp.StatusCode, err)
+	}
+	var created struct {
+		Notify struct{ URL string }
+		Feeds  struct{ Atom string }
+	}
+	json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if strings.Contains(created.Notify.URL, "/in") {
+		t.Errorf("the API shows the webhook URL: %q", created.Notify.URL)
+	}
+	// Its feed answers once the plan has taken the subscription up.
+	waitFor(t, func() bool {
+		r, err := http.Get(created.Feeds.Atom)
+		if err == nil {
+			r.Body.Close()
+		}
+		return err == nil && r.StatusCode == 200
+	})
+	fixture.Store("wire.atom")
+	waitFor(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == 1
+	})
+	if got[0] != "Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting" {
+		t.Errorf("webhook got %q", got)
+	}
+}

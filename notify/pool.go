@@ -1,0 +1,135 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/feedhound/feedhound/store"
+)
+
+// Pool delivers the alerts of many destinations that come and go — one
+// for each subscription with a webhook — with a few goroutines rather than
+// one each. Each destination keeps its own order and rate.
+type Pool struct {
+	prefix  string // the notifiers it serves start with it
+	store   *store.Store
+	client  *http.Client
+	log     *slog.Logger
+	feedURL func(rule string) string
+	// lookup returns the destination of a notifier; ok is false when it
+	// is gone.
+	lookup  func(ctx context.Context, name string) (Destination, bool, error)
+	workers int
+	wake    chan struct{}
+	// Observe, if set before Run, is given to every Deliverer.
+	Observe func(result string)
+
+	mu   sync.Mutex // protects ds and busy
+	ds   map[string]*Deliverer
+	busy map[string]bool
+}
+
+// NewPool returns a Pool for the notifiers starting with prefix.
+func NewPool(prefix string, st *store.Store, c *http.Client, log *slog.Logger, feedURL func(string) string,
+	lookup func(ctx context.Context, name string) (Destination, bool, error)) *Pool {
+	return &Pool{prefix: prefix, store: st, client: c, log: log, feedURL: feedURL, lookup: lookup, workers: 8,
+		wake: make(chan struct{}, 1), ds: map[string]*Deliverer{}, busy: map[string]bool{}}
+}
+
+// Wake tells the Pool that the outbox may have new alerts.
+func (p *Pool) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Forget drops what the Pool knows of a destination, after it changed.
+func (p *Pool) Forget(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.busy[name] {
+		delete(p.ds, name)
+	}
+}
+
+// Run delivers until ctx ends.
+func (p *Pool) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	sem := make(chan struct{}, p.workers)
+	for ctx.Err() == nil {
+		names, err := p.store.DueNotifiers(ctx, p.prefix, time.Now(), 100)
+		if err != nil && ctx.Err() == nil {
+			p.log.Error("read the outbox", "error", err)
+		}
+		for _, name := range names {
+			d, ok := p.claim(ctx, name)
+			if !ok {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				p.release(name)
+				return
+			}
+			wg.Go(func() {
+				defer func() { <-sem; p.release(name) }()
+				// Send what is due, then let others have the worker.
+				for range 10 {
+					if ctx.Err() != nil || d.step(ctx) > 0 {
+						return
+					}
+				}
+			})
+		}
+		t := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+		case <-p.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// claim marks a destination busy and returns its Deliverer, making one if
+// needed; ok is false if it is busy or gone.
+func (p *Pool) claim(ctx context.Context, name string) (*Deliverer, bool) {
+	p.mu.Lock()
+	if p.busy[name] {
+		p.mu.Unlock()
+		return nil, false
+	}
+	d := p.ds[name]
+	p.busy[name] = true
+	p.mu.Unlock()
+	if d != nil {
+		return d, true
+	}
+	dest, ok, err := p.lookup(ctx, name)
+	if err != nil || !ok {
+		if err == nil {
+			// Its subscription was deleted: nowhere to send them.
+			p.store.FailPending(ctx, name, "the subscription was deleted")
+		}
+		p.release(name)
+		return nil, false
+	}
+	d = NewDeliverer(dest, p.store, p.client, p.log, p.feedURL)
+	d.Observe = p.Observe
+	p.mu.Lock()
+	p.ds[name] = d
+	p.mu.Unlock()
+	return d, true
+}
+
+func (p *Pool) release(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.busy, name)
+}
