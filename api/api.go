@@ -77,6 +77,7 @@ var routes = []route{
 	{"GET", "/api/v1/sources", false, func(a *API) http.HandlerFunc { return a.listSources }},
 	{"POST", "/api/v1/sources", true, func(a *API) http.HandlerFunc { return a.addSource }},
 	{"DELETE", "/api/v1/sources/{name}", true, func(a *API) http.HandlerFunc { return a.deleteSource }},
+	{"GET", "/api/v1/rules", false, func(a *API) http.HandlerFunc { return a.listRules }},
 }
 
 //go:embed openapi.json

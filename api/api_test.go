@@ -42,7 +42,8 @@ func setup(t *testing.T) *fixture {
 	f := &fixture{st: st}
 	f.rw, _ = st.CreateToken(context.Background(), "app", false, time.Now())
 	f.ro, _ = st.CreateToken(context.Background(), "dashboard", true, time.Now())
-	c, err := config.Parse([]byte("sources:\n  - name: koreatimes\n    url: https://kt.example/rss\n  - name: wire\n    url: https://wire.example/atom\n"), "test.yaml")
+	c, err := config.Parse([]byte("sources:\n  - name: koreatimes\n    url: https://kt.example/rss\n  - name: wire\n    url: https://wire.example/atom\n"+
+		"rules:\n  - name: kim-putin\n    query: '\"Kim-Putin summit\"'\n    sources: [koreatimes]\n"), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,5 +367,55 @@ func TestSubscriptionNotify(t *testing.T) {
 		if status, out := f.do(t, "POST", "/api/v1/subscriptions", f.rw, tt.body); status != 422 || out["error"] != tt.err {
 			t.Errorf("%s: %d %v, want 422 %q", tt.body, status, out["error"], tt.err)
 		}
+	}
+}
+
+func TestConfigRulesReadOnly(t *testing.T) {
+	f := setup(t)
+	f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"query": "summit"}`)
+	status, out := f.do(t, "GET", "/api/v1/rules", f.ro, "")
+	rules := out["rules"].([]any)
+	if status != 200 || len(rules) != 1 {
+		t.Fatalf("rules: %d %v", status, out)
+	}
+	r := rules[0].(map[string]any)
+	if r["name"] != "kim-putin" || r["query"] != `"kim putin summit"` || r["read_only"] != true ||
+		r["feeds"].(map[string]any)["atom"] != "http://127.0.0.1:8080/feeds/kim-putin.atom" {
+		t.Errorf("rule %v", r)
+	}
+}
+
+// TestSSRFThroughTheAPI uses the guard as the daemon does, with nothing
+// let through: loopback itself is refused.
+func TestSSRFThroughTheAPI(t *testing.T) {
+	f := setup(t)
+	atom, _ := os.ReadFile(filepath.Join("..", "testdata", "feeds", "wire.atom"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, "http://10.0.0.1/feed", http.StatusFound)
+			return
+		}
+		w.Write(atom)
+	}))
+	defer srv.Close()
+	a := New(f.st, &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{Timeout: 5 * time.Second})},
+		"http://x", func() *watcher.Plan { p, _ := watcher.NewPlan(&config.Config{}, watcher.Dynamic{}); return p }, func() {}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.h = a.Handler()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	tests := []struct{ url, err string }{
+		{"http://127.0.0.1:" + port + "/", "url: refusing to connect to 127.0.0.1 (loopback); set allow_private_networks to allow it"},
+		{"http://[::ffff:10.0.0.1]/", "url: refusing to connect to 10.0.0.1 (private network); set allow_private_networks to allow it"},
+		{"http://169.254.169.254/latest/meta-data/", "url: refusing to connect to 169.254.169.254 (link-local); set allow_private_networks to allow it"},
+	}
+	for _, tt := range tests {
+		status, out := f.do(t, "POST", "/api/v1/sources", f.rw, `{"name": "x", "url": "`+tt.url+`"}`)
+		if status != 422 || out["error"] != tt.err {
+			t.Errorf("%s: %d %v, want 422 %q", tt.url, status, out["error"], tt.err)
+		}
+	}
+	// A name for loopback, whichever of 127.0.0.1 and ::1 it gives first.
+	status, out := f.do(t, "POST", "/api/v1/sources", f.rw, `{"name": "x", "url": "http://localhost:`+port+`/"}`)
+	if msg, _ := out["error"].(string); status != 422 || !strings.HasPrefix(msg, "url: refusing to connect to ") || !strings.Contains(msg, "(loopback)") {
+		t.Errorf("localhost: %d %v", status, out["error"])
 	}
 }

@@ -139,3 +139,37 @@ func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {
 	a.changed()
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type ruleJSON struct {
+	Name     string   `json:"name"`
+	Query    string   `json:"query"`
+	Sources  []string `json:"sources"`
+	ReadOnly bool     `json:"read_only"`
+	Feeds    struct {
+		RSS  string `json:"rss"`
+		Atom string `json:"atom"`
+		JSON string `json:"json"`
+	} `json:"feeds"`
+}
+
+// listRules lists the rules of the configuration file, which the API can
+// read but not change.
+func (a *API) listRules(w http.ResponseWriter, r *http.Request) {
+	out := struct {
+		Rules []ruleJSON `json:"rules"`
+	}{Rules: []ruleJSON{}}
+	for _, rule := range a.plan().Rules {
+		if strings.HasPrefix(rule.Name, "@") {
+			continue // a subscription
+		}
+		rj := ruleJSON{Name: rule.Name, Query: rule.Query.String(), Sources: []string{}, ReadOnly: true}
+		for s := range rule.Sources {
+			rj.Sources = append(rj.Sources, s)
+		}
+		slices.Sort(rj.Sources)
+		base := a.baseURL + "/feeds/" + rule.Name
+		rj.Feeds.RSS, rj.Feeds.Atom, rj.Feeds.JSON = base+".rss", base+".atom", base+".json"
+		out.Rules = append(out.Rules, rj)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
