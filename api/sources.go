@@ -159,8 +159,8 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request) {
 		Rules []ruleJSON `json:"rules"`
 	}{Rules: []ruleJSON{}}
 	for _, rule := range a.plan().Rules {
-		if strings.HasPrefix(rule.Name, "@") {
-			continue // a subscription
+		if store.IsSubscriptionRule(rule.Name) {
+			continue
 		}
 		rj := ruleJSON{Name: rule.Name, Query: rule.Query.String(), Sources: []string{}, ReadOnly: true}
 		for s := range rule.Sources {

@@ -114,7 +114,7 @@ func splitFile(file string) (name string, f format, ok bool) {
 
 func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
 	name, f, ok := splitFile(r.PathValue("file"))
-	if !ok || strings.HasPrefix(name, "@") {
+	if !ok || store.IsSubscriptionRule(name) {
 		http.NotFound(w, r)
 		return
 	}
@@ -146,9 +146,6 @@ func (s *Server) serveSubscriptionFeed(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeFeed(w, r, rule, f, r.URL.Path, sub.Name)
 }
-
-// isSubscription reports whether a rule is a subscription's.
-func isSubscription(rule string) bool { return strings.HasPrefix(rule, "@") }
 
 // writeFeed serves the feed of a rule in a format; self is its path and
 // title, if set, its title.
@@ -291,7 +288,7 @@ type outline struct {
 func (s *Server) serveOPML(w http.ResponseWriter, r *http.Request) {
 	doc := opml{Version: "2.0", Title: "feedhound filtered feeds", Created: time.Now().UTC().Format(time.RFC1123Z)}
 	for _, rule := range s.plan().Rules {
-		if isSubscription(rule.Name) {
+		if store.IsSubscriptionRule(rule.Name) {
 			continue // its feed is a secret of its owner
 		}
 		fi := feedInfo{Rule: rule.Name, BaseURL: s.baseURL}

@@ -118,7 +118,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	}{Now: time.Now(), Failed: failed}
 	data.Alerts.Pending, data.Alerts.Delivered, data.Alerts.Failed = alerts["pending"], alerts["delivered"], alerts["failed"]
 	for _, rule := range p.Rules {
-		if isSubscription(rule.Name) {
+		if store.IsSubscriptionRule(rule.Name) {
 			data.Subscriptions++
 			continue
 		}

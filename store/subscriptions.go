@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -27,8 +28,16 @@ type Subscription struct {
 	seq     int64 // database id, for paging
 }
 
-// Rule is the name of the subscription's rule in matches.
-func (s *Subscription) Rule() string { return "@" + s.ID }
+// SubscriptionRulePrefix starts the names of subscriptions' rules, and of
+// their notifiers; no configured name can start with it.
+const SubscriptionRulePrefix = "@"
+
+// Rule is the name of the subscription's rule in matches, and of its
+// notifier in the outbox.
+func (s *Subscription) Rule() string { return SubscriptionRulePrefix + s.ID }
+
+// IsSubscriptionRule reports whether a rule is a subscription's.
+func IsSubscriptionRule(rule string) bool { return strings.HasPrefix(rule, SubscriptionRulePrefix) }
 
 // Seq orders subscriptions for paging.
 func (s *Subscription) Seq() int64 { return s.seq }
@@ -121,7 +130,7 @@ func (s *Store) DeleteSubscription(ctx context.Context, id string) error {
 	if n, _ := r.RowsAffected(); n == 0 {
 		return ErrNotFound
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM matches WHERE rule = ?`, "@"+id); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM matches WHERE rule = ?`, SubscriptionRulePrefix+id); err != nil {
 		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return tx.Commit()

@@ -5,6 +5,7 @@ package watcher
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -55,9 +56,9 @@ type Dynamic struct {
 // added to it.
 func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 	p := &Plan{}
-	all := c.Sources
+	all := slices.Clone(c.Sources)
 	for _, s := range d.Sources {
-		all = append(all[:len(all):len(all)], config.Source{Name: s.Name, URL: s.URL, Schedule: s.Schedule})
+		all = append(all, config.Source{Name: s.Name, URL: s.URL, Schedule: s.Schedule})
 	}
 	for _, s := range all {
 		sched, err := cron.ParseStandard(s.Schedule)

@@ -36,10 +36,8 @@ type daemon struct {
 	srv     *server.Server
 	metrics *metrics.Metrics
 	ln      net.Listener
-	cfg     *config.Config
-
-	// Options for tests.
-	opts watcher.Options
+	base    string         // where the server is reached, without a trailing slash
+	cfg     *config.Config // as started: listen, data and the first notifiers
 
 	mu         sync.Mutex // protects deliverers and rules
 	deliverers []*notify.Deliverer
@@ -73,16 +71,16 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 		st.Close()
 		return nil, fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
-	baseURL := c.BaseURL
-	if strings.HasSuffix(baseURL, ":0") { // an ephemeral port: use the one we got
-		baseURL = "http://" + ln.Addr().String()
+	base := c.BaseURL
+	if strings.HasSuffix(base, ":0") { // an ephemeral port: use the one we got
+		base = "http://" + ln.Addr().String()
 	}
-	d := &daemon{path: path, log: log, store: st, ln: ln, cfg: c, rules: c, opts: opts, replanNow: make(chan struct{}, 1)}
-	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, baseURL, log)
+	d := &daemon{path: path, log: log, store: st, ln: ln, base: base, cfg: c, rules: c, replanNow: make(chan struct{}, 1)}
+	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, base, log)
 	// What API clients give is guarded unless the whole instance allows
 	// private networks.
 	d.guard = netguard.Policy{AllowPrivate: c.AllowPrivateNetworks}
-	d.pool = notify.NewPool("@", st, netguard.NewClient(d.guard, netguard.Options{}), log, d.feedURL, d.subscriptionDestination)
+	d.pool = notify.NewPool(store.SubscriptionRulePrefix, st, netguard.NewClient(d.guard, netguard.Options{}), log, d.feedURL, d.subscriptionDestination)
 	d.metrics = metrics.New(st)
 	d.pool.Observe = d.metrics.Delivery
 	opts.OnMatch = func(rule string, n int) {
@@ -100,12 +98,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 }
 
 // baseURL is where the server can be reached.
-func (d *daemon) baseURL() string {
-	if strings.HasSuffix(d.cfg.BaseURL, ":0") {
-		return "http://" + d.ln.Addr().String()
-	}
-	return d.cfg.BaseURL
-}
+func (d *daemon) baseURL() string { return d.base }
 
 // serve runs the watcher and the server until ctx ends, reloading the
 // configuration on SIGHUP; then it shuts both down and closes the database.
@@ -200,7 +193,7 @@ func (d *daemon) wakeDeliverers() {
 // subscriptionDestination is where a subscription's alerts go; their
 // notifier is named as the subscription's rule, "@" and its id.
 func (d *daemon) subscriptionDestination(ctx context.Context, name string) (notify.Destination, bool, error) {
-	sub, err := d.store.Subscription(ctx, strings.TrimPrefix(name, "@"))
+	sub, err := d.store.Subscription(ctx, strings.TrimPrefix(name, store.SubscriptionRulePrefix))
 	if errors.Is(err, store.ErrNotFound) || err == nil && sub.Notify.URL == "" {
 		return notify.Destination{}, false, nil
 	}
