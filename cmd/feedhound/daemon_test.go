@@ -336,23 +336,77 @@ rules:
 	stop()
 }
 
-func TestDaemonServesSubscriptionFeeds(t *testing.T) {
-	fs := &feedServer{answers: map[int]int{}}
-	src := httptest.NewServer(fs.handler(t))
-	defer src.Close()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "feedhound.yaml")
-	writeConfig(t, path, fmt.Sprintf("  - name: wire\n    url: %s/wire.atom\n    allow_private_networks: true\n", src.URL), "  - name: other\n    query: tennis\n")
-	// A subscription made earlier, through the API.
+// switchingSource serves one fixture until told to serve another at the
+// same URL: stories appear in it as they would in a live feed.
+func switchingSource(t *testing.T, first string) (url string, switchTo func(string)) {
+	t.Helper()
+	var fixture atomic.Value
+	fixture.Store(first)
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "feeds", fixture.Load().(string)))
+		w.Write(b)
+	}))
+	t.Cleanup(src.Close)
+	return src.URL + "/feed", func(name string) { fixture.Store(name) }
+}
+
+// withStore opens the database a daemon in dir will use, before it runs.
+func withStore(t *testing.T, dir string, fn func(*store.Store)) {
+	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(dir, "feedhound.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := st.CreateSubscription(context.Background(), store.Subscription{Name: "Shoigu", Query: "Shoigu"}, time.Now())
+	defer st.Close()
+	fn(st)
+}
+
+// created is what the API answers to a new subscription.
+type created struct {
+	ID     string
+	Feeds  struct{ Atom string }
+	Notify struct{ URL string }
+}
+
+// createSubscription makes a subscription through the daemon's API and
+// waits until its feed answers, that is, until the plan has taken it up.
+func createSubscription(t *testing.T, base, token, body string) created {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/api/v1/subscriptions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	var sub created
+	json.NewDecoder(resp.Body).Decode(&sub)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || sub.Feeds.Atom == "" {
+		t.Fatalf("create: %d %+v", resp.StatusCode, sub)
+	}
+	waitFor(t, func() bool {
+		r, err := http.Get(sub.Feeds.Atom)
+		if err == nil {
+			r.Body.Close()
+		}
+		return err == nil && r.StatusCode == 200
+	})
+	return sub
+}
+
+func TestDaemonServesSubscriptionFeeds(t *testing.T) {
+	url, _ := switchingSource(t, "wire.atom")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	writeConfig(t, path, fmt.Sprintf("  - name: wire\n    url: %s\n    allow_private_networks: true\n", url), "  - name: other\n    query: tennis\n")
+	// A subscription made earlier, through the API.
+	var sub store.Subscription
+	withStore(t, dir, func(st *store.Store) {
+		var err error
+		if sub, err = st.CreateSubscription(context.Background(), store.Subscription{Name: "Shoigu", Query: "Shoigu"}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	})
 	base, stop := startDaemon(t, path)
 	defer stop()
 	waitFor(t, func() bool {
@@ -361,67 +415,28 @@ func TestDaemonServesSubscriptionFeeds(t *testing.T) {
 }
 
 func TestDaemonAPISubscription(t *testing.T) {
-	// The source serves one feed, then, once the subscription exists,
-	// another with new stories.
-	var fixture atomic.Value
-	fixture.Store("asia.rdf") // no <ttl>: polled every second
-	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "feeds", fixture.Load().(string)))
-		w.Write(b)
-	}))
-	defer src.Close()
+	url, switchTo := switchingSource(t, "asia.rdf") // no <ttl>: polled every second
 	dir := t.TempDir()
 	path := filepath.Join(dir, "feedhound.yaml")
-	writeConfig(t, path, fmt.Sprintf("  - name: world\n    url: %s/feed\n    schedule: '@every 1s'\n    allow_private_networks: true\n", src.URL), "  - name: other\n    query: tennis\n")
-	st, err := store.Open(context.Background(), filepath.Join(dir, "feedhound.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _ := st.CreateToken(context.Background(), "app", false, time.Now())
-	st.Close()
+	writeConfig(t, path, fmt.Sprintf("  - name: world\n    url: %s\n    schedule: '@every 1s'\n    allow_private_networks: true\n", url), "  - name: other\n    query: tennis\n")
+	var token string
+	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), "app", false, time.Now()) })
 	base, stop := startDaemon(t, path)
 	defer stop()
 
-	req, _ := http.NewRequest("POST", base+"/api/v1/subscriptions", strings.NewReader(`{"name": "Shoigu", "query": "Shoigu OR \"Kim-Putin summit\"", "sources": ["world"]}`))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sub struct {
-		ID    string
-		Feeds struct{ Atom string }
-	}
-	json.NewDecoder(resp.Body).Decode(&sub)
-	resp.Body.Close()
-	if resp.StatusCode != 201 || sub.Feeds.Atom == "" {
-		t.Fatalf("create: %d %+v", resp.StatusCode, sub)
-	}
-	// The feed is there at once, empty: the stories already seen are not
-	// new to it.
-	waitFor(t, func() bool {
-		r, err := http.Get(sub.Feeds.Atom)
-		if err == nil {
-			r.Body.Close()
-		}
-		return err == nil && r.StatusCode == 200
-	})
+	sub := createSubscription(t, base, token, `{"name": "Shoigu", "query": "Shoigu OR \"Kim-Putin summit\"", "sources": ["world"]}`)
+	// The feed is empty at first: the stories already seen are not new to
+	// it.
 	if got := titles(t, sub.Feeds.Atom); len(got) != 0 {
 		t.Errorf("new subscription's feed has %q", got)
 	}
-	fixture.Store("wire.atom")
+	switchTo("wire.atom")
 	want := "KIM—PUTIN SUMMIT: what to expect in Vladivostok|Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting"
 	waitFor(t, func() bool { return sortedTitles(t, sub.Feeds.Atom) == want })
 }
 
 func TestDaemonSubscriptionWebhook(t *testing.T) {
-	var fixture atomic.Value
-	fixture.Store("asia.rdf")
-	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "feeds", fixture.Load().(string)))
-		w.Write(b)
-	}))
-	defer src.Close()
+	url, switchTo := switchingSource(t, "asia.rdf")
 	var mu sync.Mutex
 	var got []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -440,41 +455,18 @@ func TestDaemonSubscriptionWebhook(t *testing.T) {
 	defer hook.Close()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "feedhound.yaml")
-	cfg := fmt.Sprintf("listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nsources:\n  - name: world\n    url: %s/feed\n    schedule: '@every 1s'\nrules:\n  - name: other\n    query: tennis\n", src.URL)
+	cfg := fmt.Sprintf("listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nsources:\n  - name: world\n    url: %s\n    schedule: '@every 1s'\nrules:\n  - name: other\n    query: tennis\n", url)
 	os.WriteFile(path, []byte(cfg), 0o644)
-	st, err := store.Open(context.Background(), filepath.Join(dir, "feedhound.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _ := st.CreateToken(context.Background(), "app", false, time.Now())
-	st.Close()
+	var token string
+	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), "app", false, time.Now()) })
 	base, stop := startDaemon(t, path)
 	defer stop()
-	body := fmt.Sprintf(`{"query": "Shoigu", "notify": {"type": "webhook", "url": %q, "secret": "whsec_c2VjcmV0"}}`, hook.URL+"/in")
-	req, _ := http.NewRequest("POST", base+"/api/v1/subscriptions", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("create: %v %v", resp.StatusCode, err)
+
+	sub := createSubscription(t, base, token, fmt.Sprintf(`{"query": "Shoigu", "notify": {"type": "webhook", "url": %q, "secret": "whsec_c2VjcmV0"}}`, hook.URL+"/in"))
+	if strings.Contains(sub.Notify.URL, "/in") {
+		t.Errorf("the API shows the webhook URL: %q", sub.Notify.URL)
 	}
-	var created struct {
-		Notify struct{ URL string }
-		Feeds  struct{ Atom string }
-	}
-	json.NewDecoder(resp.Body).Decode(&created)
-	resp.Body.Close()
-	if strings.Contains(created.Notify.URL, "/in") {
-		t.Errorf("the API shows the webhook URL: %q", created.Notify.URL)
-	}
-	// Its feed answers once the plan has taken the subscription up.
-	waitFor(t, func() bool {
-		r, err := http.Get(created.Feeds.Atom)
-		if err == nil {
-			r.Body.Close()
-		}
-		return err == nil && r.StatusCode == 200
-	})
-	fixture.Store("wire.atom")
+	switchTo("wire.atom")
 	waitFor(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
