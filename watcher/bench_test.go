@@ -134,7 +134,7 @@ func BenchmarkPoll304(b *testing.B) {
 	src, _ := p.source("s")
 	i := 0
 	for b.Loop() {
-		if res := w.poll(ctx, p, src); res.Status != "304" {
+		if res := w.poll(ctx, src); res.Status != "304" {
 			b.Fatalf("status %s", res.Status)
 		}
 		if i++; i%100 == 0 {

@@ -38,14 +38,14 @@ func (w *Watcher) Poll(ctx context.Context, name string) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("no source named %q", name)
 	}
-	res := w.poll(ctx, p, src)
+	res := w.poll(ctx, src)
 	w.states.flush(ctx)
 	return res, nil
 }
 
 // poll fetches a source, records its new items and their matches, and
 // saves its state with the time of its next poll. A panic is a failed poll.
-func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
+func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	res = Result{Source: src.Name, Status: "error"}
 	log := w.log.With("source", src.Name)
 	st, err := w.states.load(ctx, src.Name, src.URL)
@@ -91,7 +91,10 @@ func (w *Watcher) poll(ctx context.Context, p *Plan, src Source) (res Result) {
 	if err == nil && resp.Status == http.StatusOK {
 		var f *feed.Feed
 		if f, err = reader.Parse(resp); err == nil {
-			res.New, res.Matches, err = w.record(ctx, p, src.Name, f, now)
+			// The plan as it is now, not as it was when the poll began: a
+			// subscription made while the source answered must see its
+			// stories, which will never be new again.
+			res.New, res.Matches, err = w.record(ctx, w.plan.Load(), src.Name, f, now)
 			if err == nil {
 				// Validators are saved only with the items: a 304 must
 				// never hide items that were not recorded.

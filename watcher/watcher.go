@@ -133,7 +133,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 			wg.Go(func() {
 				pctx, cancel := context.WithTimeout(ctx, w.opts.PollTimeout)
 				start := time.Now()
-				res := w.poll(pctx, p, e.src)
+				res := w.poll(pctx, e.src)
 				cancel()
 				if w.opts.OnPoll != nil {
 					w.opts.OnPoll(res, time.Since(start))

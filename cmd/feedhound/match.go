@@ -14,6 +14,7 @@ import (
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/watcher"
 )
 
 const matchUsage = `Usage:
@@ -104,10 +105,7 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 		}
 		for i := range res.feed.Items {
 			it := &res.feed.Items[i]
-			doc := rules.Document{
-				Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories,
-				Link: it.Link, Source: strings.TrimSpace(res.src + " " + res.feed.Title),
-			}
+			doc := watcher.Document(res.src, res.feed.Title, it)
 			ms := m.Match(&doc)
 			if len(ms) == 0 {
 				continue
