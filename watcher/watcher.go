@@ -130,10 +130,12 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 		s.sync(ctx, p, now)
 		for _, e := range s.ready(now) {
+			// A copy: a new plan may change the entry while it is polled.
+			src := e.src
 			wg.Go(func() {
 				pctx, cancel := context.WithTimeout(ctx, w.opts.PollTimeout)
 				start := time.Now()
-				res := w.poll(pctx, e.src)
+				res := w.poll(pctx, src)
 				cancel()
 				if w.opts.OnPoll != nil {
 					w.opts.OnPoll(res, time.Since(start))
