@@ -136,8 +136,9 @@ type anchorRef struct {
 	atom   int32
 	fields Field
 	anchor uint8 // index of the anchor in the term's parts
-	quick  bool  // the term is the anchor alone and in no NEAR: a hit needs no position
-	trig   bool  // the term may make some rule a candidate
+	// quick is set for a quick term (see Matcher.quick), which is listed
+	// only when it may make some rule a candidate.
+	quick bool
 }
 
 type exprOp uint8
@@ -147,12 +148,15 @@ const (
 	opAnd
 	opOr
 	opNot
+	opPart // a quick term: whether its part was seen in one of its fields
 )
 
 type expr struct {
-	op   exprOp
-	atom int32
-	kids []expr
+	op     exprOp
+	fields Field // opPart: the term's fields
+	atom   int32
+	part   int32 // opPart: the term's part
+	kids   []expr
 }
 
 type compiledRule struct {
@@ -189,7 +193,9 @@ func NewMatcher(rules []Rule) *Matcher {
 		} else {
 			m.always = append(m.always, int32(i))
 		}
+		m.markQuick(&cr.expr)
 	}
+	b.listAnchored(triggers)
 	all := make([]string, len(b.partTexts))
 	for i, p := range b.partTexts {
 		all[i] = p.Text
@@ -215,13 +221,10 @@ func NewMatcher(rules []Rule) *Matcher {
 		m.trigRules = append(m.trigRules, slices.Compact(rs)...)
 		m.trigStart[id+1] = int32(len(m.trigRules))
 	}
-	for i := range m.anchored {
-		ref := &m.anchored[i]
-		ref.trig = len(triggers[ref.atom]) > 0
-	}
 	m.pool.New = func() any {
 		return &scratch{
-			state:   make([]atomState, len(m.atoms)),
+			state:   make([]uint32, len(m.atoms)),
+			seen:    make([]partSeen, len(texts.off)-1),
 			lastOcc: make([]int32, len(m.atoms)),
 			wantGen: make([]uint32, len(m.atoms)),
 			nearGen: make([]uint32, len(m.atoms)),
@@ -231,16 +234,26 @@ func NewMatcher(rules []Rule) *Matcher {
 	return m
 }
 
+// markQuick turns the leaves of e that are quick terms into opPart.
+func (m *Matcher) markQuick(e *expr) {
+	if e.op == opAtom && m.quick(e.atom) {
+		a := &m.atoms[e.atom]
+		e.op, e.part, e.fields = opPart, a.parts[0], a.fields
+	}
+	for i := range e.kids {
+		m.markQuick(&e.kids[i])
+	}
+}
+
 // chooseAnchors picks, for each term, the part looked up first: the one
 // fewest terms use, which is likely the rarest in text too (many rules
 // say "summit", few name a minister), then the longest, and a whole word
 // before a prefix.
 func (b *builder) chooseAnchors() {
-	uses := make([]int, len(b.partTexts))
-	lists := make([][]anchorRef, len(b.partTexts))
+	b.uses = make([]int, len(b.partTexts))
 	for _, a := range b.m.atoms {
 		for _, p := range a.parts {
-			uses[p]++
+			b.uses[p]++
 		}
 	}
 	for id := range b.m.atoms {
@@ -249,19 +262,35 @@ func (b *builder) chooseAnchors() {
 			continue
 		}
 		for i, pid := range a.parts {
-			if b.anchorLess(pid, a.parts[a.anchor], uses) {
+			if b.anchorLess(pid, a.parts[a.anchor], b.uses) {
 				a.anchor = i
 			}
 		}
+	}
+}
+
+// listAnchored lists the terms anchored on each part that a document's
+// tokens must lead to: every term but the quick ones that make no rule a
+// candidate, whose hits the parts seen tell.
+func (b *builder) listAnchored(triggers [][]int32) {
+	lists := make([][]anchorRef, len(b.partTexts))
+	for id := range b.m.atoms {
+		a := &b.m.atoms[id]
+		if a.kind != atomTerm {
+			continue
+		}
+		quick := b.m.quick(int32(id))
+		if quick && len(triggers[id]) == 0 {
+			continue
+		}
 		pid := a.parts[a.anchor]
-		lists[pid] = append(lists[pid], anchorRef{atom: int32(id), fields: a.fields, anchor: uint8(a.anchor), quick: b.m.quick(int32(id))})
+		lists[pid] = append(lists[pid], anchorRef{atom: int32(id), fields: a.fields, anchor: uint8(a.anchor), quick: quick})
 	}
 	b.m.anchorStart = make([]int32, len(lists)+1)
 	for p, l := range lists {
 		b.m.anchored = append(b.m.anchored, l...)
 		b.m.anchorStart[p+1] = int32(len(b.m.anchored))
 	}
-	b.uses = uses
 }
 
 // anchorLess reports whether part x makes a better anchor than part y.
@@ -464,8 +493,9 @@ func (b *builder) atomCost(id int32) float64 {
 	return cost
 }
 
-// quick reports whether atom id is a single-part term used in no NEAR,
-// whose hits are recorded without positions; explain finds them again.
+// quick reports whether atom id is a single-part term used in no NEAR.
+// Whether it matched is whether its part was seen in one of its fields;
+// its positions are looked up again only when a rule using it matches.
 func (m *Matcher) quick(id int32) bool {
 	a := &m.atoms[id]
 	return a.kind == atomTerm && len(a.parts) == 1 && len(a.nears) == 0
@@ -495,45 +525,31 @@ type occurrence struct {
 	start, end int32
 }
 
-// quickHit is a match of a quick atom: the token toks[field][tok]. The
-// hits of one atom are chained, newest first, through next.
-type quickHit struct {
-	atom  int32
-	field uint8
-	tok   int32
-	next  int32
-}
-
-// atomState is what a scratch knows of an atom for the document at hand.
-type atomState struct {
-	gen   uint32 // == the scratch's gen when the atom matched
-	quick int32  // a quick atom's latest quickHit, or -1
-}
-
 // scratch is the per-document working memory of Match, reused through a
 // pool.
 type scratch struct {
 	tz      tokenizer
 	pos     int32 // position of the next token in the field
 	toks    [numFields][]tok
-	parts   []partRef
+	parts   []found
 	occs    []occurrence
-	hits    []int32 // atoms that matched and may make rules candidates
-	nears   []int32 // near atoms to check
-	cands   []int32 // rules to evaluate
-	gen     uint32
-	state   []atomState
-	lastOcc []int32  // atom -> its latest occurrence, when it matched
-	wantGen []uint32 // == gen when a quick atom's occurrences are wanted
-	quick   []quickHit
+	hits    []int32    // atoms that matched and may make rules candidates
+	nears   []int32    // near atoms to check
+	cands   []int32    // rules to evaluate
+	gen     uint32     // below maxGen
+	state   []uint32   // atom -> == gen when it matched (quick atoms: triggered)
+	seen    []partSeen // part -> where it was seen
+	lastOcc []int32    // atom -> its latest occurrence, when it matched
+	wantGen []uint32   // == gen when a quick atom's occurrences are found
 	nearGen []uint32
 	ruleGen []uint32 // == gen when the rule is a candidate
 }
 
 func (s *scratch) reset() {
 	s.gen++
-	if s.gen == 0 { // wrapped: forget every old mark
+	if s.gen == maxGen { // wrapped: forget every old mark
 		clear(s.state)
+		clear(s.seen)
 		clear(s.ruleGen)
 		clear(s.nearGen)
 		clear(s.wantGen)
@@ -542,10 +558,44 @@ func (s *scratch) reset() {
 	for i := range s.toks {
 		s.toks[i] = s.toks[i][:0]
 	}
-	s.parts, s.occs, s.hits, s.nears, s.cands, s.quick = s.parts[:0], s.occs[:0], s.hits[:0], s.nears[:0], s.cands[:0], s.quick[:0]
+	s.parts, s.occs, s.hits, s.nears, s.cands = s.parts[:0], s.occs[:0], s.hits[:0], s.nears[:0], s.cands[:0]
 }
 
-func (s *scratch) hit(id int32) bool { return s.state[id].gen == s.gen }
+// found is a part found in a token: toks[field][tok].
+type found struct {
+	partRef
+	tok   int32
+	prev  int32 // the index in parts of the part's previous finding, or -1
+	field uint8
+}
+
+// partSeen is what a scratch knows of a part for the document at hand.
+type partSeen struct {
+	mark uint32 // gen<<8 | the fields it was seen in
+	last int32  // the index in parts of its latest finding
+}
+
+// maxGen bounds the generations, which share seen's 32 bits with 8 bits
+// of fields.
+const maxGen = 1 << 24
+
+// hit reports whether atom id, which is not quick, matched.
+func (s *scratch) hit(id int32) bool { return s.state[id] == s.gen }
+
+// seenIn reports whether part p was seen in one of fields.
+func (s *scratch) seenIn(p int32, fields Field) bool {
+	v := s.seen[p].mark
+	return v>>8 == s.gen && Field(v)&fields != 0
+}
+
+// matched reports whether atom id matched.
+func (m *Matcher) matched(s *scratch, id int32) bool {
+	if m.quick(id) {
+		a := &m.atoms[id]
+		return s.seenIn(a.parts[0], a.fields)
+	}
+	return s.hit(id)
+}
 
 // Match returns the rules that match d, in rule order, each with its hits.
 func (m *Matcher) Match(d *Document) []Match {
@@ -598,20 +648,25 @@ func (m *Matcher) Match(d *Document) []Match {
 	return out
 }
 
-// findQuick turns the quick hits of the matched rules' atoms into
-// occurrences, for explaining.
+// findQuick finds the occurrences of the quick atoms of the matched
+// rules, for explaining.
 func (m *Matcher) findQuick(s *scratch, matched []Match) {
 	for _, mt := range matched {
 		for _, id := range m.rules[mt.Rule].positive {
-			if !s.hit(id) || !m.quick(id) || s.wantGen[id] == s.gen {
+			if s.wantGen[id] == s.gen || !m.quick(id) || !m.matched(s, id) {
 				continue
 			}
 			s.wantGen[id] = s.gen
 			s.lastOcc[id] = -1
-			for q := s.state[id].quick; q >= 0; q = s.quick[q].next {
-				qh := &s.quick[q]
-				t := &s.toks[qh.field][qh.tok]
-				s.occs = append(s.occs, occurrence{next: s.lastOcc[id], atom: id, field: qh.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
+			a := &m.atoms[id]
+			// The findings of the atom's part are chained, newest first.
+			for i := s.seen[a.parts[0]].last; i >= 0; i = s.parts[i].prev {
+				p := &s.parts[i]
+				if a.fields&(1<<p.field) == 0 {
+					continue
+				}
+				t := &s.toks[p.field][p.tok]
+				s.occs = append(s.occs, occurrence{next: s.lastOcc[id], atom: id, field: p.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
 				s.lastOcc[id] = int32(len(s.occs) - 1)
 			}
 		}
@@ -622,6 +677,8 @@ func (s *scratch) eval(e *expr) bool {
 	switch e.op {
 	case opAtom:
 		return s.hit(e.atom)
+	case opPart:
+		return s.seenIn(e.part, e.fields)
 	case opNot:
 		return !s.eval(&e.kids[0])
 	case opAnd:
@@ -645,6 +702,7 @@ func (s *scratch) eval(e *expr) bool {
 // in the dictionary of parts.
 func (m *Matcher) tokenize(s *scratch, f int, values []string) {
 	s.pos = 0
+	bit := uint32(1) << f
 	for v, text := range values {
 		s.tz.each(text, func(t token) {
 			p0 := int32(len(s.parts))
@@ -654,7 +712,21 @@ func (m *Matcher) tokenize(s *scratch, f int, values []string) {
 				m.lookupWord(s, t.text)
 			}
 			if p1 := int32(len(s.parts)); p1 > p0 {
+				ti := int32(len(s.toks[f]))
 				s.toks[f] = append(s.toks[f], tok{pos: s.pos, value: int32(v), start: int32(t.start), end: int32(t.end), p0: p0, p1: p1})
+				for i := p0; i < p1; i++ {
+					p := &s.parts[i]
+					p.tok, p.field = ti, uint8(f)
+					sn := &s.seen[p.id]
+					if sn.mark>>8 == s.gen {
+						sn.mark |= bit
+						p.prev = sn.last
+					} else {
+						sn.mark = s.gen<<8 | bit
+						p.prev = -1
+					}
+					sn.last = i
+				}
 			}
 			s.pos++
 		})
@@ -685,11 +757,11 @@ func (m *Matcher) lookupWord(s *scratch, text string) {
 			continue
 		}
 		if ref, ok := m.prefixes.get(text[:n], h); ok {
-			s.parts = append(s.parts, ref)
+			s.parts = append(s.parts, found{partRef: ref})
 		}
 	}
 	if ref, ok := m.words.get(text, h); ok {
-		s.parts = append(s.parts, ref)
+		s.parts = append(s.parts, found{partRef: ref})
 	}
 }
 
@@ -706,8 +778,8 @@ func (m *Matcher) lookupCJK(s *scratch, text string, p0 int32) {
 			if i+l < len(text) && !utf8.RuneStart(text[i+l]) {
 				continue
 			}
-			if ref, ok := m.cjk.get(text[i:i+l], hashString(text[i:i+l])); ok && !slices.Contains(s.parts[p0:], ref) {
-				s.parts = append(s.parts, ref)
+			if ref, ok := m.cjk.get(text[i:i+l], hashString(text[i:i+l])); ok && !hasPart(s.parts[p0:], ref.id) {
+				s.parts = append(s.parts, found{partRef: ref})
 			}
 		}
 		_, size := utf8.DecodeRuneInString(text[i:])
@@ -715,7 +787,7 @@ func (m *Matcher) lookupCJK(s *scratch, text string, p0 int32) {
 	}
 }
 
-func hasPart(refs []partRef, id int32) bool {
+func hasPart(refs []found, id int32) bool {
 	for _, r := range refs {
 		if r.id == id {
 			return true
@@ -730,7 +802,6 @@ func hasPart(refs []partRef, id int32) bool {
 func (m *Matcher) findTerms(s *scratch, f int) {
 	toks := s.toks[f]
 	bit := Field(1) << f
-	quick := s.quick // appended to in the loop; kept in a local for speed
 	for i := range toks {
 		t := &toks[i]
 		for _, p := range s.parts[t.p0:t.p1] {
@@ -740,15 +811,11 @@ func (m *Matcher) findTerms(s *scratch, f int) {
 				}
 				aid := ref.atom
 				if ref.quick {
-					st := &s.state[aid]
-					if st.gen != s.gen {
-						st.gen, st.quick = s.gen, -1
-						if ref.trig {
-							s.hits = append(s.hits, aid)
-						}
+					// A trigger: the rules it leads to become candidates.
+					if s.state[aid] != s.gen {
+						s.state[aid] = s.gen
+						s.hits = append(s.hits, aid)
 					}
-					quick = append(quick, quickHit{atom: aid, field: uint8(f), tok: int32(i), next: st.quick})
-					st.quick = int32(len(quick) - 1)
 					continue
 				}
 				a := &m.atoms[aid]
@@ -767,7 +834,6 @@ func (m *Matcher) findTerms(s *scratch, f int) {
 			}
 		}
 	}
-	s.quick = quick
 }
 
 // hasParts reports whether toks are consecutive words of one value and
@@ -788,8 +854,8 @@ func (s *scratch) hasParts(toks []tok, parts []int32, anchor int) bool {
 
 // addOcc records an occurrence of an atom.
 func (s *scratch) addOcc(m *Matcher, o occurrence) {
-	if s.state[o.atom].gen != s.gen {
-		s.state[o.atom].gen = s.gen
+	if s.state[o.atom] != s.gen {
+		s.state[o.atom] = s.gen
 		s.lastOcc[o.atom] = -1
 		s.hits = append(s.hits, o.atom)
 		for _, n := range m.atoms[o.atom].nears {
@@ -863,7 +929,7 @@ func (m *Matcher) findRegexes(s *scratch, d *Document) {
 func (m *Matcher) explain(s *scratch, cr *compiledRule, buf []Hit) []Hit {
 	start := len(buf)
 	for _, id := range cr.positive {
-		if !s.hit(id) {
+		if !m.matched(s, id) {
 			continue
 		}
 		for i := s.lastOcc[id]; i >= 0; i = s.occs[i].next {
