@@ -528,21 +528,29 @@ type occurrence struct {
 // scratch is the per-document working memory of Match, reused through a
 // pool.
 type scratch struct {
-	tz      tokenizer
-	pos     int32 // position of the next token in the field
-	toks    [numFields][]tok
-	parts   []found
-	occs    []occurrence
-	hits    []int32    // atoms that matched and may make rules candidates
-	nears   []int32    // near atoms to check
-	cands   []int32    // rules to evaluate
-	gen     uint32     // below maxGen
-	state   []uint32   // atom -> == gen when it matched (quick atoms: triggered)
-	seen    []partSeen // part -> where it was seen
-	lastOcc []int32    // atom -> its latest occurrence, when it matched
-	wantGen []uint32   // == gen when a quick atom's occurrences are found
-	nearGen []uint32
-	ruleGen []uint32 // == gen when the rule is a candidate
+	tz tokenizer
+	// What tokenize is working on: the matcher, the field and its value,
+	// the position of the next token in the field.
+	m         *Matcher
+	field     int
+	value     int32
+	pos       int32
+	toks      [numFields][]tok
+	parts     []found
+	occs      []occurrence
+	hits      []int32    // atoms that matched and may make rules candidates
+	nears     []int32    // near atoms to check
+	cands     []int32    // rules to evaluate
+	matched   []int32    // rules that matched
+	explained []Hit      // their hits
+	ends      []int      // the end of each one's hits in explained
+	gen       uint32     // below maxGen
+	state     []uint32   // atom -> == gen when it matched (quick atoms: triggered)
+	seen      []partSeen // part -> where it was seen
+	lastOcc   []int32    // atom -> its latest occurrence, when it matched
+	wantGen   []uint32   // == gen when a quick atom's occurrences are found
+	nearGen   []uint32
+	ruleGen   []uint32 // == gen when the rule is a candidate
 }
 
 func (s *scratch) reset() {
@@ -624,35 +632,40 @@ func (m *Matcher) Match(d *Document) []Match {
 	}
 	s.cands = append(s.cands, m.always...)
 	slices.Sort(s.cands)
-	var out []Match
+	matched := s.matched[:0]
 	for i, r := range s.cands {
-		if i > 0 && s.cands[i-1] == r {
-			continue
+		if (i == 0 || s.cands[i-1] != r) && s.eval(&m.rules[r].expr) {
+			matched = append(matched, r)
 		}
-		cr := &m.rules[r]
-		if !s.eval(&cr.expr) {
-			continue
-		}
-		out = append(out, Match{Rule: int(r), Name: cr.name})
 	}
-	if len(out) > 0 {
-		m.findQuick(s, out)
-		// One array holds the hits of every match.
-		buf := make([]Hit, 0, 8*len(out))
-		for i := range out {
-			start := len(buf)
-			buf = m.explain(s, &m.rules[out[i].Rule], buf)
-			out[i].Hits = buf[start:len(buf):len(buf)]
-		}
+	s.matched = matched
+	if len(matched) == 0 {
+		return nil
+	}
+	m.findQuick(s, matched)
+	hits, ends := s.explained[:0], s.ends[:0]
+	for _, r := range matched {
+		hits = m.explain(s, &m.rules[r], hits)
+		ends = append(ends, len(hits))
+	}
+	s.explained, s.ends = hits, ends
+	// The result is made in two allocations: the matches, and one array
+	// for the hits of them all.
+	out := make([]Match, len(matched))
+	all := slices.Clone(hits)
+	start := 0
+	for i, r := range matched {
+		out[i] = Match{Rule: int(r), Name: m.rules[r].name, Hits: all[start:ends[i]:ends[i]]}
+		start = ends[i]
 	}
 	return out
 }
 
 // findQuick finds the occurrences of the quick atoms of the matched
 // rules, for explaining.
-func (m *Matcher) findQuick(s *scratch, matched []Match) {
-	for _, mt := range matched {
-		for _, id := range m.rules[mt.Rule].positive {
+func (m *Matcher) findQuick(s *scratch, matched []int32) {
+	for _, r := range matched {
+		for _, id := range m.rules[r].positive {
 			if s.wantGen[id] == s.gen || !m.quick(id) || !m.matched(s, id) {
 				continue
 			}
@@ -701,36 +714,43 @@ func (s *scratch) eval(e *expr) bool {
 // tokenize splits the values of field f into tokens and looks each one up
 // in the dictionary of parts.
 func (m *Matcher) tokenize(s *scratch, f int, values []string) {
-	s.pos = 0
-	bit := uint32(1) << f
+	s.m, s.field, s.pos = m, f, 0
 	for v, text := range values {
-		s.tz.each(text, func(t token) {
-			p0 := int32(len(s.parts))
-			if t.kind == kindCJK {
-				m.lookupCJK(s, t.text, p0)
-			} else {
-				m.lookupWord(s, t.text)
-			}
-			if p1 := int32(len(s.parts)); p1 > p0 {
-				ti := int32(len(s.toks[f]))
-				s.toks[f] = append(s.toks[f], tok{pos: s.pos, value: int32(v), start: int32(t.start), end: int32(t.end), p0: p0, p1: p1})
-				for i := p0; i < p1; i++ {
-					p := &s.parts[i]
-					p.tok, p.field = ti, uint8(f)
-					sn := &s.seen[p.id]
-					if sn.mark>>8 == s.gen {
-						sn.mark |= bit
-						p.prev = sn.last
-					} else {
-						sn.mark = s.gen<<8 | bit
-						p.prev = -1
-					}
-					sn.last = i
-				}
-			}
-			s.pos++
-		})
+		s.value = int32(v)
+		s.tz.run(text, s)
 	}
+}
+
+// token looks up a token of the field and value being tokenised, and
+// keeps it if it holds parts of the rules.
+func (s *scratch) token(t token) {
+	m := s.m
+	p0 := int32(len(s.parts))
+	if t.kind == kindCJK {
+		m.lookupCJK(s, t.text, p0)
+	} else {
+		m.lookupWord(s, t.text)
+	}
+	if p1 := int32(len(s.parts)); p1 > p0 {
+		f := s.field
+		bit := uint32(1) << f
+		ti := int32(len(s.toks[f]))
+		s.toks[f] = append(s.toks[f], tok{pos: s.pos, value: s.value, start: int32(t.start), end: int32(t.end), p0: p0, p1: p1})
+		for i := p0; i < p1; i++ {
+			p := &s.parts[i]
+			p.tok, p.field = ti, uint8(f)
+			sn := &s.seen[p.id]
+			if sn.mark>>8 == s.gen {
+				sn.mark |= bit
+				p.prev = sn.last
+			} else {
+				sn.mark = s.gen<<8 | bit
+				p.prev = -1
+			}
+			sn.last = i
+		}
+	}
+	s.pos++
 }
 
 // lookupWord finds the word and the prefixes that a word token is.

@@ -143,7 +143,7 @@ type tokenizer struct {
 	buf   []byte
 	start int // byte offset where the current token began, or -1
 	kind  tokenKind
-	emit  func(token)
+	sink  tokenSink
 	// runeEnd is the byte offset after the rune being added, which ends a
 	// token that the normalised form of a single rune splits, as ½ is 1⁄2.
 	runeEnd int
@@ -153,7 +153,23 @@ type tokenizer struct {
 // the tokenizer's buffer: it is valid only during the call and must be
 // copied to be kept.
 func (tz *tokenizer) each(s string, fn func(token)) {
-	tz.buf, tz.start, tz.emit = tz.buf[:0], -1, fn
+	tz.run(s, sinkFunc(fn))
+}
+
+// tokenSink receives the tokens of a text from tokenizer.run.
+type tokenSink interface {
+	token(token)
+}
+
+type sinkFunc func(token)
+
+func (f sinkFunc) token(t token) { f(t) }
+
+// run gives sink every token of s, in order, as each does. Unlike a
+// function literal, a sink that is already on the heap costs no
+// allocation.
+func (tz *tokenizer) run(s string, sink tokenSink) {
+	tz.buf, tz.start, tz.sink = tz.buf[:0], -1, sink
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -197,7 +213,7 @@ func (tz *tokenizer) each(s string, fn func(token)) {
 		i += size
 	}
 	tz.flush(len(s))
-	tz.emit = nil
+	tz.sink = nil
 }
 
 // flush ends the current token, if any, at byte offset end.
@@ -206,7 +222,7 @@ func (tz *tokenizer) flush(end int) {
 		end = tz.runeEnd
 	}
 	if tz.start >= 0 && len(tz.buf) > 0 {
-		tz.emit(token{text: unsafe.String(unsafe.SliceData(tz.buf), len(tz.buf)), start: tz.start, end: end, kind: tz.kind})
+		tz.sink.token(token{text: unsafe.String(unsafe.SliceData(tz.buf), len(tz.buf)), start: tz.start, end: end, kind: tz.kind})
 	}
 	tz.buf = tz.buf[:0]
 	tz.start = -1
