@@ -96,6 +96,7 @@ type Matcher struct {
 	anchorStart []int32
 
 	atoms []atom
+	code  []instr // the rules' expressions
 	// The rules that may match when atom a matches are
 	// trigRules[trigStart[a]:trigStart[a+1]].
 	trigStart []int32
@@ -151,6 +152,7 @@ const (
 	opPart // a quick term: whether its part was seen in one of its fields
 )
 
+// expr is a rule's expression while the rule is compiled.
 type expr struct {
 	op     exprOp
 	fields Field // opPart: the term's fields
@@ -159,9 +161,20 @@ type expr struct {
 	kids   []expr
 }
 
+// instr is a node of a rule's expression as matching evaluates it: the
+// nodes of all rules lie in one array, each followed by its children, so
+// evaluating a rule reads a few neighbouring bytes.
+type instr struct {
+	op     exprOp
+	fields Field // opPart: the term's fields
+	// opAtom: the atom; opPart: the part; opAnd and opOr: the index
+	// after the node's children.
+	arg int32
+}
+
 type compiledRule struct {
 	name     string
-	expr     expr
+	code     int32   // the index of the rule's first instr in code
 	positive []int32 // atoms in non-negated positions, for explaining
 }
 
@@ -176,16 +189,18 @@ func NewMatcher(rules []Rule) *Matcher {
 	}
 	m := b.m
 	m.rules = make([]compiledRule, len(rules))
+	exprs := make([]expr, len(rules))
 	for i, r := range rules {
-		m.rules[i] = compiledRule{name: r.Name, expr: b.compile(r.Query.Root)}
+		m.rules[i] = compiledRule{name: r.Name}
+		exprs[i] = b.compile(r.Query.Root)
 	}
 	b.chooseAnchors()
 	triggers := make([][]int32, len(m.atoms)) // atom -> rules it may make match
 	for i := range m.rules {
-		cr := &m.rules[i]
+		cr, e := &m.rules[i], &exprs[i]
 		seen := map[int32]bool{}
-		b.collectPositive(&cr.expr, false, seen, &cr.positive)
-		trig, ok := b.triggers(&cr.expr, false)
+		b.collectPositive(e, false, seen, &cr.positive)
+		trig, ok := b.triggers(e, false)
 		if ok {
 			for _, a := range trig {
 				triggers[a] = append(triggers[a], int32(i))
@@ -193,7 +208,9 @@ func NewMatcher(rules []Rule) *Matcher {
 		} else {
 			m.always = append(m.always, int32(i))
 		}
-		m.markQuick(&cr.expr)
+		m.markQuick(e)
+		cr.code = int32(len(m.code))
+		m.emit(e)
 	}
 	b.listAnchored(triggers)
 	all := make([]string, len(b.partTexts))
@@ -224,7 +241,7 @@ func NewMatcher(rules []Rule) *Matcher {
 	m.pool.New = func() any {
 		return &scratch{
 			state:   make([]uint32, len(m.atoms)),
-			seen:    make([]partSeen, len(texts.off)-1),
+			seen:    make([]uint8, len(texts.off)-1),
 			lastOcc: make([]int32, len(m.atoms)),
 			wantGen: make([]uint32, len(m.atoms)),
 			nearGen: make([]uint32, len(m.atoms)),
@@ -232,6 +249,24 @@ func NewMatcher(rules []Rule) *Matcher {
 		}
 	}
 	return m
+}
+
+// emit appends the instrs of e to code.
+func (m *Matcher) emit(e *expr) {
+	i := len(m.code)
+	m.code = append(m.code, instr{op: e.op, fields: e.fields})
+	switch e.op {
+	case opAtom:
+		m.code[i].arg = e.atom
+	case opPart:
+		m.code[i].arg = e.part
+	}
+	for k := range e.kids {
+		m.emit(&e.kids[k])
+	}
+	if e.op == opAnd || e.op == opOr {
+		m.code[i].arg = int32(len(m.code))
+	}
 }
 
 // markQuick turns the leaves of e that are quick terms into opPart.
@@ -537,27 +572,32 @@ type scratch struct {
 	pos       int32
 	toks      [numFields][]tok
 	parts     []found
+	anchors   []int32 // the indexes in parts of those that anchor terms
 	occs      []occurrence
-	hits      []int32    // atoms that matched and may make rules candidates
-	nears     []int32    // near atoms to check
-	cands     []int32    // rules to evaluate
-	matched   []int32    // rules that matched
-	explained []Hit      // their hits
-	ends      []int      // the end of each one's hits in explained
-	gen       uint32     // below maxGen
-	state     []uint32   // atom -> == gen when it matched (quick atoms: triggered)
-	seen      []partSeen // part -> where it was seen
-	lastOcc   []int32    // atom -> its latest occurrence, when it matched
-	wantGen   []uint32   // == gen when a quick atom's occurrences are found
+	hits      []int32 // atoms that matched and may make rules candidates
+	nears     []int32 // near atoms to check
+	cands     []int32 // rules to evaluate
+	matched   []int32 // rules that matched
+	explained []Hit   // their hits
+	ends      []int   // the end of each one's hits in explained
+	gen       uint32
+	state     []uint32 // atom -> == gen when it matched (quick atoms: triggered)
+	seen      []uint8  // part -> the fields it was seen in
+	lastOcc   []int32  // atom -> its latest occurrence, when it matched
+	wantGen   []uint32 // == gen when a quick atom's occurrences are found
 	nearGen   []uint32
 	ruleGen   []uint32 // == gen when the rule is a candidate
 }
 
 func (s *scratch) reset() {
+	// The parts of the document before are all that seen marks: one byte
+	// each keeps seen small enough to stay in cache.
+	for _, p := range s.parts {
+		s.seen[p.id] = 0
+	}
 	s.gen++
-	if s.gen == maxGen { // wrapped: forget every old mark
+	if s.gen == 0 { // wrapped: forget every old mark
 		clear(s.state)
-		clear(s.seen)
 		clear(s.ruleGen)
 		clear(s.nearGen)
 		clear(s.wantGen)
@@ -566,34 +606,22 @@ func (s *scratch) reset() {
 	for i := range s.toks {
 		s.toks[i] = s.toks[i][:0]
 	}
-	s.parts, s.occs, s.hits, s.nears, s.cands = s.parts[:0], s.occs[:0], s.hits[:0], s.nears[:0], s.cands[:0]
+	s.parts, s.anchors, s.occs, s.hits, s.nears, s.cands = s.parts[:0], s.anchors[:0], s.occs[:0], s.hits[:0], s.nears[:0], s.cands[:0]
 }
 
 // found is a part found in a token: toks[field][tok].
 type found struct {
 	partRef
 	tok   int32
-	prev  int32 // the index in parts of the part's previous finding, or -1
 	field uint8
 }
-
-// partSeen is what a scratch knows of a part for the document at hand.
-type partSeen struct {
-	mark uint32 // gen<<8 | the fields it was seen in
-	last int32  // the index in parts of its latest finding
-}
-
-// maxGen bounds the generations, which share seen's 32 bits with 8 bits
-// of fields.
-const maxGen = 1 << 24
 
 // hit reports whether atom id, which is not quick, matched.
 func (s *scratch) hit(id int32) bool { return s.state[id] == s.gen }
 
 // seenIn reports whether part p was seen in one of fields.
 func (s *scratch) seenIn(p int32, fields Field) bool {
-	v := s.seen[p].mark
-	return v>>8 == s.gen && Field(v)&fields != 0
+	return Field(s.seen[p])&fields != 0
 }
 
 // matched reports whether atom id matched.
@@ -616,9 +644,7 @@ func (m *Matcher) Match(d *Document) []Match {
 		}
 		m.tokenize(s, f, d.values(f))
 	}
-	for f := range numFields {
-		m.findTerms(s, f)
-	}
+	m.findTerms(s)
 	m.findNears(s)
 	m.findRegexes(s, d)
 
@@ -634,7 +660,7 @@ func (m *Matcher) Match(d *Document) []Match {
 	slices.Sort(s.cands)
 	matched := s.matched[:0]
 	for i, r := range s.cands {
-		if (i == 0 || s.cands[i-1] != r) && s.eval(&m.rules[r].expr) {
+		if (i == 0 || s.cands[i-1] != r) && s.matches(m, r) {
 			matched = append(matched, r)
 		}
 	}
@@ -672,10 +698,12 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 			s.wantGen[id] = s.gen
 			s.lastOcc[id] = -1
 			a := &m.atoms[id]
-			// The findings of the atom's part are chained, newest first.
-			for i := s.seen[a.parts[0]].last; i >= 0; i = s.parts[i].prev {
+			// A loop over the parts found: few atoms are wanted, and this
+			// costs less than keeping track of every part's findings.
+			part := a.parts[0]
+			for i := range s.parts {
 				p := &s.parts[i]
-				if a.fields&(1<<p.field) == 0 {
+				if p.id != part || a.fields&(1<<p.field) == 0 {
 					continue
 				}
 				t := &s.toks[p.field][p.tok]
@@ -686,29 +714,35 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 	}
 }
 
-func (s *scratch) eval(e *expr) bool {
-	switch e.op {
+// matches reports whether rule r matches.
+func (s *scratch) matches(m *Matcher, r int32) bool {
+	v, _ := s.eval(m.code, m.rules[r].code)
+	return v
+}
+
+// eval evaluates the node code[i] and returns its value and the index
+// after it and its children.
+func (s *scratch) eval(code []instr, i int32) (bool, int32) {
+	in := code[i]
+	switch in.op {
 	case opAtom:
-		return s.hit(e.atom)
+		return s.hit(in.arg), i + 1
 	case opPart:
-		return s.seenIn(e.part, e.fields)
+		return s.seenIn(in.arg, in.fields), i + 1
 	case opNot:
-		return !s.eval(&e.kids[0])
-	case opAnd:
-		for i := range e.kids {
-			if !s.eval(&e.kids[i]) {
-				return false
-			}
-		}
-		return true
-	default:
-		for i := range e.kids {
-			if s.eval(&e.kids[i]) {
-				return true
-			}
-		}
-		return false
+		v, next := s.eval(code, i+1)
+		return !v, next
 	}
+	// And or Or: the first child with the deciding value decides.
+	decides := in.op == opOr
+	for j := i + 1; j < in.arg; {
+		v, next := s.eval(code, j)
+		if v == decides {
+			return v, in.arg
+		}
+		j = next
+	}
+	return !decides, in.arg
 }
 
 // tokenize splits the values of field f into tokens and looks each one up
@@ -733,21 +767,15 @@ func (s *scratch) token(t token) {
 	}
 	if p1 := int32(len(s.parts)); p1 > p0 {
 		f := s.field
-		bit := uint32(1) << f
 		ti := int32(len(s.toks[f]))
 		s.toks[f] = append(s.toks[f], tok{pos: s.pos, value: s.value, start: int32(t.start), end: int32(t.end), p0: p0, p1: p1})
 		for i := p0; i < p1; i++ {
 			p := &s.parts[i]
 			p.tok, p.field = ti, uint8(f)
-			sn := &s.seen[p.id]
-			if sn.mark>>8 == s.gen {
-				sn.mark |= bit
-				p.prev = sn.last
-			} else {
-				sn.mark = s.gen<<8 | bit
-				p.prev = -1
+			s.seen[p.id] |= 1 << f
+			if p.refStart != p.refEnd {
+				s.anchors = append(s.anchors, i)
 			}
-			sn.last = i
 		}
 	}
 	s.pos++
@@ -816,42 +844,42 @@ func hasPart(refs []found, id int32) bool {
 	return false
 }
 
-// findTerms finds the term atoms in field f: each token's parts lead to
-// the terms anchored on them, whose other parts are then checked on the
-// neighbouring tokens.
-func (m *Matcher) findTerms(s *scratch, f int) {
-	toks := s.toks[f]
-	bit := Field(1) << f
-	for i := range toks {
+// findTerms finds the term atoms: each part found that anchors terms
+// leads to them, whose other parts are then checked on the neighbouring
+// tokens.
+func (m *Matcher) findTerms(s *scratch) {
+	for _, pi := range s.anchors {
+		p := &s.parts[pi]
+		f, i := int(p.field), int(p.tok)
+		toks := s.toks[f]
 		t := &toks[i]
-		for _, p := range s.parts[t.p0:t.p1] {
-			for _, ref := range m.anchored[p.refStart:p.refEnd] {
-				if ref.fields&bit == 0 {
-					continue
-				}
-				aid := ref.atom
-				if ref.quick {
-					// A trigger: the rules it leads to become candidates.
-					if s.state[aid] != s.gen {
-						s.state[aid] = s.gen
-						s.hits = append(s.hits, aid)
-					}
-					continue
-				}
-				a := &m.atoms[aid]
-				// Every word of a phrase holds a part, so its tokens
-				// are neighbours in toks too.
-				first := i - a.anchor
-				last := first + len(a.parts) - 1
-				if first < 0 || last >= len(toks) || !s.hasParts(toks[first:last+1], a.parts, a.anchor) {
-					continue
-				}
-				s.addOcc(m, occurrence{
-					atom: aid, field: uint8(f), value: t.value,
-					t0: toks[first].pos, t1: toks[last].pos,
-					start: toks[first].start, end: toks[last].end,
-				})
+		bit := Field(1) << f
+		for _, ref := range m.anchored[p.refStart:p.refEnd] {
+			if ref.fields&bit == 0 {
+				continue
 			}
+			aid := ref.atom
+			if ref.quick {
+				// A trigger: the rules it leads to become candidates.
+				if s.state[aid] != s.gen {
+					s.state[aid] = s.gen
+					s.hits = append(s.hits, aid)
+				}
+				continue
+			}
+			a := &m.atoms[aid]
+			// Every word of a phrase holds a part, so its tokens
+			// are neighbours in toks too.
+			first := i - a.anchor
+			last := first + len(a.parts) - 1
+			if first < 0 || last >= len(toks) || !s.hasParts(toks[first:last+1], a.parts, a.anchor) {
+				continue
+			}
+			s.addOcc(m, occurrence{
+				atom: aid, field: uint8(f), value: t.value,
+				t0: toks[first].pos, t1: toks[last].pos,
+				start: toks[first].start, end: toks[last].end,
+			})
 		}
 	}
 }
