@@ -690,6 +690,8 @@ func (m *Matcher) Match(d *Document) []Match {
 // findQuick finds the occurrences of the quick atoms of the matched
 // rules, for explaining.
 func (m *Matcher) findQuick(s *scratch, matched []int32) {
+	want := s.nears[:0] // done with: reused for the atoms wanted
+	var mask uint64     // bit id%64 of the part of every atom wanted
 	for _, r := range matched {
 		for _, id := range m.rules[r].positive {
 			if s.wantGen[id] == s.gen || !m.quick(id) || !m.matched(s, id) {
@@ -697,19 +699,26 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 			}
 			s.wantGen[id] = s.gen
 			s.lastOcc[id] = -1
+			want = append(want, id)
+			mask |= 1 << (m.atoms[id].parts[0] & 63)
+		}
+	}
+	s.nears = want
+	// One pass over the parts found finds them all; the mask passes few
+	// parts that are not wanted.
+	for i := range s.parts {
+		p := &s.parts[i]
+		if mask&(1<<(p.id&63)) == 0 {
+			continue
+		}
+		for _, id := range want {
 			a := &m.atoms[id]
-			// A loop over the parts found: few atoms are wanted, and this
-			// costs less than keeping track of every part's findings.
-			part := a.parts[0]
-			for i := range s.parts {
-				p := &s.parts[i]
-				if p.id != part || a.fields&(1<<p.field) == 0 {
-					continue
-				}
-				t := &s.toks[p.field][p.tok]
-				s.occs = append(s.occs, occurrence{next: s.lastOcc[id], atom: id, field: p.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
-				s.lastOcc[id] = int32(len(s.occs) - 1)
+			if a.parts[0] != p.id || a.fields&(1<<p.field) == 0 {
+				continue
 			}
+			t := &s.toks[p.field][p.tok]
+			s.occs = append(s.occs, occurrence{next: s.lastOcc[id], atom: id, field: p.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
+			s.lastOcc[id] = int32(len(s.occs) - 1)
 		}
 	}
 }
