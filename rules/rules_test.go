@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -297,5 +298,28 @@ func TestExplain(t *testing.T) {
 	}
 	if strings.Join(spans, "\n") != strings.Join(want, "\n") {
 		t.Errorf("hits:\n%s\nwant:\n%s", strings.Join(spans, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A phrase longer than the compact index of terms records (255 words) is
+// matched from its atom, with its anchor far inside it.
+func TestLongPhrase(t *testing.T) {
+	words := make([]string, 300)
+	for i := range words {
+		words[i] = fmt.Sprintf("w%d", i%50)
+	}
+	words[280] = "anchorwordthelongest"
+	phrase := strings.Join(words, " ")
+	q, err := Parse(`"` + phrase + `"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMatcher([]Rule{{Name: "long", Query: q}})
+	if got := m.Match(&Document{Content: "before " + phrase + " after"}); len(got) != 1 {
+		t.Errorf("the whole phrase: %d matches, want 1", len(got))
+	}
+	changed := strings.Replace(phrase, "w10 w11", "w10 x11", 1)
+	if got := m.Match(&Document{Content: changed}); len(got) != 0 {
+		t.Errorf("one word changed: %d matches, want 0", len(got))
 	}
 }
