@@ -240,12 +240,13 @@ func NewMatcher(rules []Rule) *Matcher {
 	}
 	m.pool.New = func() any {
 		return &scratch{
-			state:   make([]uint32, len(m.atoms)),
-			seen:    make([]uint8, len(texts.off)-1),
-			lastOcc: make([]int32, len(m.atoms)),
-			wantGen: make([]uint32, len(m.atoms)),
-			nearGen: make([]uint32, len(m.atoms)),
-			ruleGen: make([]uint32, len(m.rules)),
+			state:     make([]uint32, len(m.atoms)),
+			seen:      make([]uint8, len(texts.off)-1),
+			wantFirst: make([]int32, len(texts.off)-1),
+			lastOcc:   make([]int32, len(m.atoms)),
+			wantGen:   make([]uint32, len(m.atoms)),
+			nearGen:   make([]uint32, len(m.atoms)),
+			ruleGen:   make([]uint32, len(m.rules)),
 		}
 	}
 	return m
@@ -582,7 +583,9 @@ type scratch struct {
 	ends      []int   // the end of each one's hits in explained
 	gen       uint32
 	state     []uint32 // atom -> == gen when it matched (quick atoms: triggered)
-	seen      []uint8  // part -> the fields it was seen in
+	seen      []uint8  // part -> the fields it was seen in, and seenWanted
+	wantFirst []int32  // part -> findQuick's first atom wanted with it
+	wantNext  []int32  // findQuick's next atom wanted with the same part
 	lastOcc   []int32  // atom -> its latest occurrence, when it matched
 	wantGen   []uint32 // == gen when a quick atom's occurrences are found
 	nearGen   []uint32
@@ -615,6 +618,9 @@ type found struct {
 	tok   int32
 	field uint8
 }
+
+// seenWanted marks in seen the parts of the atoms findQuick looks for.
+const seenWanted = 0x80
 
 // hit reports whether atom id, which is not quick, matched.
 func (s *scratch) hit(id int32) bool { return s.state[id] == s.gen }
@@ -690,8 +696,7 @@ func (m *Matcher) Match(d *Document) []Match {
 // findQuick finds the occurrences of the quick atoms of the matched
 // rules, for explaining.
 func (m *Matcher) findQuick(s *scratch, matched []int32) {
-	want := s.nears[:0] // done with: reused for the atoms wanted
-	var mask uint64     // bit id%64 of the part of every atom wanted
+	want, next := s.nears[:0], s.wantNext[:0] // s.nears is done with: reused
 	for _, r := range matched {
 		for _, id := range m.rules[r].positive {
 			if s.wantGen[id] == s.gen || !m.quick(id) || !m.matched(s, id) {
@@ -699,21 +704,31 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 			}
 			s.wantGen[id] = s.gen
 			s.lastOcc[id] = -1
+			// The atoms wanted are listed by part: wantFirst[part] and
+			// on through next.
+			part := m.atoms[id].parts[0]
+			if s.seen[part]&seenWanted == 0 {
+				s.seen[part] |= seenWanted
+				s.wantFirst[part] = -1
+			}
+			next = append(next, s.wantFirst[part])
+			s.wantFirst[part] = int32(len(want))
 			want = append(want, id)
-			mask |= 1 << (m.atoms[id].parts[0] & 63)
 		}
 	}
-	s.nears = want
-	// One pass over the parts found finds them all; the mask passes few
-	// parts that are not wanted.
+	s.nears, s.wantNext = want, next
+	if len(want) == 0 {
+		return
+	}
+	// One pass over the parts found finds them all.
 	for i := range s.parts {
 		p := &s.parts[i]
-		if mask&(1<<(p.id&63)) == 0 {
+		if s.seen[p.id]&seenWanted == 0 {
 			continue
 		}
-		for _, id := range want {
-			a := &m.atoms[id]
-			if a.parts[0] != p.id || a.fields&(1<<p.field) == 0 {
+		for k := s.wantFirst[p.id]; k >= 0; k = next[k] {
+			id := want[k]
+			if m.atoms[id].fields&(1<<p.field) == 0 {
 				continue
 			}
 			t := &s.toks[p.field][p.tok]
