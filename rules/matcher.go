@@ -630,7 +630,7 @@ func (s *scratch) seenIn(p int32, fields Field) bool {
 	return Field(s.seen[p])&fields != 0
 }
 
-// matched reports whether atom id matched.
+// matched reports whether atom id matched (ruleMatches is for rules).
 func (m *Matcher) matched(s *scratch, id int32) bool {
 	if m.quick(id) {
 		a := &m.atoms[id]
@@ -666,7 +666,7 @@ func (m *Matcher) Match(d *Document) []Match {
 	slices.Sort(s.cands)
 	matched := s.matched[:0]
 	for i, r := range s.cands {
-		if (i == 0 || s.cands[i-1] != r) && s.matches(m, r) {
+		if (i == 0 || s.cands[i-1] != r) && s.ruleMatches(m, r) {
 			matched = append(matched, r)
 		}
 	}
@@ -738,8 +738,8 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 	}
 }
 
-// matches reports whether rule r matches.
-func (s *scratch) matches(m *Matcher, r int32) bool {
+// ruleMatches reports whether rule r matches.
+func (s *scratch) ruleMatches(m *Matcher, r int32) bool {
 	v, _ := s.eval(m.code, m.rules[r].code)
 	return v
 }
