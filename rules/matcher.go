@@ -136,7 +136,6 @@ type atom struct {
 type anchorRef struct {
 	atom   int32
 	fields Field
-	anchor uint8 // index of the anchor in the term's parts
 	// quick is set for a quick term (see Matcher.quick), which is listed
 	// only when it may make some rule a candidate.
 	quick bool
@@ -149,16 +148,14 @@ const (
 	opAnd
 	opOr
 	opNot
-	opPart // a quick term: whether its part was seen in one of its fields
+	opPart // instr only: a quick term, true when its part was seen in one of its fields
 )
 
 // expr is a rule's expression while the rule is compiled.
 type expr struct {
-	op     exprOp
-	fields Field // opPart: the term's fields
-	atom   int32
-	part   int32 // opPart: the term's part
-	kids   []expr
+	op   exprOp
+	atom int32
+	kids []expr
 }
 
 // instr is a node of a rule's expression as matching evaluates it: the
@@ -208,7 +205,6 @@ func NewMatcher(rules []Rule) *Matcher {
 		} else {
 			m.always = append(m.always, int32(i))
 		}
-		m.markQuick(e)
 		cr.code = int32(len(m.code))
 		m.emit(e)
 	}
@@ -252,32 +248,23 @@ func NewMatcher(rules []Rule) *Matcher {
 	return m
 }
 
-// emit appends the instrs of e to code.
+// emit appends the instrs of e to code. A quick term becomes an opPart,
+// which reads whether its part was seen instead of the atom's state.
 func (m *Matcher) emit(e *expr) {
 	i := len(m.code)
-	m.code = append(m.code, instr{op: e.op, fields: e.fields})
-	switch e.op {
-	case opAtom:
+	m.code = append(m.code, instr{op: e.op})
+	switch {
+	case e.op == opAtom && m.quick(e.atom):
+		a := &m.atoms[e.atom]
+		m.code[i] = instr{op: opPart, fields: a.fields, arg: a.parts[0]}
+	case e.op == opAtom:
 		m.code[i].arg = e.atom
-	case opPart:
-		m.code[i].arg = e.part
 	}
 	for k := range e.kids {
 		m.emit(&e.kids[k])
 	}
 	if e.op == opAnd || e.op == opOr {
 		m.code[i].arg = int32(len(m.code))
-	}
-}
-
-// markQuick turns the leaves of e that are quick terms into opPart.
-func (m *Matcher) markQuick(e *expr) {
-	if e.op == opAtom && m.quick(e.atom) {
-		a := &m.atoms[e.atom]
-		e.op, e.part, e.fields = opPart, a.parts[0], a.fields
-	}
-	for i := range e.kids {
-		m.markQuick(&e.kids[i])
 	}
 }
 
@@ -320,7 +307,7 @@ func (b *builder) listAnchored(triggers [][]int32) {
 			continue
 		}
 		pid := a.parts[a.anchor]
-		lists[pid] = append(lists[pid], anchorRef{atom: int32(id), fields: a.fields, anchor: uint8(a.anchor), quick: quick})
+		lists[pid] = append(lists[pid], anchorRef{atom: int32(id), fields: a.fields, quick: quick})
 	}
 	b.m.anchorStart = make([]int32, len(lists)+1)
 	for p, l := range lists {
@@ -584,8 +571,11 @@ type scratch struct {
 	gen       uint32
 	state     []uint32 // atom -> == gen when it matched (quick atoms: triggered)
 	seen      []uint8  // part -> the fields it was seen in, and seenWanted
-	wantFirst []int32  // part -> findQuick's first atom wanted with it
-	wantNext  []int32  // findQuick's next atom wanted with the same part
+	// The quick atoms whose occurrences findQuick looks for, listed by
+	// part: want[wantFirst[part]], then on through wantNext.
+	want      []int32
+	wantFirst []int32 // part -> index in want
+	wantNext  []int32
 	lastOcc   []int32  // atom -> its latest occurrence, when it matched
 	wantGen   []uint32 // == gen when a quick atom's occurrences are found
 	nearGen   []uint32
@@ -696,7 +686,7 @@ func (m *Matcher) Match(d *Document) []Match {
 // findQuick finds the occurrences of the quick atoms of the matched
 // rules, for explaining.
 func (m *Matcher) findQuick(s *scratch, matched []int32) {
-	want, next := s.nears[:0], s.wantNext[:0] // s.nears is done with: reused
+	want, next := s.want[:0], s.wantNext[:0]
 	for _, r := range matched {
 		for _, id := range m.rules[r].positive {
 			if s.wantGen[id] == s.gen || !m.quick(id) || !m.matched(s, id) {
@@ -704,8 +694,6 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 			}
 			s.wantGen[id] = s.gen
 			s.lastOcc[id] = -1
-			// The atoms wanted are listed by part: wantFirst[part] and
-			// on through next.
 			part := m.atoms[id].parts[0]
 			if s.seen[part]&seenWanted == 0 {
 				s.seen[part] |= seenWanted
@@ -716,7 +704,7 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 			want = append(want, id)
 		}
 	}
-	s.nears, s.wantNext = want, next
+	s.want, s.wantNext = want, next
 	if len(want) == 0 {
 		return
 	}
