@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -49,8 +48,7 @@ func runDiscover(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
 		return exitError
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetEscapeHTML(false)
+	enc := jsonLines(e.stdout)
 	for _, l := range links {
 		if *jsonOut {
 			enc.Encode(struct {

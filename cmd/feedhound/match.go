@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -198,8 +197,7 @@ type jsonMatch struct {
 
 func (p *matchPrinter) print(src string, it *feed.Item, doc *rules.Document, ms []rules.Match) error {
 	if p.json {
-		enc := json.NewEncoder(p.w)
-		enc.SetEscapeHTML(false)
+		enc := jsonLines(p.w)
 		for _, m := range ms {
 			jm := jsonMatch{ID: it.ID, Title: it.Title, Link: it.Link, Source: src, Matches: []jsonHit{}}
 			if !it.Published.IsZero() {

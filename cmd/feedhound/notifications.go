@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"strconv"
@@ -97,8 +96,7 @@ func runNotifications(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
 		return exitError
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetEscapeHTML(false)
+	enc := jsonLines(e.stdout)
 	for _, n := range ns {
 		if *jsonOut {
 			enc.Encode(map[string]any{

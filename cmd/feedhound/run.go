@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -163,4 +164,12 @@ func configError(e *env, err error) int {
 		return exitNoMatch
 	}
 	return exitError
+}
+
+// jsonLines returns the encoder of a command's --json output: one object
+// per line, with <, > and & left as they are (URLs and titles keep them).
+func jsonLines(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
