@@ -80,7 +80,13 @@ type Hit struct {
 // matching grows with the document's length and its matches, not with the
 // number of rules. A Matcher is immutable and safe for concurrent use.
 type Matcher struct {
-	rules []compiledRule
+	names []string // the rules' names
+	// Rule r's expression starts at code[ruleCode[r]]; the atoms in its
+	// non-negated positions, which explain a match, are
+	// positive[posStart[r]:posStart[r+1]].
+	ruleCode []int32
+	posStart []int32
+	positive []int32
 
 	// The dictionary of parts, each with an id.
 	words      partTable
@@ -96,7 +102,10 @@ type Matcher struct {
 	anchorStart []int32
 
 	atoms []atom
-	code  []instr // the rules' expressions
+	hot   []atomHot // what matching reads of each atom
+	// The parts of the terms listed in anchored, one after the other.
+	termParts []int32
+	code      []instr // the rules' expressions
 	// The rules that may match when atom a matches are
 	// trigRules[trigStart[a]:trigStart[a+1]].
 	trigStart []int32
@@ -134,11 +143,22 @@ type atom struct {
 // anchorRef is an entry of the list of terms anchored on a part, with what
 // the first checks need so they do not have to read the atom.
 type anchorRef struct {
-	atom   int32
-	fields Field
+	atom int32
+	// A term that is not quick: its parts are termParts[parts:parts+n],
+	// the anchor the one at index anchor.
+	parts, n, anchor int32
+	fields           Field
 	// quick is set for a quick term (see Matcher.quick), which is listed
 	// only when it may make some rule a candidate.
 	quick bool
+}
+
+// atomHot is what matching reads of an atom after tokenising, apart from
+// the rest so that looking at an atom touches one small entry.
+type atomHot struct {
+	part     int32 // a quick term: its part; otherwise -1
+	fields   Field
+	hasNears bool // a term that near atoms use
 }
 
 type exprOp uint8
@@ -169,12 +189,6 @@ type instr struct {
 	arg int32
 }
 
-type compiledRule struct {
-	name     string
-	code     int32   // the index of the rule's first instr in code
-	positive []int32 // atoms in non-negated positions, for explaining
-}
-
 // NewMatcher compiles rules into a Matcher.
 func NewMatcher(rules []Rule) *Matcher {
 	b := &builder{
@@ -185,18 +199,21 @@ func NewMatcher(rules []Rule) *Matcher {
 		cjk:      map[string]int32{},
 	}
 	m := b.m
-	m.rules = make([]compiledRule, len(rules))
+	m.names = make([]string, len(rules))
+	m.ruleCode = make([]int32, len(rules))
+	m.posStart = make([]int32, len(rules)+1)
 	exprs := make([]expr, len(rules))
 	for i, r := range rules {
-		m.rules[i] = compiledRule{name: r.Name}
+		m.names[i] = r.Name
 		exprs[i] = b.compile(r.Query.Root)
 	}
 	b.chooseAnchors()
 	triggers := make([][]int32, len(m.atoms)) // atom -> rules it may make match
-	for i := range m.rules {
-		cr, e := &m.rules[i], &exprs[i]
+	for i := range exprs {
+		e := &exprs[i]
 		seen := map[int32]bool{}
-		b.collectPositive(e, false, seen, &cr.positive)
+		b.collectPositive(e, false, seen, &m.positive)
+		m.posStart[i+1] = int32(len(m.positive))
 		trig, ok := b.triggers(e, false)
 		if ok {
 			for _, a := range trig {
@@ -205,7 +222,7 @@ func NewMatcher(rules []Rule) *Matcher {
 		} else {
 			m.always = append(m.always, int32(i))
 		}
-		cr.code = int32(len(m.code))
+		m.ruleCode[i] = int32(len(m.code))
 		m.emit(e)
 	}
 	b.listAnchored(triggers)
@@ -222,8 +239,13 @@ func NewMatcher(rules []Rule) *Matcher {
 	for p := range b.prefixes {
 		m.prefixFilter.add(p)
 	}
+	m.hot = make([]atomHot, len(m.atoms))
 	for id := range m.atoms {
 		a := &m.atoms[id]
+		m.hot[id] = atomHot{part: -1, fields: a.fields, hasNears: len(a.nears) > 0}
+		if m.quick(int32(id)) {
+			m.hot[id].part = a.parts[0]
+		}
 		if a.kind == atomRegex {
 			m.regexes = append(m.regexes, int32(id))
 		}
@@ -236,13 +258,10 @@ func NewMatcher(rules []Rule) *Matcher {
 	}
 	m.pool.New = func() any {
 		return &scratch{
-			state:     make([]uint32, len(m.atoms)),
+			atoms:     make([]atomState, len(m.atoms)),
 			seen:      make([]uint8, len(texts.off)-1),
 			wantFirst: make([]int32, len(texts.off)-1),
-			lastOcc:   make([]int32, len(m.atoms)),
-			wantGen:   make([]uint32, len(m.atoms)),
-			nearGen:   make([]uint32, len(m.atoms)),
-			ruleGen:   make([]uint32, len(m.rules)),
+			ruleGen:   make([]uint32, len(m.names)),
 		}
 	}
 	return m
@@ -306,8 +325,13 @@ func (b *builder) listAnchored(triggers [][]int32) {
 		if quick && len(triggers[id]) == 0 {
 			continue
 		}
+		ref := anchorRef{atom: int32(id), fields: a.fields, quick: quick}
+		if !quick {
+			ref.parts, ref.n, ref.anchor = int32(len(b.m.termParts)), int32(len(a.parts)), int32(a.anchor)
+			b.m.termParts = append(b.m.termParts, a.parts...)
+		}
 		pid := a.parts[a.anchor]
-		lists[pid] = append(lists[pid], anchorRef{atom: int32(id), fields: a.fields, quick: quick})
+		lists[pid] = append(lists[pid], ref)
 	}
 	b.m.anchorStart = make([]int32, len(lists)+1)
 	for p, l := range lists {
@@ -525,7 +549,7 @@ func (m *Matcher) quick(id int32) bool {
 }
 
 // Len returns the number of rules.
-func (m *Matcher) Len() int { return len(m.rules) }
+func (m *Matcher) Len() int { return len(m.names) }
 
 // tok is a token of a document field that holds parts of the rules, with
 // their ids: parts[p0:p1] of the scratch. Tokens that hold none are not
@@ -554,32 +578,39 @@ type scratch struct {
 	tz tokenizer
 	// What tokenize is working on: the matcher, the field and its value,
 	// the position of the next token in the field.
-	m         *Matcher
-	field     int
-	value     int32
-	pos       int32
-	toks      [numFields][]tok
-	parts     []found
-	anchors   []int32 // the indexes in parts of those that anchor terms
-	occs      []occurrence
-	hits      []int32 // atoms that matched and may make rules candidates
-	nears     []int32 // near atoms to check
-	cands     []int32 // rules to evaluate
-	matched   []int32 // rules that matched
-	explained []Hit   // their hits
-	ends      []int   // the end of each one's hits in explained
-	gen       uint32
-	state     []uint32 // atom -> == gen when it matched (quick atoms: triggered)
-	seen      []uint8  // part -> the fields it was seen in, and seenWanted
+	m       *Matcher
+	field   int
+	value   int32
+	pos     int32
+	toks    [numFields][]tok
+	parts   []found
+	anchors []int32 // the indexes in parts of those that anchor terms
+	occs    []occurrence
+	hits    []int32 // atoms that matched and may make rules candidates
+	nears   []int32 // near atoms to check
+	cands   []int32 // rules to evaluate
+	matched []int32 // rules that matched
+	ends    []int   // the end of each one's hits in the result
+	result  Result  // Match's, before it is copied
+	gen     uint32
+	atoms   []atomState
+	seen    []uint8 // part -> the fields it was seen in, and seenWanted
 	// The quick atoms whose occurrences findQuick looks for, listed by
 	// part: want[wantFirst[part]], then on through wantNext.
 	want      []int32
 	wantFirst []int32 // part -> index in want
 	wantNext  []int32
-	lastOcc   []int32  // atom -> its latest occurrence, when it matched
-	wantGen   []uint32 // == gen when a quick atom's occurrences are found
-	nearGen   []uint32
 	ruleGen   []uint32 // == gen when the rule is a candidate
+}
+
+// atomState is what matching a document has found out about an atom, all
+// in one place, as an atom is looked at after tokenising in no order. A
+// mark is valid when it equals the scratch's gen.
+type atomState struct {
+	gen  uint32 // marks that it matched (a quick atom: that it triggered)
+	last int32  // its latest occurrence, when it matched
+	want uint32 // a quick atom: marks that findQuick looks for it
+	near uint32 // a near atom: marks that it is listed to check
 }
 
 func (s *scratch) reset() {
@@ -590,10 +621,8 @@ func (s *scratch) reset() {
 	}
 	s.gen++
 	if s.gen == 0 { // wrapped: forget every old mark
-		clear(s.state)
+		clear(s.atoms)
 		clear(s.ruleGen)
-		clear(s.nearGen)
-		clear(s.wantGen)
 		s.gen = 1
 	}
 	for i := range s.toks {
@@ -613,7 +642,7 @@ type found struct {
 const seenWanted = 0x80
 
 // hit reports whether atom id, which is not quick, matched.
-func (s *scratch) hit(id int32) bool { return s.state[id] == s.gen }
+func (s *scratch) hit(id int32) bool { return s.atoms[id].gen == s.gen }
 
 // seenIn reports whether part p was seen in one of fields.
 func (s *scratch) seenIn(p int32, fields Field) bool {
@@ -622,18 +651,55 @@ func (s *scratch) seenIn(p int32, fields Field) bool {
 
 // matched reports whether atom id matched (ruleMatches is for rules).
 func (m *Matcher) matched(s *scratch, id int32) bool {
-	if m.quick(id) {
-		a := &m.atoms[id]
-		return s.seenIn(a.parts[0], a.fields)
+	if h := m.hot[id]; h.part >= 0 {
+		return s.seenIn(h.part, h.fields)
 	}
 	return s.hit(id)
 }
 
+// Result holds the matches of a document. Matching into a Result again
+// reuses its memory, so matching documents one after the other allocates
+// nothing once it has grown; its Matches and their Hits are valid until
+// then, and must be copied to be kept longer.
+type Result struct {
+	Matches []Match // in rule order, each with its hits
+	hits    []Hit   // the hits of them all
+}
+
 // Match returns the rules that match d, in rule order, each with its hits.
+// The matches are the caller's to keep; to match many documents without
+// allocating, use MatchInto.
 func (m *Matcher) Match(d *Document) []Match {
 	s := m.pool.Get().(*scratch)
 	defer m.pool.Put(s)
+	r := &s.result
+	m.match(s, d, r)
+	if len(r.Matches) == 0 {
+		return nil
+	}
+	// The copy is made in two allocations: the matches, and one array for
+	// the hits of them all, which lie in it one after the other.
+	out := slices.Clone(r.Matches)
+	all := slices.Clone(r.hits)
+	start := 0
+	for i := range out {
+		end := start + len(out[i].Hits)
+		out[i].Hits = all[start:end:end]
+		start = end
+	}
+	return out
+}
+
+// MatchInto matches d and puts its matches into r, reusing r's memory.
+func (m *Matcher) MatchInto(r *Result, d *Document) {
+	s := m.pool.Get().(*scratch)
+	defer m.pool.Put(s)
+	m.match(s, d, r)
+}
+
+func (m *Matcher) match(s *scratch, d *Document, res *Result) {
 	s.reset()
+	res.Matches, res.hits = res.Matches[:0], res.hits[:0]
 	for f := range numFields {
 		if m.fields&(1<<f) == 0 {
 			continue
@@ -662,25 +728,20 @@ func (m *Matcher) Match(d *Document) []Match {
 	}
 	s.matched = matched
 	if len(matched) == 0 {
-		return nil
+		return
 	}
 	m.findQuick(s, matched)
-	hits, ends := s.explained[:0], s.ends[:0]
+	hits, ends := res.hits, s.ends[:0]
 	for _, r := range matched {
-		hits = m.explain(s, &m.rules[r], hits)
+		hits = m.explain(s, r, hits)
 		ends = append(ends, len(hits))
 	}
-	s.explained, s.ends = hits, ends
-	// The result is made in two allocations: the matches, and one array
-	// for the hits of them all.
-	out := make([]Match, len(matched))
-	all := slices.Clone(hits)
+	res.hits, s.ends = hits, ends
 	start := 0
 	for i, r := range matched {
-		out[i] = Match{Rule: int(r), Name: m.rules[r].name, Hits: all[start:ends[i]:ends[i]]}
+		res.Matches = append(res.Matches, Match{Rule: int(r), Name: m.names[r], Hits: hits[start:ends[i]:ends[i]]})
 		start = ends[i]
 	}
-	return out
 }
 
 // findQuick finds the occurrences of the quick atoms of the matched
@@ -688,13 +749,14 @@ func (m *Matcher) Match(d *Document) []Match {
 func (m *Matcher) findQuick(s *scratch, matched []int32) {
 	want, next := s.want[:0], s.wantNext[:0]
 	for _, r := range matched {
-		for _, id := range m.rules[r].positive {
-			if s.wantGen[id] == s.gen || !m.quick(id) || !m.matched(s, id) {
+		for _, id := range m.positive[m.posStart[r]:m.posStart[r+1]] {
+			h := m.hot[id]
+			if h.part < 0 || s.atoms[id].want == s.gen || !s.seenIn(h.part, h.fields) {
 				continue
 			}
-			s.wantGen[id] = s.gen
-			s.lastOcc[id] = -1
-			part := m.atoms[id].parts[0]
+			s.atoms[id].want = s.gen
+			s.atoms[id].last = -1
+			part := h.part
 			if s.seen[part]&seenWanted == 0 {
 				s.seen[part] |= seenWanted
 				s.wantFirst[part] = -1
@@ -716,19 +778,19 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 		}
 		for k := s.wantFirst[p.id]; k >= 0; k = next[k] {
 			id := want[k]
-			if m.atoms[id].fields&(1<<p.field) == 0 {
+			if m.hot[id].fields&(1<<p.field) == 0 {
 				continue
 			}
 			t := &s.toks[p.field][p.tok]
-			s.occs = append(s.occs, occurrence{next: s.lastOcc[id], atom: id, field: p.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
-			s.lastOcc[id] = int32(len(s.occs) - 1)
+			s.occs = append(s.occs, occurrence{next: s.atoms[id].last, atom: id, field: p.field, value: t.value, t0: t.pos, t1: t.pos, start: t.start, end: t.end})
+			s.atoms[id].last = int32(len(s.occs) - 1)
 		}
 	}
 }
 
 // ruleMatches reports whether rule r matches.
 func (s *scratch) ruleMatches(m *Matcher, r int32) bool {
-	v, _ := s.eval(m.code, m.rules[r].code)
+	v, _ := s.eval(m.code, m.ruleCode[r])
 	return v
 }
 
@@ -785,7 +847,7 @@ func (s *scratch) token(t token) {
 			p := &s.parts[i]
 			p.tok, p.field = ti, uint8(f)
 			s.seen[p.id] |= 1 << f
-			if p.refStart != p.refEnd {
+			if p.anchors {
 				s.anchors = append(s.anchors, i)
 			}
 		}
@@ -866,25 +928,24 @@ func (m *Matcher) findTerms(s *scratch) {
 		toks := s.toks[f]
 		t := &toks[i]
 		bit := Field(1) << f
-		for _, ref := range m.anchored[p.refStart:p.refEnd] {
+		for _, ref := range m.anchored[m.anchorStart[p.id]:m.anchorStart[p.id+1]] {
 			if ref.fields&bit == 0 {
 				continue
 			}
 			aid := ref.atom
 			if ref.quick {
 				// A trigger: the rules it leads to become candidates.
-				if s.state[aid] != s.gen {
-					s.state[aid] = s.gen
+				if s.atoms[aid].gen != s.gen {
+					s.atoms[aid].gen = s.gen
 					s.hits = append(s.hits, aid)
 				}
 				continue
 			}
-			a := &m.atoms[aid]
 			// Every word of a phrase holds a part, so its tokens
 			// are neighbours in toks too.
-			first := i - a.anchor
-			last := first + len(a.parts) - 1
-			if first < 0 || last >= len(toks) || !s.hasParts(toks[first:last+1], a.parts, a.anchor) {
+			first := i - int(ref.anchor)
+			last := first + int(ref.n) - 1
+			if first < 0 || last >= len(toks) || !s.hasParts(toks[first:last+1], m.termParts[ref.parts:ref.parts+ref.n], int(ref.anchor)) {
 				continue
 			}
 			s.addOcc(m, occurrence{
@@ -914,19 +975,21 @@ func (s *scratch) hasParts(toks []tok, parts []int32, anchor int) bool {
 
 // addOcc records an occurrence of an atom.
 func (s *scratch) addOcc(m *Matcher, o occurrence) {
-	if s.state[o.atom] != s.gen {
-		s.state[o.atom] = s.gen
-		s.lastOcc[o.atom] = -1
+	if s.atoms[o.atom].gen != s.gen {
+		s.atoms[o.atom].gen = s.gen
+		s.atoms[o.atom].last = -1
 		s.hits = append(s.hits, o.atom)
-		for _, n := range m.atoms[o.atom].nears {
-			if s.nearGen[n] != s.gen {
-				s.nearGen[n] = s.gen
-				s.nears = append(s.nears, n)
+		if m.hot[o.atom].hasNears {
+			for _, n := range m.atoms[o.atom].nears {
+				if s.atoms[n].near != s.gen {
+					s.atoms[n].near = s.gen
+					s.nears = append(s.nears, n)
+				}
 			}
 		}
 	}
-	o.next = s.lastOcc[o.atom]
-	s.lastOcc[o.atom] = int32(len(s.occs))
+	o.next = s.atoms[o.atom].last
+	s.atoms[o.atom].last = int32(len(s.occs))
 	s.occs = append(s.occs, o)
 }
 
@@ -937,9 +1000,9 @@ func (m *Matcher) findNears(s *scratch) {
 		if !s.hit(a.a) || !s.hit(a.b) {
 			continue
 		}
-		for i := s.lastOcc[a.a]; i >= 0; i = s.occs[i].next {
+		for i := s.atoms[a.a].last; i >= 0; i = s.occs[i].next {
 			x := s.occs[i]
-			for j := s.lastOcc[a.b]; j >= 0; j = s.occs[j].next {
+			for j := s.atoms[a.b].last; j >= 0; j = s.occs[j].next {
 				y := s.occs[j]
 				if y.field != x.field || y.value != x.value {
 					continue
@@ -986,19 +1049,27 @@ func (m *Matcher) findRegexes(s *scratch, d *Document) {
 
 // explain appends to buf where the positive atoms of a matched rule
 // matched, in order.
-func (m *Matcher) explain(s *scratch, cr *compiledRule, buf []Hit) []Hit {
+func (m *Matcher) explain(s *scratch, r int32, buf []Hit) []Hit {
 	start := len(buf)
-	for _, id := range cr.positive {
+	for _, id := range m.positive[m.posStart[r]:m.posStart[r+1]] {
 		if !m.matched(s, id) {
 			continue
 		}
-		for i := s.lastOcc[id]; i >= 0; i = s.occs[i].next {
+		// An atom's occurrences are chained from the latest found, and
+		// most are found in the order of the text: reversed, they are
+		// usually in order already.
+		from := len(buf)
+		label := m.atoms[id].label
+		for i := s.atoms[id].last; i >= 0; i = s.occs[i].next {
 			o := &s.occs[i]
-			buf = append(buf, Hit{Term: m.atoms[id].label, Field: Field(1) << o.field, Value: int(o.value), Start: int(o.start), End: int(o.end)})
+			buf = append(buf, Hit{Term: label, Field: Field(1) << o.field, Value: int(o.value), Start: int(o.start), End: int(o.end)})
 		}
+		slices.Reverse(buf[from:])
 	}
 	hits := buf[start:]
-	slices.SortFunc(hits, compareHits)
+	if !slices.IsSortedFunc(hits, compareHits) {
+		slices.SortFunc(hits, compareHits)
+	}
 	return buf[:start+len(slices.Compact(hits))]
 }
 

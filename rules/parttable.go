@@ -1,29 +1,33 @@
 package rules
 
 // partTable is an open-addressing hash table from the text of a part to
-// its id and the range of terms anchored on it. A slot holds a short text
-// itself, so a lookup usually reads one cache line: it is several times
-// faster than a Go map of the same size. Read-only after newPartTable.
+// its id. A slot is 16 bytes and holds the first bytes of its text, so a
+// lookup of a short word reads one slot, and the table of a large rule set
+// stays small enough for the cache: with 10,000 rules most words of a text
+// are rule words, and the slots they lead to are spread over the whole
+// table. Read-only after newPartTable.
 type partTable struct {
 	slots []partSlot
 	texts *partTexts // for texts longer than a slot holds
 	mask  uint32
 }
 
-// partSlot is 32 bytes, two to a cache line.
+// partSlot is 16 bytes, four to a cache line.
 type partSlot struct {
-	meta uint32 // the text's hash in the high 24 bits, its length (at most 255) in the low 8
+	// meta is the text's hash in the high 24 bits, its length (at most
+	// 255) in the low 8; zero marks an empty slot.
+	meta uint32
 	ref  partRef
 	key  [slotKeyLen]byte // the text, or its start, padded with zeros
 }
 
-const slotKeyLen = 16
+const slotKeyLen = 8
 
-// partRef is what a lookup finds: a part, and the terms anchored on it,
-// anchored[refStart:refEnd] of the Matcher.
+// partRef is what a lookup finds: a part, and whether terms are anchored
+// on it.
 type partRef struct {
-	id               int32
-	refStart, refEnd int32
+	id      int32
+	anchors bool
 }
 
 // partTexts holds the texts of all parts of a Matcher in one block.
@@ -41,8 +45,10 @@ func newPartTexts(texts []string) *partTexts {
 	return t
 }
 
-func (t *partTexts) equal(id int32, s string) bool {
-	return string(t.data[t.off[id]:t.off[id+1]]) == s
+// equalTail reports whether the text of part id, which is as long as s,
+// ends as s does from byte from on.
+func (t *partTexts) equalTail(id int32, s string, from int) bool {
+	return string(t.data[int(t.off[id])+from:t.off[id+1]]) == s[from:]
 }
 
 const (
@@ -69,7 +75,9 @@ func slotIndex(h uint32) uint32 {
 	return (h ^ h>>15) * 0x2c1b3c6d
 }
 
-// newPartTable indexes parts; anchorStart gives each part's anchored range.
+// newPartTable indexes parts; anchorStart tells which have terms anchored
+// on them. The table is at most half full, so that most lookups read one
+// or two slots.
 func newPartTable(parts map[string]int32, texts *partTexts, anchorStart []int32) partTable {
 	size := 8
 	for size < 2*len(parts) {
@@ -79,12 +87,12 @@ func newPartTable(parts map[string]int32, texts *partTexts, anchorStart []int32)
 	for text, id := range parts {
 		h := hashString(text)
 		i := slotIndex(h) & t.mask
-		for t.slots[i].ref.id != 0 {
+		for t.slots[i].meta != 0 {
 			i = (i + 1) & t.mask
 		}
 		sl := &t.slots[i]
 		sl.meta = slotMeta(h, len(text))
-		sl.ref = partRef{id: id + 1, refStart: anchorStart[id], refEnd: anchorStart[id+1]}
+		sl.ref = partRef{id: id, anchors: anchorStart[id] != anchorStart[id+1]}
 		copy(sl.key[:], text)
 	}
 	return t
@@ -99,18 +107,14 @@ func (t *partTable) get(text string, h uint32) (partRef, bool) {
 	n := min(len(text), slotKeyLen)
 	for i := slotIndex(h) & t.mask; ; i = (i + 1) & t.mask {
 		sl := &t.slots[i]
-		if sl.ref.id == 0 {
-			return partRef{}, false
-		}
 		// Equal metas mean equal lengths (up to 255), so the key's
 		// padding needs no look.
-		if sl.meta != meta || string(sl.key[:n]) != text[:n] {
-			continue
+		if sl.meta == meta && string(sl.key[:n]) == text[:n] &&
+			(len(text) <= slotKeyLen || t.texts.equalTail(sl.ref.id, text, slotKeyLen)) {
+			return sl.ref, true
 		}
-		ref := sl.ref
-		ref.id--
-		if len(text) <= slotKeyLen || t.texts.equal(ref.id, text) {
-			return ref, true
+		if sl.meta == 0 { // a text's length makes its meta nonzero
+			return partRef{}, false
 		}
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -172,10 +173,16 @@ func TestMatcherAgreesWithReference(t *testing.T) {
 	}
 	m := NewMatcher(rs)
 	matches := 0
+	var reused Result // one Result for every document, as the watcher keeps
 	for range 200 {
 		d := randomDoc(r)
+		ms := m.Match(&d)
+		m.MatchInto(&reused, &d)
+		if len(ms) != len(reused.Matches) || len(ms) > 0 && !reflect.DeepEqual(ms, reused.Matches) {
+			t.Fatalf("on %+v: MatchInto differs from Match (-Match +MatchInto):\n%s", d, cmp.Diff(ms, reused.Matches))
+		}
 		got := map[int]bool{}
-		for _, mt := range m.Match(&d) {
+		for _, mt := range ms {
 			got[mt.Rule] = true
 			if len(mt.Hits) == 0 {
 				t.Errorf("rule %q matched with no hits", rs[mt.Rule].Name)
