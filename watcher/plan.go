@@ -138,15 +138,17 @@ func (p *Plan) source(name string) (Source, bool) {
 }
 
 // match returns the rules that match an item of a source, found at now.
-func (p *Plan) match(source, feedTitle string, it *feed.Item, now time.Time) []store.Match {
+// It matches into res, which the caller keeps for all the items of a feed.
+func (p *Plan) match(res *rules.Result, source, feedTitle string, it *feed.Item, now time.Time) []store.Match {
 	doc := Document(source, feedTitle, it)
+	p.matcher.MatchInto(res, &doc)
 	var out []store.Match
-	for _, m := range p.matcher.Match(&doc) {
+	for _, m := range res.Matches {
 		r := p.Rules[m.Rule]
 		if r.Sources != nil && !r.Sources[source] {
 			continue
 		}
-		sm := store.Match{Rule: m.Name, Hits: m.Hits, Notify: r.Notify}
+		sm := store.Match{Rule: m.Name, Hits: slices.Clone(m.Hits), Notify: r.Notify}
 		if r.Digest != nil && len(r.Notify) > 0 {
 			sm.DigestAt = r.Digest.Next(now)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -156,6 +157,7 @@ func (w *Watcher) record(ctx context.Context, p *Plan, source string, f *feed.Fe
 		return 0, 0, err
 	}
 	items := make([]store.NewItem, len(f.Items))
+	var found rules.Result // reused for every item
 	for i := range f.Items {
 		it := &f.Items[i]
 		if it.Published.IsZero() {
@@ -163,7 +165,7 @@ func (w *Watcher) record(ctx context.Context, p *Plan, source string, f *feed.Fe
 		}
 		items[i] = store.NewItem{Item: *it}
 		if unseen[it.ID] {
-			items[i].Matches = p.match(source, f.Title, it, now)
+			items[i].Matches = p.match(&found, source, f.Title, it, now)
 		}
 	}
 	res, err := w.store.Record(ctx, source, items, now)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -340,5 +341,48 @@ func TestPollFollowsAPageToItsFeed(t *testing.T) {
 	}
 	if res, _ = w.Poll(context.Background(), "wire"); res.Status != "304" {
 		t.Errorf("next poll = %+v, want a 304 from the feed", res)
+	}
+}
+
+// TestEachMatchKeepsItsOwnHits polls a feed whose items all match, at
+// different places: the hits stored with each item must point into that
+// item, although matching reuses its memory from one item to the next.
+func TestEachMatchKeepsItsOwnHits(t *testing.T) {
+	ctx := context.Background()
+	titles := []string{
+		"Summit in Vladivostok confirmed",
+		"Kremlin says the summit may run two days",
+		"Analysts doubt a summit before spring, and a second summit later",
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>`)
+	for i, title := range titles {
+		fmt.Fprintf(&b, "<item><guid>wire-%d</guid><title>%s</title><description>No more to it.</description></item>", i, title)
+	}
+	b.WriteString(`</channel></rss>`)
+	src := &source{body: []byte(b.String())}
+	srv := httptest.NewServer(src)
+	defer srv.Close()
+	p := plan(t, fmt.Sprintf("sources:\n  - name: wire\n    url: %s/rss\nrules:\n  - name: summit\n    query: summit\n", srv.URL))
+	st := openStore(t, filepath.Join(t.TempDir(), "feedhound.db"))
+	w := New(st, &feed.Reader{}, quiet, p, Options{})
+	if res, err := w.Poll(ctx, "wire"); err != nil || res.Err != nil || res.Matches != len(titles) {
+		t.Fatalf("poll = %+v, %v; want %d matches", res, err, len(titles))
+	}
+	ms, err := st.LatestMatches(ctx, "summit", 50)
+	if err != nil || len(ms) != len(titles) {
+		t.Fatalf("matches = %d, %v; want %d", len(ms), err, len(titles))
+	}
+	for _, m := range ms {
+		title := m.Item.Title
+		want := strings.Count(strings.ToLower(title), "summit")
+		if len(m.Hits) != want {
+			t.Errorf("%q: %d hits %+v, want %d", title, len(m.Hits), m.Hits, want)
+		}
+		for _, h := range m.Hits {
+			if h.Field != rules.FieldTitle || h.End > len(title) || !strings.EqualFold(title[h.Start:h.End], "summit") {
+				t.Errorf("%q: hit %+v does not point at summit in it", title, h)
+			}
+		}
 	}
 }

@@ -94,6 +94,7 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 	p := &matchPrinter{w: out, json: *jsonOut, named: *rulesFile != "", style: style}
 	matched, failed := false, false
 	progress := newProgress(e.stderr, len(pos))
+	var found rules.Result // reused for every item
 	for res := range readAll(ctx, pos) {
 		progress.step()
 		if res.err != nil {
@@ -105,7 +106,8 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 		for i := range res.feed.Items {
 			it := &res.feed.Items[i]
 			doc := watcher.Document(res.src, res.feed.Title, it)
-			ms := m.Match(&doc)
+			m.MatchInto(&found, &doc)
+			ms := found.Matches
 			if len(ms) == 0 {
 				continue
 			}
