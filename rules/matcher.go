@@ -89,9 +89,11 @@ type Matcher struct {
 	positive []int32
 
 	// The dictionary of parts, each with an id.
-	words      partTable
-	prefixes   partTable
-	prefixLens []int // byte lengths of the prefixes, ascending
+	words    partTable
+	prefixes partTable
+	// prefixLen[n] is set when some prefix is n bytes long; it is as
+	// long as the longest prefix allows.
+	prefixLen []bool
 	// prefixFilter holds the beginnings of the prefixes, so most words
 	// need no prefix lookups at all.
 	prefixFilter bitFilter
@@ -234,7 +236,12 @@ func NewMatcher(rules []Rule) *Matcher {
 	m.words = newPartTable(b.words, texts, m.anchorStart)
 	m.prefixes = newPartTable(b.prefixes, texts, m.anchorStart)
 	m.cjk = newPartTable(b.cjk, texts, m.anchorStart)
-	m.prefixLens = lengths(b.prefixes)
+	if lens := lengths(b.prefixes); len(lens) > 0 {
+		m.prefixLen = make([]bool, lens[len(lens)-1]+1)
+		for _, n := range lens {
+			m.prefixLen[n] = true
+		}
+	}
 	m.cjkLens = lengths(b.cjk)
 	for p := range b.prefixes {
 		m.prefixFilter.add(p)
@@ -576,10 +583,13 @@ type occurrence struct {
 // pool.
 type scratch struct {
 	tz tokenizer
-	// What tokenize is working on: the matcher, the field and its value,
-	// the position of the next token in the field.
+	// What tokenize is working on: the matcher, the field, its bit in
+	// seen and its tokens kept so far, the value, the position of the
+	// next token in the field.
 	m       *Matcher
-	field   int
+	field   uint8
+	bit     uint8
+	cur     []tok
 	value   int32
 	pos     int32
 	toks    [numFields][]tok
@@ -751,18 +761,17 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 	for _, r := range matched {
 		for _, id := range m.positive[m.posStart[r]:m.posStart[r+1]] {
 			h := m.hot[id]
-			if h.part < 0 || s.atoms[id].want == s.gen || !s.seenIn(h.part, h.fields) {
+			st := &s.atoms[id]
+			if h.part < 0 || st.want == s.gen || !s.seenIn(h.part, h.fields) {
 				continue
 			}
-			s.atoms[id].want = s.gen
-			s.atoms[id].last = -1
-			part := h.part
-			if s.seen[part]&seenWanted == 0 {
-				s.seen[part] |= seenWanted
-				s.wantFirst[part] = -1
+			st.want, st.last = s.gen, -1
+			if s.seen[h.part]&seenWanted == 0 {
+				s.seen[h.part] |= seenWanted
+				s.wantFirst[h.part] = -1
 			}
-			next = append(next, s.wantFirst[part])
-			s.wantFirst[part] = int32(len(want))
+			next = append(next, s.wantFirst[h.part])
+			s.wantFirst[h.part] = int32(len(want))
 			want = append(want, id)
 		}
 	}
@@ -771,9 +780,10 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 		return
 	}
 	// One pass over the parts found finds them all.
+	seen := s.seen
 	for i := range s.parts {
 		p := &s.parts[i]
-		if s.seen[p.id]&seenWanted == 0 {
+		if seen[p.id]&seenWanted == 0 {
 			continue
 		}
 		for k := s.wantFirst[p.id]; k >= 0; k = next[k] {
@@ -822,11 +832,12 @@ func (s *scratch) eval(code []instr, i int32) (bool, int32) {
 // tokenize splits the values of field f into tokens and looks each one up
 // in the dictionary of parts.
 func (m *Matcher) tokenize(s *scratch, f int, values []string) {
-	s.m, s.field, s.pos = m, f, 0
+	s.m, s.field, s.bit, s.pos, s.cur = m, uint8(f), 1<<f, 0, s.toks[f]
 	for v, text := range values {
 		s.value = int32(v)
 		s.tz.run(text, s)
 	}
+	s.toks[f] = s.cur
 }
 
 // token looks up a token of the field and value being tokenised, and
@@ -840,50 +851,53 @@ func (s *scratch) token(t token) {
 		m.lookupWord(s, t.text)
 	}
 	if p1 := int32(len(s.parts)); p1 > p0 {
-		f := s.field
-		ti := int32(len(s.toks[f]))
-		s.toks[f] = append(s.toks[f], tok{pos: s.pos, value: s.value, start: int32(t.start), end: int32(t.end), p0: p0, p1: p1})
-		for i := p0; i < p1; i++ {
-			p := &s.parts[i]
-			p.tok, p.field = ti, uint8(f)
-			s.seen[p.id] |= 1 << f
-			if p.anchors {
-				s.anchors = append(s.anchors, i)
-			}
-		}
+		s.cur = append(s.cur, tok{pos: s.pos, value: s.value, start: int32(t.start), end: int32(t.end), p0: p0, p1: p1})
 	}
 	s.pos++
+}
+
+// addPart adds a part found in the token being looked up, which is kept
+// as the next of cur.
+func (s *scratch) addPart(ref partRef) {
+	if ref.anchors {
+		s.anchors = append(s.anchors, int32(len(s.parts)))
+	}
+	s.parts = append(s.parts, found{partRef: ref, tok: int32(len(s.cur)), field: s.field})
+	s.seen[ref.id] |= s.bit
 }
 
 // lookupWord finds the word and the prefixes that a word token is.
 func (m *Matcher) lookupWord(s *scratch, text string) {
 	h := uint32(fnvOffset)
-	lens := m.prefixLens
-	// long is the filter's answer for every prefix of prefixKeyLen bytes
-	// or more, which all start with the same prefixKeyLen bytes.
-	long := false
-	for j := 0; j < len(text); j++ {
-		h = (h ^ uint32(text[j])) * fnvPrime
-		n := j + 1
-		if n == prefixKeyLen {
-			long = m.prefixFilter.has(h)
-		}
-		if len(lens) == 0 || lens[0] != n {
-			continue
-		}
-		lens = lens[1:]
-		if n < len(text) && !utf8.RuneStart(text[n]) {
-			continue
-		}
-		if n < prefixKeyLen && !m.prefixFilter.has(h) || n >= prefixKeyLen && !long {
-			continue
-		}
-		if ref, ok := m.prefixes.get(text[:n], h); ok {
-			s.parts = append(s.parts, found{partRef: ref})
+	j := 0
+	// The bytes that may end a prefix: each length that some prefix has
+	// is looked up, if the filter lets it.
+	if end := min(len(text), len(m.prefixLen)-1); end > 0 {
+		// long is the filter's answer for every prefix of prefixKeyLen
+		// bytes or more, which all start with the same prefixKeyLen bytes.
+		long := false
+		for ; j < end; j++ {
+			h = (h ^ uint32(text[j])) * fnvPrime
+			n := j + 1
+			if n == prefixKeyLen {
+				long = m.prefixFilter.has(h)
+			}
+			if !m.prefixLen[n] || n < len(text) && !utf8.RuneStart(text[n]) {
+				continue
+			}
+			if n < prefixKeyLen && !m.prefixFilter.has(h) || n >= prefixKeyLen && !long {
+				continue
+			}
+			if ref, ok := m.prefixes.get(text[:n], h); ok {
+				s.addPart(ref)
+			}
 		}
 	}
+	for ; j < len(text); j++ {
+		h = (h ^ uint32(text[j])) * fnvPrime
+	}
 	if ref, ok := m.words.get(text, h); ok {
-		s.parts = append(s.parts, found{partRef: ref})
+		s.addPart(ref)
 	}
 }
 
@@ -901,7 +915,7 @@ func (m *Matcher) lookupCJK(s *scratch, text string, p0 int32) {
 				continue
 			}
 			if ref, ok := m.cjk.get(text[i:i+l], hashString(text[i:i+l])); ok && !hasPart(s.parts[p0:], ref.id) {
-				s.parts = append(s.parts, found{partRef: ref})
+				s.addPart(ref)
 			}
 		}
 		_, size := utf8.DecodeRuneInString(text[i:])
