@@ -10,6 +10,7 @@ type partTable struct {
 	slots []partSlot
 	texts *partTexts // for texts longer than a slot holds
 	mask  uint32
+	shift uint8 // 32 - log2(len(slots))
 }
 
 // partSlot is 16 bytes, four to a cache line.
@@ -70,23 +71,25 @@ func slotMeta(h uint32, n int) uint32 {
 	return h<<8 | uint32(min(n, 255))
 }
 
-// slotIndex spreads FNV's low bits, which are weak for short strings.
-func slotIndex(h uint32) uint32 {
-	return (h ^ h>>15) * 0x2c1b3c6d
+// home returns the slot where the probe for a text with hashString h
+// starts: the high bits of a multiplicative hash, as FNV's low bits are
+// weak for short strings and multiplying only carries low bits upwards.
+func (t *partTable) home(h uint32) uint32 {
+	return (h * 0x9E3779B1) >> t.shift
 }
 
 // newPartTable indexes parts; anchorStart tells which have terms anchored
 // on them. The table is at most half full, so that most lookups read one
 // or two slots.
 func newPartTable(parts map[string]int32, texts *partTexts, anchorStart []int32) partTable {
-	size := 8
+	size, shift := 8, uint8(32-3)
 	for size < 2*len(parts) {
-		size *= 2
+		size, shift = size*2, shift-1
 	}
-	t := partTable{slots: make([]partSlot, size), texts: texts, mask: uint32(size - 1)}
+	t := partTable{slots: make([]partSlot, size), texts: texts, mask: uint32(size - 1), shift: shift}
 	for text, id := range parts {
 		h := hashString(text)
-		i := slotIndex(h) & t.mask
+		i := t.home(h)
 		for t.slots[i].meta != 0 {
 			i = (i + 1) & t.mask
 		}
@@ -105,7 +108,7 @@ func (t *partTable) get(text string, h uint32) (partRef, bool) {
 	}
 	meta := slotMeta(h, len(text))
 	n := min(len(text), slotKeyLen)
-	for i := slotIndex(h) & t.mask; ; i = (i + 1) & t.mask {
+	for i := t.home(h); ; i = (i + 1) & t.mask {
 		sl := &t.slots[i]
 		// Equal metas mean equal lengths (up to 255), so the key's
 		// padding needs no look.
