@@ -780,9 +780,9 @@ func (m *Matcher) findQuick(s *scratch, matched []int32) {
 		return
 	}
 	// One pass over the parts found finds them all.
-	seen := s.seen
-	for i := range s.parts {
-		p := &s.parts[i]
+	parts, seen := s.parts, s.seen
+	for i := range parts {
+		p := &parts[i]
 		if seen[p.id]&seenWanted == 0 {
 			continue
 		}
