@@ -1,5 +1,10 @@
 package rules
 
+import (
+	"encoding/binary"
+	"unsafe"
+)
+
 // partTable is an open-addressing hash table from the text of a part to
 // its id. A slot is 16 bytes and holds the first bytes of its text, so a
 // lookup of a short word reads one slot, and the table of a large rule set
@@ -101,18 +106,30 @@ func newPartTable(parts map[string]int32, texts *partTexts, anchorStart []int32)
 	return t
 }
 
+// keyOf returns the first slotKeyLen bytes of s, padded with zeros, as
+// a slot's key holds them, read as one word.
+func keyOf(s string) uint64 {
+	if len(s) >= slotKeyLen {
+		return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), slotKeyLen))
+	}
+	var k uint64
+	for i := len(s) - 1; i >= 0; i-- {
+		k = k<<8 | uint64(s[i])
+	}
+	return k
+}
+
 // get looks up text, whose hashString is h.
 func (t *partTable) get(text string, h uint32) (partRef, bool) {
 	if len(t.slots) == 0 {
 		return partRef{}, false
 	}
 	meta := slotMeta(h, len(text))
-	n := min(len(text), slotKeyLen)
 	for i := t.home(h); ; i = (i + 1) & t.mask {
 		sl := &t.slots[i]
 		// Equal metas mean equal lengths (up to 255), so the key's
 		// padding needs no look.
-		if sl.meta == meta && string(sl.key[:n]) == text[:n] &&
+		if sl.meta == meta && binary.LittleEndian.Uint64(sl.key[:]) == keyOf(text) &&
 			(len(text) <= slotKeyLen || t.texts.equalTail(sl.ref.id, text, slotKeyLen)) {
 			return sl.ref, true
 		}
