@@ -707,6 +707,7 @@ func (m *Matcher) MatchInto(r *Result, d *Document) {
 	m.match(s, d, r)
 }
 
+// match matches d into res, working in s.
 func (m *Matcher) match(s *scratch, d *Document, res *Result) {
 	s.reset()
 	res.Matches, res.hits = res.Matches[:0], res.hits[:0]
