@@ -23,9 +23,14 @@ type partSlot struct {
 	// meta is the text's hash in the high 24 bits, its length (at most
 	// 255) in the low 8; zero marks an empty slot.
 	meta uint32
-	ref  partRef
+	ref  int32            // the part's id, and anchorsBit when terms are anchored on it
 	key  [slotKeyLen]byte // the text, or its start, padded with zeros
 }
+
+// The build fails if partSlot is not 16 bytes.
+var _ = [1]struct{}{}[unsafe.Sizeof(partSlot{})-16]
+
+const anchorsBit = -1 << 31
 
 const slotKeyLen = 8
 
@@ -100,7 +105,10 @@ func newPartTable(parts map[string]int32, texts *partTexts, anchorStart []int32)
 		}
 		sl := &t.slots[i]
 		sl.meta = slotMeta(h, len(text))
-		sl.ref = partRef{id: id, anchors: anchorStart[id] != anchorStart[id+1]}
+		sl.ref = id
+		if anchorStart[id] != anchorStart[id+1] {
+			sl.ref |= anchorsBit
+		}
 		copy(sl.key[:], text)
 	}
 	return t
@@ -130,8 +138,8 @@ func (t *partTable) get(text string, h uint32) (partRef, bool) {
 		// Equal metas mean equal lengths (up to 255), so the key's
 		// padding needs no look.
 		if sl.meta == meta && binary.LittleEndian.Uint64(sl.key[:]) == keyOf(text) &&
-			(len(text) <= slotKeyLen || t.texts.equalTail(sl.ref.id, text, slotKeyLen)) {
-			return sl.ref, true
+			(len(text) <= slotKeyLen || t.texts.equalTail(sl.ref&^anchorsBit, text, slotKeyLen)) {
+			return partRef{id: sl.ref &^ anchorsBit, anchors: sl.ref < 0}, true
 		}
 		if sl.meta == 0 { // a text's length makes its meta nonzero
 			return partRef{}, false
