@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -292,7 +293,73 @@ func TestPool(t *testing.T) {
 		return c["delivered"] == 12 && c["failed"] == 6
 	})
 	failed, _ := st.Notifications(ctx, true, 10)
-	if failed[0].Notifier != "@gone" || failed[0].LastError != "the subscription was deleted" {
+	if failed[0].Notifier != "@gone" || failed[0].LastError != "the subscription was deleted or has no destination" {
 		t.Errorf("failed %+v", failed[0])
+	}
+}
+
+// TestPoolFollowsChangedDestination changes a subscription's destination
+// while the pool runs, then removes it: each alert goes where the
+// subscription says when it is sent.
+func TestPoolFollowsChangedDestination(t *testing.T) {
+	var mu sync.Mutex // protects paths and dest
+	var paths []string
+	dest := "/first"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		paths = append(paths, r.URL.Path)
+	}))
+	defer srv.Close()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := NewPool("@", st, srv.Client(), quiet, func(string) string { return "http://x/f" },
+		func(_ context.Context, name string) (Destination, bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if dest == "" {
+				return Destination{}, false, nil
+			}
+			return Destination{Name: name, Kind: KindWebhook, URL: srv.URL + dest}, true, nil
+		})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	alert := func(id string) {
+		t.Helper()
+		_, err := st.Record(ctx, "wire", []store.NewItem{{
+			Item:    feed.Item{ID: id, Title: "Story " + id, Link: "https://a.example/" + id},
+			Matches: []store.Match{{Rule: "@s", Notify: []string{"@s"}}},
+		}}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Wake()
+	}
+	counts := func(status string, n int) func() bool {
+		return func() bool {
+			c, _ := st.NotificationCounts(ctx)
+			return c[status] == n
+		}
+	}
+	alert("one")
+	waitUntil(t, "the first alert", counts("delivered", 1))
+	mu.Lock()
+	dest = "/second"
+	mu.Unlock()
+	alert("two")
+	waitUntil(t, "the second alert", counts("delivered", 2))
+	mu.Lock()
+	dest = ""
+	mu.Unlock()
+	alert("three")
+	waitUntil(t, "the third alert to fail", counts("failed", 1))
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"/first", "/second"}; !slices.Equal(paths, want) {
+		t.Errorf("alerts went to %v, want %v", paths, want)
 	}
 }

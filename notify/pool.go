@@ -47,15 +47,6 @@ func (p *Pool) Wake() {
 	}
 }
 
-// Forget drops what the Pool knows of a destination, after it changed.
-func (p *Pool) Forget(name string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.busy[name] {
-		delete(p.ds, name)
-	}
-}
-
 // Run delivers until ctx ends.
 func (p *Pool) Run(ctx context.Context) {
 	var wg sync.WaitGroup
@@ -97,8 +88,10 @@ func (p *Pool) Run(ctx context.Context) {
 	}
 }
 
-// claim marks a destination busy and returns its Deliverer, making one if
-// needed; ok is false if it is busy or gone.
+// claim marks a destination busy and returns its Deliverer; ok is false
+// if it is busy or gone. The destination is looked up on every claim, as a
+// subscription's can change or go at any time: its Deliverer, which keeps
+// its pace, is kept while the destination stays the same.
 func (p *Pool) claim(ctx context.Context, name string) (*Deliverer, bool) {
 	p.mu.Lock()
 	if p.busy[name] {
@@ -108,17 +101,20 @@ func (p *Pool) claim(ctx context.Context, name string) (*Deliverer, bool) {
 	d := p.ds[name]
 	p.busy[name] = true
 	p.mu.Unlock()
-	if d != nil {
-		return d, true
-	}
 	dest, ok, err := p.lookup(ctx, name)
 	if err != nil || !ok {
 		if err == nil {
-			// Its subscription was deleted: nowhere to send them.
-			p.store.FailPending(ctx, name, "the subscription was deleted")
+			// Nowhere to send them.
+			p.store.FailPending(ctx, name, "the subscription was deleted or has no destination")
 		}
+		p.mu.Lock()
+		delete(p.ds, name)
+		p.mu.Unlock()
 		p.release(name)
 		return nil, false
+	}
+	if d != nil && d.dest == dest {
+		return d, true
 	}
 	d = NewDeliverer(dest, p.store, p.client, p.log, p.feedURL)
 	d.Observe = p.Observe
