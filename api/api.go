@@ -5,14 +5,17 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -260,24 +263,83 @@ func parseBackfill(s string) (time.Duration, error) {
 
 // decode reads a JSON body, refusing unknown fields.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
+	return decodeJSON(w, r.Body, v, "")
+}
+
+// decodeJSON reads one JSON value into v, refusing fields that v does
+// not have, and answers the request with an error naming the part of the
+// body, in ("" for the whole of it), if it cannot.
+func decodeJSON(w http.ResponseWriter, rd io.Reader, v any, in string) bool {
+	dec := json.NewDecoder(rd)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, apiError{Error: fmt.Sprintf("request body larger than %d bytes", maxBody)})
-			return false
-		}
-		msg := err.Error()
-		field := ""
-		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-			field = strings.Trim(f, `"`)
-			msg = fmt.Sprintf("unknown field %s (known: name, query, sources, notify, digest, backfill)", f)
-		}
-		writeError(w, http.StatusBadRequest, apiError{Error: "body: " + msg, Field: field})
+	err := dec.Decode(v)
+	if err == nil {
+		return true
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, apiError{Error: fmt.Sprintf("request body larger than %d bytes", maxBody)})
 		return false
 	}
-	return true
+	msg, field := err.Error(), in
+	var typeErr *json.UnmarshalTypeError
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		field = strings.Trim(in+"."+strings.Trim(f, `"`), ".")
+		msg = fmt.Sprintf("unknown field %s (known: %s)", f, knownFields(v))
+	} else if errors.As(err, &typeErr) {
+		msg = fmt.Sprintf("want %s, not %s", kindName(typeErr.Type), valueName(typeErr.Value))
+		if typeErr.Field != "" {
+			field = strings.Trim(in+"."+typeErr.Field, ".")
+			msg = typeErr.Field + ": " + msg
+		}
+	}
+	if in != "" {
+		msg = in + ": " + msg
+	}
+	writeError(w, http.StatusBadRequest, apiError{Error: "body: " + msg, Field: field})
+	return false
+}
+
+// knownFields lists the JSON fields of the struct v points to.
+func knownFields(v any) string {
+	t := reflect.TypeOf(v).Elem()
+	var names []string
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// valueName names the kind of JSON value that an UnmarshalTypeError
+// reports ("string", "number 5", ...).
+func valueName(v string) string {
+	kind, _, _ := strings.Cut(v, " ")
+	switch kind {
+	case "array", "object":
+		return "an " + kind
+	case "bool":
+		return "true or false"
+	}
+	return "a " + kind
+}
+
+// kindName says what JSON a Go type is decoded from.
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return kindName(t.Elem())
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
 }
 
 // validate checks a subscription's query and sources, answering the
@@ -328,7 +390,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources, Digest: req.Digest}
 	if req.Notify != nil {
-		sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret = req.Notify.Type, req.Notify.URL, req.Notify.Secret
+		sub.Notify = store.Destination(*req.Notify)
 	}
 	sub, err := a.store.CreateSubscription(r.Context(), sub, a.now())
 	if err != nil {
@@ -455,6 +517,9 @@ type patchRequest struct {
 	Name    *string   `json:"name"`
 	Query   *string   `json:"query"`
 	Sources *[]string `json:"sources"`
+	// Notify replaces the destination, secret included; null removes it.
+	Notify json.RawMessage `json:"notify"`
+	Digest *string         `json:"digest"` // "": each alert on its own
 }
 
 func (a *API) patch(w http.ResponseWriter, r *http.Request) {
@@ -475,8 +540,29 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 	if req.Sources != nil {
 		sub.Sources = *req.Sources
 	}
-	if !a.validate(w, sub.Query, sub.Sources) {
+	var dest *notifySpec
+	if sub.Notify.URL != "" {
+		d := notifySpec(sub.Notify)
+		dest = &d
+	}
+	if len(req.Notify) > 0 {
+		dest = nil
+		if string(req.Notify) != "null" {
+			dest = new(notifySpec)
+			if !decodeJSON(w, bytes.NewReader(req.Notify), dest, "notify") {
+				return
+			}
+		}
+	}
+	if req.Digest != nil {
+		sub.Digest = *req.Digest
+	}
+	if !a.validate(w, sub.Query, sub.Sources) || !checkNotify(w, dest, sub.Digest) {
 		return
+	}
+	sub.Notify = store.Destination{}
+	if dest != nil {
+		sub.Notify = store.Destination(*dest)
 	}
 	sub, err := a.store.UpdateSubscription(r.Context(), sub, a.now())
 	if err != nil {

@@ -316,6 +316,7 @@ func TestSources(t *testing.T) {
 		{`{"name": "koreatimes", "url": "` + srv.URL + `/world.atom"}`, 409, `name: a source named "koreatimes" exists`},
 		{`{"name": "Bad Name", "url": "` + srv.URL + `/world.atom"}`, 422, "name: use lower-case letters, digits, '.', '_' and '-'"},
 		{`{"url": "` + srv.URL + `/world.atom", "schedule": "often"}`, 422, "schedule: expected exactly 5 fields, found 1: [often]"},
+		{`{"url": "` + srv.URL + `/world.atom", "every": "10m"}`, 400, `body: unknown field "every" (known: name, url, schedule)`},
 	}
 	for _, tt := range tests {
 		status, out := f.do(t, "POST", "/api/v1/sources", f.rw, tt.body)
@@ -367,6 +368,70 @@ func TestSubscriptionNotify(t *testing.T) {
 		if status, out := f.do(t, "POST", "/api/v1/subscriptions", f.rw, tt.body); status != 422 || out["error"] != tt.err {
 			t.Errorf("%s: %d %v, want 422 %q", tt.body, status, out["error"], tt.err)
 		}
+	}
+}
+
+func TestPatchNotifyAndDigest(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	_, sub := f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"query": "summit", "notify": {"type": "webhook", "url": "https://hooks.example/a", "secret": "whsec_one"}, "digest": "1h"}`)
+	id := sub["id"].(string)
+	path := "/api/v1/subscriptions/" + id
+	stored := func() store.Subscription {
+		t.Helper()
+		s, err := f.st.Subscription(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// A digest alone: the destination and its secret stay.
+	if status, out := f.do(t, "PATCH", path, f.rw, `{"digest": "0 8 * * 1-5"}`); status != 200 || out["digest"] != "0 8 * * 1-5" {
+		t.Fatalf("patch digest: %d %v", status, out)
+	}
+	if s := stored(); s.Notify != (store.Destination{Type: "webhook", URL: "https://hooks.example/a", Secret: "whsec_one"}) {
+		t.Errorf("a digest patch changed the destination: %+v", s.Notify)
+	}
+
+	// A new destination replaces the old one whole, secret included.
+	if status, out := f.do(t, "PATCH", path, f.rw, `{"notify": {"type": "slack", "url": "https://hooks.slack.com/services/T0/B0/NEW"}}`); status != 200 || out["notify"].(map[string]any)["type"] != "slack" {
+		t.Fatalf("patch notify: %d %v", status, out)
+	}
+	if s := stored(); s.Notify != (store.Destination{Type: "slack", URL: "https://hooks.slack.com/services/T0/B0/NEW"}) || s.Digest != "0 8 * * 1-5" {
+		t.Errorf("after a new destination: %+v, digest %q", s.Notify, s.Digest)
+	}
+
+	// Bad changes are refused and change nothing.
+	bad := []struct {
+		body   string
+		status int
+		err    string
+	}{
+		{`{"notify": null}`, 422, "digest: needs notify"},
+		{`{"notify": {"type": "pager", "url": "https://a.example"}}`, 422, `notify.type: "pager"; use slack, discord or webhook`},
+		{`{"notify": {"type": "webhook", "url": "https://a.example", "colour": "red"}}`, 400, `body: notify: unknown field "colour" (known: type, url, secret)`},
+		{`{"notify": "https://a.example"}`, 400, "body: notify: want an object, not a string"},
+		{`{"notify": {"type": 5, "url": "https://a.example"}}`, 400, "body: notify: type: want a string, not a number"},
+		{`{"sources": "world"}`, 400, "body: sources: want an array, not a string"},
+		{`{"digest": "often"}`, 422, `digest "often": use a duration such as 15m or a cron spec such as "0 8 * * 1-5" (expected exactly 5 fields, found 1: [often])`},
+	}
+	for _, tt := range bad {
+		if status, out := f.do(t, "PATCH", path, f.rw, tt.body); status != tt.status || out["error"] != tt.err {
+			t.Errorf("%s: %d %q, want %d %q", tt.body, status, out["error"], tt.status, tt.err)
+		}
+	}
+	if s := stored(); s.Notify.Type != "slack" || s.Digest != "0 8 * * 1-5" {
+		t.Errorf("a refused patch changed the subscription: %+v, digest %q", s.Notify, s.Digest)
+	}
+
+	// Removing the destination and the digest together.
+	status, out := f.do(t, "PATCH", path, f.rw, `{"notify": null, "digest": ""}`)
+	if _, has := out["notify"]; status != 200 || has {
+		t.Fatalf("remove notify: %d %v", status, out)
+	}
+	if s := stored(); s.Notify != (store.Destination{}) || s.Digest != "" {
+		t.Errorf("after removal: %+v, digest %q", s.Notify, s.Digest)
 	}
 }
 

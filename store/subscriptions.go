@@ -17,16 +17,18 @@ type Subscription struct {
 	ID        string // public, as "sub_…"
 	Name      string
 	Query     string
-	Sources   []string // empty: every source
-	FeedToken string   // the unguessable part of its feed URLs
-	// Notify, if its URL is set, is where its alerts go: Type is
-	// "slack", "discord" or "webhook". URL and Secret are secrets.
-	Notify  struct{ Type, URL, Secret string }
-	Digest  string // empty, a duration or a cron spec
-	Created time.Time
-	Updated time.Time
-	seq     int64 // database id, for paging
+	Sources   []string    // empty: every source
+	FeedToken string      // the unguessable part of its feed URLs
+	Notify    Destination // where its alerts go, if its URL is set
+	Digest    string      // empty, a duration or a cron spec
+	Created   time.Time
+	Updated   time.Time
+	seq       int64 // database id, for paging
 }
+
+// Destination is where a subscription's alerts go: Type is "slack",
+// "discord" or "webhook". URL and Secret are secrets.
+type Destination struct{ Type, URL, Secret string }
 
 // SubscriptionRulePrefix starts the names of subscriptions' rules, and of
 // their notifiers; no configured name can start with it.
