@@ -175,29 +175,34 @@ func (d *Deliverer) send(ctx context.Context, m Message, ns []store.Notification
 	first := ns[0]
 	attempts := first.Attempts + 1
 	log := d.log.With("notification", first.ID, "alerts", len(ns), "rule", first.Rule)
-	var record func(id int64) error
+	ids := make([]int64, len(ns))
+	for i := range ns {
+		ids[i] = ns[i].ID
+	}
+	// What was sent is recorded even when shutting down, or it would be
+	// sent again after a restart.
+	rctx := context.WithoutCancel(ctx)
+	var err error
 	result := "failed"
 	switch {
 	case o.Delivered:
 		result = "delivered"
-		record = func(id int64) error { return d.store.Delivered(ctx, id, now, attempts) }
+		err = d.store.Delivered(rctx, ids, now, attempts)
 		log.Debug("delivered")
 	case o.Retry && now.Sub(first.Created) < giveUpAfter:
 		result = "retry"
 		wait := max(backoff(d.firstRetry, attempts), o.RetryAfter)
-		record = func(id int64) error { return d.store.Retry(ctx, id, attempts, now.Add(wait), o.Reason) }
+		err = d.store.Retry(rctx, ids, attempts, now.Add(wait), o.Reason)
 		log.Warn("delivery failed; will retry", "attempt", attempts, "retry_in", wait.Round(time.Second), "reason", o.Reason)
 	case o.Retry:
-		record = func(id int64) error { return d.store.Failed(ctx, id, attempts, "gave up after 24h: "+o.Reason) }
+		err = d.store.Failed(rctx, ids, attempts, "gave up after 24h: "+o.Reason)
 		log.Error("delivery failed for 24 hours; giving up", "reason", o.Reason)
 	default:
-		record = func(id int64) error { return d.store.Failed(ctx, id, attempts, o.Reason) }
+		err = d.store.Failed(rctx, ids, attempts, o.Reason)
 		log.Error("delivery refused", "reason", o.Reason)
 	}
-	for _, n := range ns {
-		if err := record(n.ID); err != nil {
-			log.Error("record delivery", "error", err)
-		}
+	if err != nil {
+		log.Error("record delivery", "error", err)
 	}
 	if d.Observe != nil {
 		d.Observe(result)

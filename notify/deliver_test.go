@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -361,5 +362,45 @@ func TestPoolFollowsChangedDestination(t *testing.T) {
 	defer mu.Unlock()
 	if want := []string{"/first", "/second"}; !slices.Equal(paths, want) {
 		t.Errorf("alerts went to %v, want %v", paths, want)
+	}
+}
+
+// cancelAfter is a transport that cancels the context of the delivery as
+// soon as the destination has answered, as a shutdown can.
+type cancelAfter struct {
+	cancel context.CancelFunc
+}
+
+func (c cancelAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	c.cancel()
+	return resp, err
+}
+
+// TestDeliveredAlertRecordedWhenShuttingDown: an alert the destination
+// took is recorded as delivered even when the daemon is stopping at that
+// moment; otherwise it would be sent again after the restart.
+func TestDeliveredAlertRecordedWhenShuttingDown(t *testing.T) {
+	slack := &fakeSlack{}
+	srv := httptest.NewServer(slack)
+	defer srv.Close()
+	st := outbox(t, filepath.Join(t.TempDir(), "db"), 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := deliverer(st, srv.URL)
+	d.client = &http.Client{Transport: cancelAfter{cancel}}
+	d.step(ctx)
+	if ctx.Err() == nil {
+		t.Fatal("the delivery did not cancel the context: the test proves nothing")
+	}
+	c, _ := st.NotificationCounts(context.Background())
+	if len(slack.got()) != 1 || c["delivered"] != 1 || c["pending"] != 0 {
+		t.Errorf("sent %d, outbox %v; want one sent and recorded delivered", len(slack.got()), c)
 	}
 }

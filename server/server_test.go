@@ -310,7 +310,7 @@ func TestStatusPageShowsFailures(t *testing.T) {
 		Matches: []store.Match{{Rule: "kim-putin", Notify: []string{"newsroom"}}},
 	}}, t0)
 	pending, _, _ := st.NextNotification(ctx, "newsroom")
-	st.Failed(ctx, pending.ID, 1, "HTTP 404: channel_not_found")
+	st.Failed(ctx, []int64{pending.ID}, 1, "HTTP 404: channel_not_found")
 	page := body(t, get(t, srv.Handler(), "/"))
 	for _, want := range []string{
 		"HTTP 503 Service Unavailable, retry after 120s</span> (3 failures in a row)",

@@ -133,22 +133,45 @@ func (s *Store) FailPending(ctx context.Context, notifier, reason string) error 
 	return wrap(err, "fail alerts of %s", notifier)
 }
 
-// Delivered marks an alert delivered.
-func (s *Store) Delivered(ctx context.Context, id int64, at time.Time, attempts int) error {
-	_, err := s.write.ExecContext(ctx, `UPDATE notifications SET status = 'delivered', delivered_at = ?, attempts = ?, last_error = '' WHERE id = ?`, millis(at), attempts, id)
-	return wrap(err, "mark notification %d delivered", id)
+// Delivered marks alerts delivered, all of them or none.
+func (s *Store) Delivered(ctx context.Context, ids []int64, at time.Time, attempts int) error {
+	return s.updateAlerts(ctx, ids, "mark alerts delivered",
+		`UPDATE notifications SET status = 'delivered', delivered_at = ?, attempts = ?, last_error = '' WHERE id = ?`, millis(at), attempts)
 }
 
-// Retry records a failed attempt to be tried again at next.
-func (s *Store) Retry(ctx context.Context, id int64, attempts int, next time.Time, reason string) error {
-	_, err := s.write.ExecContext(ctx, `UPDATE notifications SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ?`, attempts, millis(next), reason, id)
-	return wrap(err, "reschedule notification %d", id)
+// Retry records a failed attempt to send alerts, to be tried again at
+// next.
+func (s *Store) Retry(ctx context.Context, ids []int64, attempts int, next time.Time, reason string) error {
+	return s.updateAlerts(ctx, ids, "reschedule alerts",
+		`UPDATE notifications SET attempts = ?, next_attempt = ?, last_error = ? WHERE id = ?`, attempts, millis(next), reason)
 }
 
-// Failed marks an alert failed for good, with the reason.
-func (s *Store) Failed(ctx context.Context, id int64, attempts int, reason string) error {
-	_, err := s.write.ExecContext(ctx, `UPDATE notifications SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?`, attempts, reason, id)
-	return wrap(err, "mark notification %d failed", id)
+// Failed marks alerts failed for good, with the reason.
+func (s *Store) Failed(ctx context.Context, ids []int64, attempts int, reason string) error {
+	return s.updateAlerts(ctx, ids, "mark alerts failed",
+		`UPDATE notifications SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?`, attempts, reason)
+}
+
+// updateAlerts runs query, which updates the alert whose id is its last
+// argument, for each of ids in one transaction: the alerts of a digest
+// were sent in one message, and are recorded together or not at all.
+func (s *Store) updateAlerts(ctx context.Context, ids []int64, what, query string, args ...any) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err, "%s", what)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return wrap(err, "%s", what)
+	}
+	defer stmt.Close()
+	for _, id := range ids {
+		if _, err := stmt.ExecContext(ctx, append(args, id)...); err != nil {
+			return wrap(err, "%s", what)
+		}
+	}
+	return wrap(tx.Commit(), "%s", what)
 }
 
 // Notifications lists alerts, newest first: all of them, or only failed.
