@@ -51,8 +51,23 @@ type feedInfo struct {
 	Self string
 	// Title, if set, is the feed's title; else one is made of the rule.
 	Title string
-	// SourceURLs maps source names to their URLs, for RSS <source>.
-	SourceURLs map[string]string
+	// Sources maps source names to what an item's <source> says of them.
+	Sources map[string]sourceInfo
+}
+
+// sourceInfo is what an item's <source> says of the feed it came from.
+type sourceInfo struct {
+	URL   string
+	Title string // the feed's own title, when it has been read
+}
+
+// sourceName names a source as its feed calls itself, or as the
+// configuration does before its feed has been read.
+func (fi feedInfo) sourceName(name string) string {
+	if t := fi.Sources[name].Title; t != "" {
+		return t
+	}
+	return name
 }
 
 func (fi feedInfo) url(f format) string {
@@ -185,8 +200,8 @@ func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
 			it.Category = m.Item.Categories[0]
 		}
 		ri := rssItem{RssItem: it}
-		if u := fi.SourceURLs[m.Source]; u != "" {
-			ri.Src = &rssSource{URL: u, Name: m.Source}
+		if u := fi.Sources[m.Source].URL; u != "" {
+			ri.Src = &rssSource{URL: u, Name: fi.sourceName(m.Source)}
 		}
 		items = append(items, ri)
 	}
@@ -270,8 +285,8 @@ func renderAtom(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		for _, c := range m.Item.Categories {
 			e.Categories = append(e.Categories, atomCategory{Term: c})
 		}
-		e.Source = &atomSource{ID: entryID("source", m.Source), Title: m.Source}
-		if u := fi.SourceURLs[m.Source]; u != "" {
+		e.Source = &atomSource{ID: entryID("source", m.Source), Title: fi.sourceName(m.Source)}
+		if u := fi.Sources[m.Source].URL; u != "" {
 			e.Source.Link = &atomLink{Href: u, Rel: "self"}
 		}
 		doc.Entries = append(doc.Entries, e)

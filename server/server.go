@@ -205,9 +205,17 @@ func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Ru
 	if err != nil {
 		return nil, err
 	}
-	fi := feedInfo{Rule: key.rule, Query: rule.Query.String(), BaseURL: s.baseURL, Self: strings.TrimSuffix(self, "."+string(key.format)), Title: title, SourceURLs: map[string]string{}}
+	read, err := s.store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	titles := map[string]string{}
+	for _, src := range read {
+		titles[src.Name] = src.Title
+	}
+	fi := feedInfo{Rule: key.rule, Query: rule.Query.String(), BaseURL: s.baseURL, Self: strings.TrimSuffix(self, "."+string(key.format)), Title: title, Sources: map[string]sourceInfo{}}
 	for _, src := range s.plan().Sources {
-		fi.SourceURLs[src.Name] = src.URL
+		fi.Sources[src.Name] = sourceInfo{URL: src.URL, Title: titles[src.Name]}
 	}
 	body, err := render(key.format, fi, ms)
 	if err != nil {

@@ -59,6 +59,13 @@ func fixture(t testing.TB) (*Server, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The Korea Times' feed has been read and has a title; the wire's
+	// has not, so its items name it as the configuration does.
+	err = st.SaveSource(ctx, store.Source{Name: "koreatimes", ConfigURL: "https://www.koreatimes.co.kr/www/rss/nation.xml",
+		URL: "https://www.koreatimes.co.kr/www/rss/nation.xml", Title: "The Korea Times: North Korea", LastPoll: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
 	hit := func(term string) []rules.Hit {
 		return []rules.Hit{{Term: term, Field: rules.FieldTitle, Start: 0, End: 3}}
 	}
