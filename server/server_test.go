@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -325,11 +326,34 @@ func TestStatusPageShowsFailures(t *testing.T) {
 		"2026-09-08 06:02:00 UTC",
 		"0 pending, 0 delivered, 1 failed.",
 		"kim-putin → newsroom</td><td>Summit dates set</td>",
-		"HTTP 404: channel_not_found</span> (1 attempts)",
+		"HTTP 404: channel_not_found</span> (1 attempt)",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("status page lacks %q", want)
 		}
+	}
+	if strings.Contains(page, "These are the newest") {
+		t.Error("the page says it leaves failed alerts out when it lists them all")
+	}
+
+	// More failed alerts than the page lists: it says how many, and how
+	// to see them all.
+	var items []store.NewItem
+	for i := range statusFailed {
+		items = append(items, store.NewItem{
+			Item:    feed.Item{ID: fmt.Sprint("more-", i), Title: fmt.Sprint("Story ", i), Link: fmt.Sprint("https://wire.example.org/m", i), Published: t0},
+			Matches: []store.Match{{Rule: "kim-putin", Notify: []string{"newsroom"}}},
+		})
+	}
+	st.Record(ctx, "wire", items, t0)
+	for range statusFailed {
+		n, _, _ := st.NextNotification(ctx, "newsroom")
+		st.Failed(ctx, []int64{n.ID}, 2, "HTTP 404: channel_not_found")
+	}
+	page = body(t, get(t, srv.Handler(), "/"))
+	want := fmt.Sprintf("These are the newest %d of %d failed alerts: <code>feedhound notifications --failed --limit %d</code> lists them all.", statusFailed, statusFailed+1, statusFailed+1)
+	if !strings.Contains(page, want) || !strings.Contains(page, "(2 attempts)") {
+		t.Errorf("status page with %d failed alerts lacks %q or the plural", statusFailed+1, want)
 	}
 }
 

@@ -55,9 +55,10 @@ code { font-size: 90%; }
 {{if .Failed}}<table>
 <tr><th>Alert</th><th>Rule → notifier</th><th>Story</th><th>Why it failed</th></tr>
 {{range .Failed}}<tr><td>{{.ID}}</td><td>{{.Rule}} → {{.Notifier}}</td><td>{{.Match.Item.Title}}</td>
-<td><span class="error">{{.LastError}}</span> ({{.Attempts}} attempts)</td></tr>{{end}}
+<td><span class="error">{{.LastError}}</span> ({{.Attempts}} attempt{{if ne .Attempts 1}}s{{end}})</td></tr>{{end}}
 </table>
-<p>Send them again with <code>feedhound notifications retry ID</code> or <code>--all</code>.</p>{{end}}
+{{if gt .Alerts.Failed (len .Failed)}}<p>These are the newest {{len .Failed}} of {{.Alerts.Failed}} failed alerts: <code>feedhound notifications --failed --limit {{.Alerts.Failed}}</code> lists them all.</p>
+{{end}}<p>Send them again with <code>feedhound notifications retry ID</code> or <code>--all</code>.</p>{{end}}
 </body>
 </html>
 `))
@@ -78,6 +79,9 @@ type statusSource struct {
 	Gone             bool
 	Items            int
 }
+
+// statusFailed is how many failed alerts the status page lists.
+const statusFailed = 20
 
 // serveStatus shows each source's polling and each rule's matches.
 func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +107,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	failed, err := s.store.Notifications(ctx, true, 20)
+	failed, err := s.store.Notifications(ctx, true, statusFailed)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
