@@ -670,7 +670,8 @@ func (m *Matcher) matched(s *scratch, id int32) bool {
 // Result holds the matches of a document. Matching into a Result again
 // reuses its memory, so matching documents one after the other allocates
 // nothing once it has grown; its Matches and their Hits are valid until
-// then, and must be copied to be kept longer.
+// then, and must be copied to be kept longer. A Result is for one
+// goroutine at a time.
 type Result struct {
 	Matches []Match // in rule order, each with its hits
 	hits    []Hit   // the hits of them all
