@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/notify"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
@@ -35,27 +37,46 @@ const maxBody = 64 << 10
 // API serves the HTTP API. Make one with New; it is safe for concurrent
 // use.
 type API struct {
-	store   *store.Store
-	reader  *feed.Reader // reads the URLs clients give, through the guard
-	baseURL string
-	plan    func() *watcher.Plan
-	changed func() // subscriptions or sources changed: the plan must follow
-	log     *slog.Logger
-	now     func() time.Time
+	Options
+	store *store.Store
+	now   func() time.Time
 }
 
-// New returns an API over st. plan gives the plan being carried out;
-// changed is called after a subscription or a source is added, changed or
-// deleted. r reads the URLs that clients give: it must refuse private
-// networks (see netguard).
-func New(st *store.Store, r *feed.Reader, baseURL string, plan func() *watcher.Plan, changed func(), log *slog.Logger) *API {
-	return &API{store: st, reader: r, baseURL: strings.TrimRight(baseURL, "/"), plan: plan, changed: changed, log: log, now: time.Now}
+// Options are what an API needs besides its store.
+type Options struct {
+	// Reader reads the URLs clients give as sources: it must refuse
+	// private networks (see netguard).
+	Reader *feed.Reader
+	// Guard is the policy that webhook URLs clients give must pass when
+	// they are given (deliveries are guarded again when made), and
+	// Resolver resolves their host names; nil means net.DefaultResolver.
+	Guard    netguard.Policy
+	Resolver *net.Resolver
+	// BaseURL is the absolute URL the server is reached at.
+	BaseURL string
+	// Plan gives the plan being carried out.
+	Plan func() *watcher.Plan
+	// Changed is called after a subscription or a source is added,
+	// changed or deleted.
+	Changed func()
+	Log     *slog.Logger
 }
+
+// New returns an API over st.
+func New(st *store.Store, o Options) *API {
+	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	return &API{Options: o, store: st, now: time.Now}
+}
+
+// MinInterval is the shortest time between polls that an API source's
+// schedule may ask for: a token holder must not make feedhound hammer a
+// host.
+const MinInterval = time.Minute
 
 // sources lists the names of the sources of the plan.
 func (a *API) sources() []string {
 	var names []string
-	for _, s := range a.plan().Sources {
+	for _, s := range a.Plan().Sources {
 		names = append(names, s.Name)
 	}
 	return names
@@ -150,7 +171,7 @@ func (a *API) auth(write bool, next http.HandlerFunc) http.HandlerFunc {
 }
 
 func (a *API) internal(w http.ResponseWriter, err error) {
-	a.log.Error("api", "error", err)
+	a.Log.Error("api", "error", err)
 	writeError(w, http.StatusInternalServerError, apiError{Error: "internal error"})
 }
 
@@ -195,7 +216,7 @@ func (a *API) view(s store.Subscription) subscriptionJSON {
 	if v.Sources == nil {
 		v.Sources = []string{}
 	}
-	base := a.baseURL + "/feeds/s/" + s.FeedToken
+	base := a.BaseURL + "/feeds/s/" + s.FeedToken
 	v.Feeds.RSS, v.Feeds.Atom, v.Feeds.JSON = base+".rss", base+".atom", base+".json"
 	return v
 }
@@ -217,15 +238,21 @@ type notifySpec struct {
 }
 
 // checkNotify checks a subscription's destination and digest, answering
-// the request if they are not good.
-func checkNotify(w http.ResponseWriter, n *notifySpec, digest string) bool {
+// the request if they are not good. A destination on an address the
+// guard refuses is refused now, as a source's URL is.
+func (a *API) checkNotify(w http.ResponseWriter, r *http.Request, n *notifySpec, digest string) bool {
 	if n != nil {
 		if n.Type != "slack" && n.Type != "discord" && n.Type != "webhook" {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("notify.type: %q; use slack, discord or webhook", n.Type), Field: "notify.type"})
 			return false
 		}
-		if u, err := url.Parse(n.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, err := url.Parse(n.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "notify.url: want an absolute http or https URL", Field: "notify.url"})
+			return false
+		}
+		if err := a.Guard.CheckHost(r.Context(), u.Hostname(), a.Resolver); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "notify.url: " + err.Error(), Field: "notify.url"})
 			return false
 		}
 	}
@@ -252,6 +279,9 @@ func parseBackfill(s string) (time.Duration, error) {
 		if err != nil || n < 0 {
 			return 0, fmt.Errorf("backfill: %q is not a number of days", s)
 		}
+		if time.Duration(n) > maxBackfill/(24*time.Hour) {
+			return 0, errors.New("backfill: at most 90d") // before it overflows
+		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
@@ -274,7 +304,13 @@ func decodeJSON(w http.ResponseWriter, rd io.Reader, v any, in string) bool {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
-		return true
+		if _, err = dec.Token(); err == io.EOF {
+			return true
+		}
+		var tooBig *http.MaxBytesError
+		if !errors.As(err, &tooBig) {
+			err = errors.New("data after the JSON value")
+		}
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -370,7 +406,7 @@ func (a *API) validate(w http.ResponseWriter, query string, sources []string) bo
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
-	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) || !checkNotify(w, req.Notify, req.Digest) {
+	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) || !a.checkNotify(w, r, req.Notify, req.Digest) {
 		return
 	}
 	var backfill time.Duration
@@ -406,7 +442,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Backfilled = &n
 	}
-	a.changed()
+	a.Changed()
 	w.Header().Set("Location", "/api/v1/subscriptions/"+sub.ID)
 	writeJSON(w, http.StatusCreated, v)
 }
@@ -557,7 +593,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 	if req.Digest != nil {
 		sub.Digest = *req.Digest
 	}
-	if !a.validate(w, sub.Query, sub.Sources) || !checkNotify(w, dest, sub.Digest) {
+	if !a.validate(w, sub.Query, sub.Sources) || !a.checkNotify(w, r, dest, sub.Digest) {
 		return
 	}
 	sub.Notify = store.Destination{}
@@ -569,7 +605,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	a.changed()
+	a.Changed()
 	writeJSON(w, http.StatusOK, a.view(sub))
 }
 
@@ -583,7 +619,7 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	a.changed()
+	a.Changed()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -53,11 +54,18 @@ func setup(t *testing.T) *fixture {
 	}
 	// The test servers are on 127.0.0.1: only that is let through.
 	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, netguard.Options{Timeout: 5 * time.Second})}
-	a := New(st, reader, "http://127.0.0.1:8080", func() *watcher.Plan { return p },
-		func() { f.changes.Add(1) }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := New(st, Options{Reader: reader, Guard: netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, Resolver: offlineResolver,
+		BaseURL: "http://127.0.0.1:8080", Plan: func() *watcher.Plan { return p },
+		Changed: func() { f.changes.Add(1) }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.h = a.Handler()
 	return f
 }
+
+// offlineResolver reads /etc/hosts and asks no name server: tests send no
+// packet off the machine.
+var offlineResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+	return nil, errors.New("no name server in tests")
+}}
 
 func (f *fixture) do(t *testing.T, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
@@ -180,7 +188,11 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "a week"}`, 422,
 			map[string]any{"error": `backfill: "a week" is not a duration such as 7d or 12h`, "field": "backfill"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "400d"}`, 422, map[string]any{"error": "backfill: at most 90d", "field": "backfill"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "106752d"}`, 422, map[string]any{"error": "backfill: at most 90d", "field": "backfill"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "9223372036854775807d"}`, 422, map[string]any{"error": "backfill: at most 90d", "field": "backfill"}},
 		{"POST", "/api/v1/subscriptions", `{"query": `, 400, map[string]any{"error": "body: unexpected EOF"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit"} {"query": "other"}`, 400, map[string]any{"error": "body: data after the JSON value"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit"} trailing`, 400, map[string]any{"error": "body: data after the JSON value"}},
 		{"GET", "/api/v1/subscriptions?limit=5000", "", 400, map[string]any{"error": "limit: a number from 1 to 1000", "field": "limit"}},
 		{"DELETE", "/api/v1/subscriptions/sub_nope", "", 404, map[string]any{"error": `no subscription "sub_nope"`}},
 		{"GET", "/api/v1/nothing", "", 404, map[string]any{"error": "no such endpoint: GET /api/v1/nothing"}},
@@ -315,8 +327,10 @@ func TestSources(t *testing.T) {
 		{`{"url": "file:///etc/passwd"}`, 422, "url: want an absolute http or https URL"},
 		{`{"name": "koreatimes", "url": "` + srv.URL + `/world.atom"}`, 409, `name: a source named "koreatimes" exists`},
 		{`{"name": "Bad Name", "url": "` + srv.URL + `/world.atom"}`, 422, "name: use lower-case letters, digits, '.', '_' and '-'"},
-		{`{"url": "` + srv.URL + `/world.atom", "schedule": "often"}`, 422, "schedule: expected exactly 5 fields, found 1: [often]"},
+		{`{"url": "` + srv.URL + `/world.atom", "schedule": "often"}`, 422, `schedule "often": expected exactly 5 fields, found 1: [often]`},
 		{`{"url": "` + srv.URL + `/world.atom", "every": "10m"}`, 400, `body: unknown field "every" (known: name, url, schedule)`},
+		{`{"url": "` + srv.URL + `/world.atom", "schedule": "@every 1ns"}`, 422, `schedule "@every 1ns": polls 1ns apart; at least 1m0s apart (min_interval)`},
+		{`{"url": "` + srv.URL + `/world.atom", "schedule": "@every 0s"}`, 422, `schedule "@every 0s": polls 0s apart; at least 1m0s apart (min_interval)`},
 	}
 	for _, tt := range tests {
 		status, out := f.do(t, "POST", "/api/v1/sources", f.rw, tt.body)
@@ -460,14 +474,18 @@ func TestSSRFThroughTheAPI(t *testing.T) {
 		w.Write(atom)
 	}))
 	defer srv.Close()
-	a := New(f.st, &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{Timeout: 5 * time.Second})},
-		"http://x", func() *watcher.Plan { p, _ := watcher.NewPlan(&config.Config{}, watcher.Dynamic{}); return p }, func() {}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := New(f.st, Options{Reader: &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{Timeout: 5 * time.Second})}, Resolver: offlineResolver,
+		BaseURL: "http://x", Plan: func() *watcher.Plan { p, _ := watcher.NewPlan(&config.Config{}, watcher.Dynamic{}); return p }, Changed: func() {}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.h = a.Handler()
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	tests := []struct{ url, err string }{
 		{"http://127.0.0.1:" + port + "/", "url: refusing to connect to 127.0.0.1 (loopback); set allow_private_networks to allow it"},
 		{"http://[::ffff:10.0.0.1]/", "url: refusing to connect to 10.0.0.1 (private network); set allow_private_networks to allow it"},
 		{"http://169.254.169.254/latest/meta-data/", "url: refusing to connect to 169.254.169.254 (link-local); set allow_private_networks to allow it"},
+		// A zone takes an address out of every prefix: it is refused as such.
+		{"http://[::1%25lo]:" + port + "/", "url: refusing to connect to ::1%lo (loopback with an IPv6 zone); set allow_private_networks to allow it"},
+		{"http://[::%25lo]:" + port + "/", "url: refusing to connect to ::%lo (unspecified address with an IPv6 zone); set allow_private_networks to allow it"},
+		{"http://[fd00::2%25eth0]/", "url: refusing to connect to fd00::2%eth0 (unique-local network with an IPv6 zone); set allow_private_networks to allow it"},
 	}
 	for _, tt := range tests {
 		status, out := f.do(t, "POST", "/api/v1/sources", f.rw, `{"name": "x", "url": "`+tt.url+`"}`)
@@ -479,5 +497,22 @@ func TestSSRFThroughTheAPI(t *testing.T) {
 	status, out := f.do(t, "POST", "/api/v1/sources", f.rw, `{"name": "x", "url": "http://localhost:`+port+`/"}`)
 	if msg, _ := out["error"].(string); status != 422 || !strings.HasPrefix(msg, "url: refusing to connect to ") || !strings.Contains(msg, "(loopback)") {
 		t.Errorf("localhost: %d %v", status, out["error"])
+	}
+	// Subscription webhooks are refused when given, as sources are, and
+	// so are their changes.
+	for _, tt := range append(tests, struct{ url, err string }{"http://localhost:" + port + "/hook", "url: refusing to connect to 127.0.0.1 (loopback); set allow_private_networks to allow it"}) {
+		body := `{"query": "summit", "notify": {"type": "webhook", "url": "` + tt.url + `"}}`
+		want := "notify." + tt.err
+		if status, out := f.do(t, "POST", "/api/v1/subscriptions", f.rw, body); status != 422 || out["error"] != want || out["field"] != "notify.url" {
+			t.Errorf("webhook %s: %d %v, want 422 %q", tt.url, status, out, want)
+		}
+	}
+	status, sub := f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"query": "summit", "notify": {"type": "slack", "url": "https://hooks.slack.com/services/T0/B0/X"}}`)
+	if status != 201 {
+		t.Fatalf("a public webhook: %d %v", status, sub)
+	}
+	status, out = f.do(t, "PATCH", "/api/v1/subscriptions/"+sub["id"].(string), f.rw, `{"notify": {"type": "webhook", "url": "http://[fd00::2%25eth0]/hook"}}`)
+	if status != 422 || out["error"] != "notify.url: refusing to connect to fd00::2%eth0 (unique-local network with an IPv6 zone); set allow_private_networks to allow it" {
+		t.Errorf("patch to an internal webhook: %d %v", status, out)
 	}
 }

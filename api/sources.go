@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/store"
@@ -37,7 +35,7 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
 	for _, s := range added {
 		mine[s.Name] = s
 	}
-	for _, s := range a.plan().Sources {
+	for _, s := range a.Plan().Sources {
 		sj := sourceJSON{Name: s.Name, URL: s.URL, Schedule: s.Spec, ReadOnly: true}
 		if m, ok := mine[s.Name]; ok {
 			sj.ReadOnly, sj.Title = false, m.Title
@@ -91,15 +89,15 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 	if req.Schedule == "" {
 		req.Schedule = config.DefaultSchedule
 	}
-	if _, err := cron.ParseStandard(req.Schedule); err != nil {
-		writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("schedule: %v", err), Field: "schedule"})
+	if err := config.CheckSchedule(req.Schedule, MinInterval); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Field: "schedule"})
 		return
 	}
 	if slices.Contains(a.sources(), req.Name) {
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("name: a source named %q exists", req.Name), Field: "name"})
 		return
 	}
-	links, err := a.reader.Discover(r.Context(), req.URL)
+	links, err := a.Reader.Discover(r.Context(), req.URL)
 	if err != nil {
 		var refused *netguard.Refused
 		msg := err.Error()
@@ -117,7 +115,7 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	a.changed()
+	a.Changed()
 	writeJSON(w, http.StatusCreated, sourceJSON{Name: src.Name, URL: src.URL, Schedule: src.Schedule, Title: src.Title})
 }
 
@@ -136,7 +134,7 @@ func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	a.changed()
+	a.Changed()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -158,7 +156,7 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request) {
 	out := struct {
 		Rules []ruleJSON `json:"rules"`
 	}{Rules: []ruleJSON{}}
-	for _, rule := range a.plan().Rules {
+	for _, rule := range a.Plan().Rules {
 		if store.IsSubscriptionRule(rule.Name) {
 			continue
 		}
@@ -167,7 +165,7 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request) {
 			rj.Sources = append(rj.Sources, s)
 		}
 		slices.Sort(rj.Sources)
-		base := a.baseURL + "/feeds/" + rule.Name
+		base := a.BaseURL + "/feeds/" + rule.Name
 		rj.Feeds.RSS, rj.Feeds.Atom, rj.Feeds.JSON = base+".rss", base+".atom", base+".json"
 		out.Rules = append(out.Rules, rj)
 	}

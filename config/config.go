@@ -30,6 +30,10 @@ const (
 	DefaultListen   = "127.0.0.1:8080"
 	DefaultData     = "feedhound.db"
 	DefaultSchedule = "@every 15m"
+	// DefaultMinInterval is the shortest time between two polls of a
+	// source that a schedule may ask for, unless min_interval says
+	// otherwise.
+	DefaultMinInterval = time.Minute
 )
 
 // Config is a validated configuration file.
@@ -41,9 +45,12 @@ type Config struct {
 	// AllowPrivateNetworks lets every source reach loopback, private and
 	// other internal addresses, for intranet use.
 	AllowPrivateNetworks bool
-	Sources              []Source
-	Notifiers            []Notifier
-	Rules                []Rule
+	// MinInterval is the shortest time between polls that a source's
+	// schedule may ask for (min_interval; default DefaultMinInterval).
+	MinInterval time.Duration
+	Sources     []Source
+	Notifiers   []Notifier
+	Rules       []Rule
 }
 
 // Notifier is a destination for alerts.
@@ -65,6 +72,7 @@ type Source struct {
 	// AllowPrivateNetworks lets this source reach internal addresses.
 	AllowPrivateNetworks bool
 	Pos                  Pos // of the entry
+	schedulePos          Pos
 }
 
 // Rule is a named keyword query.
@@ -287,7 +295,7 @@ func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []str
 }
 
 var (
-	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "sources", "notifiers", "rules"}
+	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "sources", "notifiers", "rules"}
 	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
 	ruleKeys     = []string{"name", "query", "sources", "notify", "digest"}
@@ -308,6 +316,13 @@ func (d *decoder) top(n ast.Node, c *Config) {
 			c.BaseURL = d.str(kv.Value, "base_url")
 		case "allow_private_networks":
 			c.AllowPrivateNetworks = d.boolean(kv.Value, "allow_private_networks")
+		case "min_interval":
+			v := d.str(kv.Value, "min_interval")
+			if iv, err := time.ParseDuration(v); err != nil || iv < time.Second {
+				d.addf(pos(kv.Value), "min_interval %q: want a duration of at least 1s, such as 1m", v)
+			} else {
+				c.MinInterval = iv
+			}
 		case "sources":
 			c.Sources = decodeList(d, kv.Value, "sources", d.source)
 		case "notifiers":
@@ -346,9 +361,7 @@ func (d *decoder) source(n ast.Node) Source {
 			s.AllowPrivateNetworks = d.boolean(kv.Value, "allow_private_networks")
 		case "schedule":
 			s.Schedule = d.str(kv.Value, "schedule")
-			if _, err := cron.ParseStandard(s.Schedule); err != nil {
-				d.addf(pos(kv.Value), "schedule %q: %v", s.Schedule, err)
-			}
+			s.schedulePos = pos(kv.Value)
 		default:
 			d.unknownKey(kv, "a source", sourceKeys)
 		}
@@ -498,11 +511,22 @@ func (d *decoder) validate(c *Config) {
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 
+	if len(c.Sources) == 0 && len(c.Rules) == 0 {
+		d.addf(Pos{}, "no sources and no rules: there is nothing to watch (start from examples/feedhound.yaml)")
+	}
+	if c.MinInterval == 0 {
+		c.MinInterval = DefaultMinInterval
+	}
 	sources := map[string]Pos{}
 	for _, s := range c.Sources {
 		d.checkName("source", s.Name, s.Pos, sources)
 		if s.URL == "" {
 			d.addf(s.Pos, "source %q has no url", s.Name)
+		}
+		if s.schedulePos.Line > 0 {
+			if err := CheckSchedule(s.Schedule, c.MinInterval); err != nil {
+				d.addf(s.schedulePos, "%v", err)
+			}
 		}
 	}
 	notifiers := map[string]Pos{}
@@ -572,6 +596,42 @@ func (d *decoder) parseQuery(r *Rule) {
 		return
 	}
 	d.addf(p, "rule %s: %v", r.Name, err)
+}
+
+// CheckSchedule checks a source's schedule: a cron spec or descriptor
+// that polls at most once per floor.
+func CheckSchedule(spec string, floor time.Duration) error {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return fmt.Errorf("schedule %q: %v", spec, err)
+	}
+	if gap := shortestGap(spec, sched); gap < floor {
+		return fmt.Errorf("schedule %q: polls %s apart; at least %s apart (min_interval)", spec, gap, floor)
+	}
+	return nil
+}
+
+// shortestGap is the shortest time between two runs of a schedule: its
+// delay for @every, else the least gap over the runs of two days (cron
+// specs of five fields are at least a minute apart).
+func shortestGap(spec string, s cron.Schedule) time.Duration {
+	if every, ok := s.(cron.ConstantDelaySchedule); ok {
+		if d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(spec, "@every"))); err == nil && d < every.Delay {
+			return d // cron rounds @every 1ns up to a second
+		}
+		return every.Delay
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	least := 48 * time.Hour
+	prev := s.Next(start)
+	for t := prev; t.Sub(start) < 48*time.Hour; prev = t {
+		t = s.Next(t)
+		if t.IsZero() {
+			break
+		}
+		least = min(least, t.Sub(prev))
+	}
+	return least
 }
 
 // DigestSchedule reads a rule's digest: a duration between digests, or a

@@ -29,10 +29,11 @@ rules:
 		t.Fatal(err)
 	}
 	want := &Config{
-		File:    filepath.Join("etc", "feedhound.yaml"),
-		Listen:  "127.0.0.1:8080",
-		Data:    filepath.Join("etc", "feedhound.db"),
-		BaseURL: "http://127.0.0.1:8080",
+		File:        filepath.Join("etc", "feedhound.yaml"),
+		Listen:      "127.0.0.1:8080",
+		Data:        filepath.Join("etc", "feedhound.db"),
+		BaseURL:     "http://127.0.0.1:8080",
+		MinInterval: DefaultMinInterval,
 		Sources: []Source{
 			{Name: "koreatimes", URL: "https://www.koreatimes.co.kr/www/rss/nation.xml", Schedule: "@every 10m", Pos: Pos{3, 5}},
 			{Name: "wire", URL: "https://wire.example.org/world.atom", Schedule: "@every 15m", Pos: Pos{6, 5}},
@@ -42,7 +43,7 @@ rules:
 			Sources: []string{"koreatimes"}, Pos: Pos{9, 5}, QueryPos: Pos{10, 13},
 		}},
 	}
-	if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(Rule{}), cmpopts.IgnoreFields(Rule{}, "Parsed")); diff != "" {
+	if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(Rule{}, Source{}), cmpopts.IgnoreFields(Rule{}, "Parsed")); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
 	if c.Rules[0].Parsed == nil || c.Rules[0].Parsed.String() != `"kim putin summit" OR (kim NEAR/8 putin AND summit)` {
@@ -66,7 +67,7 @@ rules:
   - name: r
     qeury: x
 `, []string{
-			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, sources, notifiers, rules)`,
+			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, min_interval, sources, notifiers, rules)`,
 			`f.yaml:7:5: unknown key "shedule" in a source (did you mean "schedule"?)`,
 			`f.yaml:9:5: rule "r" has no query`,
 			`f.yaml:10:5: unknown key "qeury" in a rule (did you mean "query"?)`,
@@ -123,6 +124,54 @@ rules:
 			`f.yaml:4:5: a rule must be a mapping of keys to values`,
 			`f.yaml:4:5: rule has no name`,
 			`f.yaml:4:5: rule "" has no query`,
+		}},
+		{"empty", "", []string{
+			`f.yaml: no sources and no rules: there is nothing to watch (start from examples/feedhound.yaml)`,
+		}},
+		{"only comments", "# sources come later\nlisten: 127.0.0.1:9000\n", []string{
+			`f.yaml: no sources and no rules: there is nothing to watch (start from examples/feedhound.yaml)`,
+		}},
+		{"schedules too often", `
+sources:
+  - name: a
+    url: https://a.example/feed
+    schedule: "@every 1ns"
+  - name: b
+    url: https://b.example/feed
+    schedule: "@every 0s"
+  - name: c
+    url: https://c.example/feed
+    schedule: "@every 30s"
+  - name: d
+    url: https://d.example/feed
+    schedule: "* * * * *"
+`, []string{
+			`f.yaml:5:15: schedule "@every 1ns": polls 1ns apart; at least 1m0s apart (min_interval)`,
+			`f.yaml:8:15: schedule "@every 0s": polls 0s apart; at least 1m0s apart (min_interval)`,
+			`f.yaml:11:15: schedule "@every 30s": polls 30s apart; at least 1m0s apart (min_interval)`,
+		}},
+		{"min_interval", `
+min_interval: 2m
+sources:
+  - name: c
+    url: https://c.example/feed
+    schedule: "@every 30s"
+  - name: d
+    url: https://d.example/feed
+    schedule: "*/1 * * * *"
+  - name: e
+    url: https://e.example/feed
+    schedule: "0,1 * * * *"
+  - name: f
+    url: https://f.example/feed
+    schedule: "*/5 * * * *"
+`, []string{
+			`f.yaml:6:15: schedule "@every 30s": polls 30s apart; at least 2m0s apart (min_interval)`,
+			`f.yaml:9:15: schedule "*/1 * * * *": polls 1m0s apart; at least 2m0s apart (min_interval)`,
+			`f.yaml:12:15: schedule "0,1 * * * *": polls 1m0s apart; at least 2m0s apart (min_interval)`,
+		}},
+		{"bad min_interval", "min_interval: 0s\nsources:\n  - name: a\n    url: https://a.example/\n", []string{
+			`f.yaml:1:15: min_interval "0s": want a duration of at least 1s, such as 1m`,
 		}},
 		{"syntax", "rules:\n  - name: a\n   query: b\n", []string{
 			`f.yaml:3:4: value is not allowed in this context`,

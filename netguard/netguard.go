@@ -7,11 +7,13 @@
 package netguard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -65,9 +67,11 @@ func (e *Refused) Error() string {
 	return fmt.Sprintf("refusing to connect to %s (%s); set allow_private_networks to allow it", e.Addr, e.Why)
 }
 
-// Classify returns why an address is refused, or "" if it is public.
+// Classify returns why an address is refused, or "" if it is public. An
+// IPv6 zone (fe80::1%eth0) is ignored: the address is classified without it,
+// since a zoned address is contained in no prefix.
 func Classify(a netip.Addr) string {
-	a = a.Unmap()
+	a = a.WithZone("").Unmap()
 	for _, b := range blocked {
 		if b.prefix.Contains(a) {
 			return b.why
@@ -104,9 +108,18 @@ type Policy struct {
 }
 
 // Check returns a *Refused error for an address the policy does not allow.
+// An address with an IPv6 zone is refused unless AllowPrivate is set: a
+// zone names a local interface, which no public address needs.
 func (p Policy) Check(a netip.Addr) error {
 	if p.AllowPrivate {
 		return nil
+	}
+	if a.Zone() != "" {
+		why := Classify(a)
+		if why == "" {
+			why = "public address"
+		}
+		return &Refused{Addr: a, Why: why + " with an IPv6 zone"}
 	}
 	for _, pre := range p.Allow {
 		if pre.Contains(a.Unmap()) {
@@ -178,4 +191,32 @@ func NewClient(p Policy, o Options) *http.Client {
 			return nil
 		},
 	}
+}
+
+// CheckHost checks a URL's host before any request is made to it, for
+// URLs that are stored to be used later (webhooks): a literal address is
+// checked as it is, a name by the addresses r resolves it to (nil r means
+// net.DefaultResolver). A name that does not resolve passes: the check
+// made when connecting still holds.
+func (p Policy) CheckHost(ctx context.Context, host string, r *net.Resolver) error {
+	if p.AllowPrivate {
+		return nil
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if a, err := netip.ParseAddr(host); err == nil {
+		return p.Check(a)
+	}
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	addrs, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil
+	}
+	for _, a := range addrs {
+		if err := p.Check(a); err != nil {
+			return err
+		}
+	}
+	return nil
 }

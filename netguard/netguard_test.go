@@ -45,6 +45,10 @@ func TestClassify(t *testing.T) {
 		{"64:ff9b::7f00:1", "loopback behind an IPv6 translation prefix"},         // NAT64 of 127.0.0.1
 		{"64:ff9b::a00:5", "private network behind an IPv6 translation prefix"},   // NAT64 of 10.0.0.5
 		{"2002:c0a8:101::1", "private network behind an IPv6 translation prefix"}, // 6to4 of 192.168.1.1
+		{"::1%lo", "loopback"},                                                    // a zone hides the address from every prefix
+		{"::%lo", "unspecified address"},                                          // unless it is taken off first
+		{"fd00::2%eth0", "unique-local network"},                                  //
+		{"fe80::1%2", "link-local"},                                               //
 		{"8.8.8.8", ""},
 		{"93.184.216.34", ""},
 		{"2606:4700::1111", ""},
@@ -189,6 +193,41 @@ func TestClientRefusesBlockedAddresses(t *testing.T) {
 	resp.Body.Close()
 }
 
+func TestZonedAddressesRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	hits := 0
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ })}
+	go srv.Serve(ln)
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	// Even a policy that allows ::1 refuses it with a zone: a zone names a
+	// local interface, which no public host needs.
+	for _, p := range []Policy{{}, {Allow: []netip.Prefix{netip.MustParsePrefix("::1/128")}}} {
+		c := NewClient(p, Options{})
+		_, err := c.Get("http://[::1%25lo]:" + port + "/")
+		refused(t, err, "::1%lo", "loopback with an IPv6 zone")
+		_, err = c.Get("http://[::%25lo]:" + port + "/")
+		refused(t, err, "::%lo", "unspecified address with an IPv6 zone")
+	}
+	if err := (Policy{}).Check(netip.MustParseAddr("fd00::2%eth0")); err == nil || !strings.Contains(err.Error(), "unique-local network with an IPv6 zone") {
+		t.Errorf("fd00::2%%eth0: %v", err)
+	}
+	if err := (Policy{}).Check(netip.MustParseAddr("2606:4700::1111%eth0")); err == nil {
+		t.Error("a public address with a zone was allowed")
+	}
+	if hits != 0 {
+		t.Errorf("the server was reached %d times", hits)
+	}
+	resp, err := NewClient(Policy{AllowPrivate: true}, Options{}).Get("http://[::1%25lo]:" + port + "/")
+	if err != nil {
+		t.Fatalf("with AllowPrivate: %v", err)
+	}
+	resp.Body.Close()
+}
+
 func TestRedirects(t *testing.T) {
 	// A second loopback address, 127.0.0.2, stands for a blocked host.
 	ln, err := net.Listen("tcp", "127.0.0.2:0")
@@ -239,4 +278,27 @@ func TestNoProxyFromEnvironment(t *testing.T) {
 		t.Fatalf("request went to the environment's proxy: %v", err)
 	}
 	resp.Body.Close()
+}
+
+func TestCheckHost(t *testing.T) {
+	dns := newFakeDNS(t, map[string][]string{"intranet.example": {"10.0.0.5"}, "public.example": {"93.184.216.34"}})
+	ctx := context.Background()
+	tests := []struct{ host, err string }{
+		{"127.0.0.1", "refusing to connect to 127.0.0.1 (loopback)"},
+		{"::1%lo", "refusing to connect to ::1%lo (loopback with an IPv6 zone)"},
+		{"[fd00::2%eth0]", "refusing to connect to fd00::2%eth0 (unique-local network with an IPv6 zone)"},
+		{"intranet.example", "refusing to connect to 10.0.0.5 (private network)"},
+		{"public.example", ""},
+		{"93.184.216.34", ""},
+		{"unknown.example", ""}, // does not resolve: the dial-time check still holds
+	}
+	for _, tt := range tests {
+		err := Policy{}.CheckHost(ctx, tt.host, dns.resolver())
+		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.err)) {
+			t.Errorf("CheckHost(%q) = %v, want %q", tt.host, err, tt.err)
+		}
+	}
+	if err := (Policy{AllowPrivate: true}).CheckHost(ctx, "intranet.example", dns.resolver()); err != nil {
+		t.Errorf("with AllowPrivate: %v", err)
+	}
 }

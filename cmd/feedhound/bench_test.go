@@ -94,7 +94,7 @@ func BenchmarkAlertLatency(b *testing.B) {
 		}))
 		dir := b.TempDir()
 		var cfg strings.Builder
-		fmt.Fprintf(&cfg, "listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nsources:\n")
+		fmt.Fprintf(&cfg, "listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nmin_interval: 1s\nsources:\n")
 		for i := range sources {
 			fmt.Fprintf(&cfg, "  - name: s%d\n    url: %s/s%d\n    schedule: '@every 10s'\n", i, feedSrv.URL, i)
 		}

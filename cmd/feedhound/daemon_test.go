@@ -66,7 +66,7 @@ func (fs *feedServer) counts() (ok, notModified, cond int) {
 
 func writeConfig(t *testing.T, path, sources, rules string) {
 	t.Helper()
-	cfg := "listen: 127.0.0.1:0\ndata: feedhound.db\nsources:\n" + sources + "rules:\n" + rules
+	cfg := "listen: 127.0.0.1:0\ndata: feedhound.db\nmin_interval: 1s\nsources:\n" + sources + "rules:\n" + rules
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -286,6 +286,7 @@ func TestDaemonAlertsSlackOnce(t *testing.T) {
 	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
 data: feedhound.db
 allow_private_networks: true
+min_interval: 1s
 sources:
   - name: koreatimes
     url: %s/koreatimes.rss
@@ -455,7 +456,7 @@ func TestDaemonSubscriptionWebhook(t *testing.T) {
 	defer hook.Close()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "feedhound.yaml")
-	cfg := fmt.Sprintf("listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nsources:\n  - name: world\n    url: %s\n    schedule: '@every 1s'\nrules:\n  - name: other\n    query: tennis\n", url)
+	cfg := fmt.Sprintf("listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nmin_interval: 1s\nsources:\n  - name: world\n    url: %s\n    schedule: '@every 1s'\nrules:\n  - name: other\n    query: tennis\n", url)
 	os.WriteFile(path, []byte(cfg), 0o644)
 	var token string
 	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), "app", false, time.Now()) })

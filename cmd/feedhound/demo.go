@@ -98,6 +98,7 @@ func demo(ctx context.Context, e *env, listen string) error {
 	cfg := fmt.Sprintf(`listen: %s
 data: feedhound.db
 allow_private_networks: true  # the sample feeds are served on loopback
+min_interval: 5s              # and polled more often than real ones should be
 sources:
   - name: nation
     url: %[2]s/koreatimes.rss
