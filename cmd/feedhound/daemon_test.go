@@ -193,6 +193,13 @@ func TestDaemonEndToEnd(t *testing.T) {
 	if resp, _ := http.Get(base + "/feeds/kim-putin.rss"); resp == nil || resp.StatusCode != 200 {
 		t.Errorf("after a bad reload the old rule is gone")
 	}
+	// An empty file would take every feed down: refused too.
+	os.WriteFile(path, nil, 0o644)
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond)
+	if resp, _ := http.Get(base + "/feeds/kim-putin.rss"); resp == nil || resp.StatusCode != 200 {
+		t.Errorf("after reloading an empty file the old rule is gone")
+	}
 	// SIGHUP with a good one: the new rule is served, the old one is not.
 	writeConfig(t, path, sources, "  - name: korea\n    query: 'title:Korea OR Pyongyang'\n")
 	syscall.Kill(os.Getpid(), syscall.SIGHUP)
