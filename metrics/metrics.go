@@ -29,6 +29,10 @@ type Metrics struct {
 type Counts interface {
 	NotificationCounts(ctx context.Context) (map[string]int, error)
 	SubscriptionCount(ctx context.Context) (int, error)
+	// WriteFailure is the error of the database's last write, if it
+	// failed; WriteFailures counts the writes that failed.
+	WriteFailure() (time.Time, error)
+	WriteFailures() int64
 }
 
 // New returns a Metrics reading counts from ob.
@@ -74,7 +78,18 @@ func New(ob Counts) *Metrics {
 		}
 		return float64(n)
 	})
-	m.registry.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth, subscriptions,
+	writable := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "feedhound_database_writable", Help: "1 while the database can be written, 0 while writes fail (a full disk, say): polls and deliveries wait.",
+	}, func() float64 {
+		if _, err := ob.WriteFailure(); err != nil {
+			return 0
+		}
+		return 1
+	})
+	writeFailures := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "feedhound_database_write_failures_total", Help: "Writes to the database that failed.",
+	}, func() float64 { return float64(ob.WriteFailures()) })
+	m.registry.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth, subscriptions, writable, writeFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

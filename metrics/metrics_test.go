@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,13 @@ type outbox map[string]int
 
 func (o outbox) NotificationCounts(context.Context) (map[string]int, error) { return o, nil }
 func (o outbox) SubscriptionCount(context.Context) (int, error)             { return o["subscriptions"], nil }
+func (o outbox) WriteFailure() (time.Time, error) {
+	if o["write_failures"] > 0 {
+		return time.Unix(0, 0), errors.New("database or disk is full")
+	}
+	return time.Time{}, nil
+}
+func (o outbox) WriteFailures() int64 { return int64(o["write_failures"]) }
 
 func TestExposition(t *testing.T) {
 	m := New(outbox{"pending": 3, "delivered": 9, "subscriptions": 7})
@@ -36,10 +44,22 @@ func TestExposition(t *testing.T) {
 		`feedhound_notifications_total{result="retry"} 1`,
 		`feedhound_notifications_pending 3`,
 		`feedhound_subscriptions 7`,
+		`feedhound_database_writable 1`,
+		`feedhound_database_write_failures_total 0`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// A database that cannot be written shows.
+	full := New(outbox{"write_failures": 5})
+	rec = httptest.NewRecorder()
+	full.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ = io.ReadAll(rec.Result().Body)
+	for _, want := range []string{"feedhound_database_writable 0", "feedhound_database_write_failures_total 5"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics of a full disk lack %q", want)
 		}
 	}
 	// Two Metrics do not share a registry.

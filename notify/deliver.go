@@ -48,6 +48,11 @@ type Deliverer struct {
 	wake    chan struct{}
 	// firstRetry is the first wait after a failure; tests shorten it.
 	firstRetry time.Duration
+	// unrecorded is the outcome of a message sent but not yet recorded,
+	// because the database could not be written: nothing else is sent
+	// until it is. stalls counts the tries, for the wait between them.
+	unrecorded func(context.Context) error
+	stalls     int
 
 	// Observe, if set before Run, is called after each attempt with its
 	// result: "delivered", "retry" or "failed".
@@ -91,6 +96,18 @@ func (d *Deliverer) Run(ctx context.Context) {
 // step sends the next message that is due, within the rate, and returns
 // zero; or, when nothing is due, returns how long to wait for something.
 func (d *Deliverer) step(ctx context.Context) time.Duration {
+	// Nothing is sent that cannot be recorded: a message sent and not
+	// recorded would be sent again and again.
+	if d.unrecorded != nil {
+		if err := d.unrecorded(context.WithoutCancel(ctx)); err != nil {
+			return d.stalled("record delivery", err)
+		}
+		d.unrecorded = nil
+	}
+	if err := d.store.Writable(ctx); err != nil {
+		return d.stalled("delivery paused", err)
+	}
+	d.stalls = 0
 	now := d.now()
 	digest, nextDigest, err := d.store.DueDigest(ctx, d.dest.Name, now)
 	if err != nil {
@@ -119,6 +136,17 @@ func (d *Deliverer) step(ctx context.Context) time.Duration {
 	}
 	if !nextDigest.IsZero() {
 		wait = max(min(wait, nextDigest.Sub(now)), time.Millisecond)
+	}
+	return wait
+}
+
+// stalled logs that the database cannot be written and returns how long
+// to wait before trying again: from a second, doubling up to a minute.
+func (d *Deliverer) stalled(what string, err error) time.Duration {
+	d.stalls++
+	wait := stallWait(d.stalls)
+	if d.stalls == 1 || wait == time.Minute {
+		d.log.Error(what+": the database cannot be written; nothing more is sent until it can", "error", err, "retry_in", wait)
 	}
 	return wait
 }
@@ -179,34 +207,43 @@ func (d *Deliverer) send(ctx context.Context, m Message, ns []store.Notification
 	for i := range ns {
 		ids[i] = ns[i].ID
 	}
-	// What was sent is recorded even when shutting down, or it would be
-	// sent again after a restart.
-	rctx := context.WithoutCancel(ctx)
-	var err error
+	var record func(context.Context) error
 	result := "failed"
 	switch {
 	case o.Delivered:
 		result = "delivered"
-		err = d.store.Delivered(rctx, ids, now, attempts)
+		record = func(ctx context.Context) error { return d.store.Delivered(ctx, ids, now, attempts) }
 		log.Debug("delivered")
 	case o.Retry && now.Sub(first.Created) < giveUpAfter:
 		result = "retry"
 		wait := max(backoff(d.firstRetry, attempts), o.RetryAfter)
-		err = d.store.Retry(rctx, ids, attempts, now.Add(wait), o.Reason)
+		record = func(ctx context.Context) error { return d.store.Retry(ctx, ids, attempts, now.Add(wait), o.Reason) }
 		log.Warn("delivery failed; will retry", "attempt", attempts, "retry_in", wait.Round(time.Second), "reason", o.Reason)
 	case o.Retry:
-		err = d.store.Failed(rctx, ids, attempts, "gave up after 24h: "+o.Reason)
+		record = func(ctx context.Context) error {
+			return d.store.Failed(ctx, ids, attempts, "gave up after 24h: "+o.Reason)
+		}
 		log.Error("delivery failed for 24 hours; giving up", "reason", o.Reason)
 	default:
-		err = d.store.Failed(rctx, ids, attempts, o.Reason)
+		record = func(ctx context.Context) error { return d.store.Failed(ctx, ids, attempts, o.Reason) }
 		log.Error("delivery refused", "reason", o.Reason)
 	}
-	if err != nil {
+	// What was sent is recorded even when shutting down, or it would be
+	// sent again after a restart. If it cannot be, it is kept and tried
+	// again before anything else is sent.
+	if err := record(context.WithoutCancel(ctx)); err != nil {
 		log.Error("record delivery", "error", err)
+		d.unrecorded = record
 	}
 	if d.Observe != nil {
 		d.Observe(result)
 	}
+}
+
+// stallWait is the wait before the nth try to write a database that could
+// not be written: a second, doubling up to a minute.
+func stallWait(n int) time.Duration {
+	return min(time.Second<<min(n-1, 6), time.Minute)
 }
 
 // backoff is the wait before attempt n+1: first, doubling up to ten

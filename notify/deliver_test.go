@@ -11,11 +11,14 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/fulldisk"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -27,9 +30,11 @@ type fakeSlack struct {
 	accepted []string
 	requests int
 	hold     chan struct{} // if set, each request waits for it
+	arrived  atomic.Int32  // requests that came, held or not
 }
 
 func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.arrived.Add(1)
 	if f.hold != nil {
 		select {
 		case <-f.hold:
@@ -403,4 +408,53 @@ func TestDeliveredAlertRecordedWhenShuttingDown(t *testing.T) {
 	if len(slack.got()) != 1 || c["delivered"] != 1 || c["pending"] != 0 {
 		t.Errorf("sent %d, outbox %v; want one sent and recorded delivered", len(slack.got()), c)
 	}
+}
+
+// TestFullDiskSendsNothingTwice fills the disk the database is on while
+// an alert is in flight. Before, the alert was sent again every time its
+// delivery failed to be recorded (247 times in 35 s); now delivery stops
+// until the database can be written, the outcome is recorded then, and
+// nothing is sent twice.
+func TestFullDiskSendsNothingTwice(t *testing.T) {
+	disk := fulldisk.Mount(t, 4<<20)
+	slack := &fakeSlack{hold: make(chan struct{})}
+	srv := httptest.NewServer(slack)
+	defer srv.Close()
+	st := outbox(t, filepath.Join(disk, "feedhound.db"), 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		deliverer(st, srv.URL+"/services/T/B/x").Run(ctx)
+		close(done)
+	}()
+	// The first alert is in flight when the disk fills up.
+	waitUntil(t, "the first request", func() bool { return slack.arrived.Load() == 1 })
+	free := fulldisk.Fill(t, disk)
+	close(slack.hold)
+	waitUntil(t, "the first delivery", func() bool { return len(slack.got()) >= 1 })
+	waitUntil(t, "the store to notice", func() bool { _, err := st.WriteFailure(); return err != nil })
+	time.Sleep(1500 * time.Millisecond)
+	if got := slack.got(); len(got) != 1 {
+		t.Fatalf("while the disk is full, %d messages were sent: %q", len(got), got)
+	}
+	if err := st.Health(ctx); err == nil || !strings.Contains(err.Error(), "database cannot be written since") {
+		t.Errorf("health while the disk is full: %v", err)
+	}
+
+	free()
+	waitUntil(t, "the other two deliveries", func() bool { return len(slack.got()) == 3 })
+	waitUntil(t, "all recorded", func() bool {
+		c, _ := st.NotificationCounts(ctx)
+		return c["delivered"] == 3
+	})
+	if err := st.Health(ctx); err != nil {
+		t.Errorf("health after the disk was freed: %v", err)
+	}
+	want := []string{"Story 0 — wire (rule kim-putin)", "Story 1 — wire (rule kim-putin)", "Story 2 — wire (rule kim-putin)"}
+	if got := slack.got(); !slices.Equal(got, want) {
+		t.Errorf("sent %q, want each once: %q", got, want)
+	}
+	cancel()
+	<-done
 }

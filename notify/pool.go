@@ -52,8 +52,24 @@ func (p *Pool) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	sem := make(chan struct{}, p.workers)
+	pause, stalls := time.Second, 0
 	for ctx.Err() == nil {
-		names, err := p.store.DueNotifiers(ctx, p.prefix, time.Now(), 100)
+		// Nothing is sent while its outcome cannot be recorded; the
+		// Deliverers would each find that out, one claim at a time.
+		if err := p.store.Writable(ctx); err != nil {
+			stalls++
+			pause = stallWait(stalls)
+			if stalls == 1 {
+				p.log.Error("deliveries paused: the database cannot be written", "error", err)
+			}
+		} else {
+			stalls, pause = 0, time.Second
+		}
+		var names []string
+		var err error
+		if stalls == 0 {
+			names, err = p.store.DueNotifiers(ctx, p.prefix, time.Now(), 100)
+		}
 		if err != nil && ctx.Err() == nil {
 			p.log.Error("read the outbox", "error", err)
 		}
@@ -78,7 +94,7 @@ func (p *Pool) Run(ctx context.Context) {
 				}
 			})
 		}
-		t := time.NewTimer(time.Second)
+		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 		case <-p.wake:

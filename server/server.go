@@ -268,8 +268,8 @@ func acceptsGzip(r *http.Request) bool {
 }
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.store.Sources(r.Context()); err != nil {
-		http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+	if err := s.store.Health(r.Context()); err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/fulldisk"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -402,5 +403,51 @@ func TestSubscriptionFeeds(t *testing.T) {
 	status := body(t, get(t, h, "/"))
 	if !strings.Contains(status, "And 1 subscriptions made through the API") || strings.Contains(status, sub.FeedToken) {
 		t.Error("the status page shows a subscription's feed or misses the count")
+	}
+}
+
+// TestHealthAndStatusShowTheDatabase: the data directory deleted while
+// feedhound runs went unnoticed, and every write was lost at the restart.
+func TestHealthAndStatusShowTheDatabase(t *testing.T) {
+	srv, st := fixture(t)
+	h := srv.Handler()
+	if r := get(t, h, "/healthz"); r.StatusCode != 200 {
+		t.Fatalf("healthz: %d", r.StatusCode)
+	}
+	dir := filepath.Dir(st.DatabasePath())
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	r := get(t, h, "/healthz")
+	if got := body(t, r); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(got, "is gone") {
+		t.Errorf("healthz with the database deleted: %d %q", r.StatusCode, got)
+	}
+	r = get(t, h, "/")
+	if got := body(t, r); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(got, "database file ") || !strings.Contains(got, "is gone") {
+		t.Errorf("the status page does not say what is wrong: %d\n%s", r.StatusCode, got)
+	}
+}
+
+func TestStatusShowsAFullDisk(t *testing.T) {
+	disk := fulldisk.Mount(t, 4<<20)
+	st, err := store.Open(context.Background(), filepath.Join(disk, "feedhound.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, _ := watcher.NewPlan(&config.Config{}, watcher.Dynamic{})
+	h := New(st, func() *watcher.Plan { return p }, "http://x", slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	free := fulldisk.Fill(t, disk)
+	defer free()
+	if err := st.SaveSource(context.Background(), store.Source{Name: "wire", LastPoll: t0}); err == nil {
+		t.Fatal("a write succeeded on a full disk")
+	}
+	r := get(t, h, "/healthz")
+	if got := body(t, r); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(got, "database cannot be written since") {
+		t.Errorf("healthz on a full disk: %d %q", r.StatusCode, got)
+	}
+	r = get(t, h, "/")
+	if got := body(t, r); r.StatusCode != 200 || !strings.Contains(got, `<p class="error" role="alert"><strong>database cannot be written since`) {
+		t.Errorf("the status page does not say the disk is full: %d\n%s", r.StatusCode, got)
 	}
 }

@@ -30,6 +30,7 @@ code { font-size: 90%; }
 <body>
 <h1>feedhound</h1>
 <p>Checked {{when .Now .Now}}. <a href="/feeds.opml">All filtered feeds (OPML)</a></p>
+{{with .Database}}<p class="error" role="alert"><strong>{{.}}</strong>. Polls and alert deliveries wait until it is fixed; nothing is lost.</p>{{end}}
 <h2>Rules</h2>
 <table>
 <tr><th>Rule</th><th>Query</th><th>Matches</th><th>Last match</th><th>Feeds</th></tr>
@@ -87,29 +88,36 @@ const statusFailed = 20
 func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p := s.plan()
+	health := s.store.Health(ctx)
+	fail := func(err error) {
+		if health != nil {
+			err = health // says more than the read that failed
+		}
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	}
 	states, err := s.store.Sources(ctx)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		fail(err)
 		return
 	}
 	counts, err := s.store.ItemCounts(ctx)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		fail(err)
 		return
 	}
 	stats, err := s.store.RuleStats(ctx)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		fail(err)
 		return
 	}
 	alerts, err := s.store.NotificationCounts(ctx)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		fail(err)
 		return
 	}
 	failed, err := s.store.Notifications(ctx, true, statusFailed)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		fail(err)
 		return
 	}
 	data := struct {
@@ -119,7 +127,11 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		Alerts        struct{ Pending, Delivered, Failed int }
 		Subscriptions int
 		Failed        []store.Notification
+		Database      string // what is wrong with it, if anything
 	}{Now: time.Now(), Failed: failed}
+	if health != nil {
+		data.Database = health.Error()
+	}
 	data.Alerts.Pending, data.Alerts.Delivered, data.Alerts.Failed = alerts["pending"], alerts["delivered"], alerts["failed"]
 	for _, rule := range p.Rules {
 		if store.IsSubscriptionRule(rule.Name) {

@@ -77,6 +77,11 @@ func (s *Store) Unseen(ctx context.Context, source string, ids []string) (map[st
 // marked as seen now and, if its content changed, updated in place, and
 // its matches are left as they were. Either all of it is stored or none.
 func (s *Store) Record(ctx context.Context, source string, items []NewItem, now time.Time) (RecordResult, error) {
+	res, err := s.record(ctx, source, items, now)
+	return res, s.noteWrite(err)
+}
+
+func (s *Store) record(ctx context.Context, source string, items []NewItem, now time.Time) (RecordResult, error) {
 	var res RecordResult
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {

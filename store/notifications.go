@@ -156,6 +156,10 @@ func (s *Store) Failed(ctx context.Context, ids []int64, attempts int, reason st
 // argument, for each of ids in one transaction: the alerts of a digest
 // were sent in one message, and are recorded together or not at all.
 func (s *Store) updateAlerts(ctx context.Context, ids []int64, what, query string, args ...any) error {
+	return s.noteWrite(s.updateAlertsTx(ctx, ids, what, query, args...))
+}
+
+func (s *Store) updateAlertsTx(ctx context.Context, ids []int64, what, query string, args ...any) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap(err, "%s", what)

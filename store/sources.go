@@ -62,7 +62,7 @@ var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + pla
 // SaveSource writes the state of a source.
 func (s *Store) SaveSource(ctx context.Context, src Source) error {
 	_, err := s.saveSource.ExecContext(ctx, sourceArgs(src)...)
-	if err != nil {
+	if s.noteWrite(err) != nil {
 		return fmt.Errorf("save source %s: %w", src.Name, err)
 	}
 	return nil
@@ -89,6 +89,10 @@ func (s *Store) Sources(ctx context.Context) ([]Source, error) {
 // SaveSources writes the states of several sources in one transaction,
 // which costs little more than writing one.
 func (s *Store) SaveSources(ctx context.Context, srcs []Source) error {
+	return s.noteWrite(s.saveSources(ctx, srcs))
+}
+
+func (s *Store) saveSources(ctx context.Context, srcs []Source) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("save sources: %w", err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ type Store struct {
 	// more than running these.
 	getSource  *sql.Stmt // on read
 	saveSource *sql.Stmt // on write
+
+	health health
 }
 
 // Open opens the database at path, creating it and bringing its schema
@@ -55,6 +58,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil {
+		s.health.path, s.health.file = path, fi
 	}
 	r, err := sql.Open("sqlite", dsn(""))
 	if err != nil {

@@ -40,7 +40,9 @@ func (w *Watcher) Poll(ctx context.Context, name string) (Result, error) {
 		return Result{}, fmt.Errorf("no source named %q", name)
 	}
 	res := w.poll(ctx, src)
-	w.states.flush(ctx)
+	if err := w.states.flush(ctx); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -49,6 +51,13 @@ func (w *Watcher) Poll(ctx context.Context, name string) (Result, error) {
 func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	res = Result{Source: src.Name, Status: "error"}
 	log := w.log.With("source", src.Name)
+	// What a poll finds could not be recorded: it waits (the scheduler
+	// tries again after firstBackoff), and the source is not blamed.
+	if err := w.store.Writable(ctx); err != nil {
+		res.Err = err
+		log.Warn("poll postponed", "error", err)
+		return res
+	}
 	st, err := w.states.load(ctx, src.Name, src.URL)
 	if err != nil {
 		res.Err = err

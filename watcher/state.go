@@ -47,12 +47,12 @@ func (sw *stateWriter) load(ctx context.Context, name, url string) (store.Source
 	return sw.store.EnsureSource(ctx, name, url)
 }
 
-// flush writes the queued states.
-func (sw *stateWriter) flush(ctx context.Context) {
+// flush writes the queued states; they stay queued if they cannot be.
+func (sw *stateWriter) flush(ctx context.Context) error {
 	sw.mu.Lock()
 	if len(sw.pending) == 0 {
 		sw.mu.Unlock()
-		return
+		return nil
 	}
 	batch := make([]store.Source, 0, len(sw.pending))
 	for _, src := range sw.pending {
@@ -60,8 +60,8 @@ func (sw *stateWriter) flush(ctx context.Context) {
 	}
 	clear(sw.pending)
 	sw.mu.Unlock()
-	if err := sw.store.SaveSources(ctx, batch); err != nil {
-		sw.log.Error("save source states", "sources", len(batch), "error", err)
+	err := sw.store.SaveSources(ctx, batch)
+	if err != nil {
 		sw.mu.Lock()
 		for _, src := range batch {
 			if _, newer := sw.pending[src.Name]; !newer {
@@ -70,19 +70,37 @@ func (sw *stateWriter) flush(ctx context.Context) {
 		}
 		sw.mu.Unlock()
 	}
+	return err
 }
 
-// run flushes every flushEvery until ctx ends, then once more.
+// maxFlushWait is the longest wait between tries to write the states
+// while the database cannot be written.
+const maxFlushWait = time.Minute
+
+// run flushes every flushEvery until ctx ends, then once more. While
+// writes fail, it waits longer between tries, doubling up to a minute,
+// and logs the first failure and then one a minute.
 func (sw *stateWriter) run(ctx context.Context) {
-	t := time.NewTicker(flushEvery)
+	t := time.NewTimer(flushEvery)
 	defer t.Stop()
+	wait := flushEvery
 	for {
 		select {
 		case <-ctx.Done():
-			sw.flush(context.WithoutCancel(ctx))
+			if err := sw.flush(context.WithoutCancel(ctx)); err != nil {
+				sw.log.Error("save source states", "error", err)
+			}
 			return
 		case <-t.C:
-			sw.flush(ctx)
+			if err := sw.flush(ctx); err != nil {
+				if wait == flushEvery || wait == maxFlushWait {
+					sw.log.Error("save source states", "error", err, "retry_in", min(wait*2, maxFlushWait))
+				}
+				wait = min(wait*2, maxFlushWait)
+			} else {
+				wait = flushEvery
+			}
+			t.Reset(wait)
 		}
 	}
 }

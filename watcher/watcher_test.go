@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/fulldisk"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
@@ -384,5 +385,47 @@ func TestEachMatchKeepsItsOwnHits(t *testing.T) {
 				t.Errorf("%q: hit %+v does not point at summit in it", title, h)
 			}
 		}
+	}
+}
+
+// TestFullDiskPollsWait: while the database cannot be written, a poll
+// would find what it cannot record. Polls wait, rather than fetching in
+// a loop, and the source is not blamed; they go on when it can be written.
+func TestFullDiskPollsWait(t *testing.T) {
+	disk := fulldisk.Mount(t, 4<<20)
+	src := newSource(t, "koreatimes.rss")
+	srv := httptest.NewServer(src)
+	defer srv.Close()
+	st := openStore(t, filepath.Join(disk, "feedhound.db"))
+	p := plan(t, fmt.Sprintf("min_interval: 1s\nsources:\n  - name: other\n    url: %s/rss\n    schedule: '@every 1s'\n%s", srv.URL, kimPutinRules))
+	w := New(st, &feed.Reader{}, quiet, p, Options{})
+	ctx := context.Background()
+	if res, err := w.Poll(ctx, "other"); err != nil || res.Status != "200" {
+		t.Fatalf("first poll: %+v %v", res, err)
+	}
+	free := fulldisk.Fill(t, disk)
+	src.set(func(s *source) { s.useETag = false }) // every poll is a 200 to record
+	res, _ := w.Poll(ctx, "other") // fetches, and fails to record
+	if res.Err == nil {
+		t.Fatalf("a poll recorded on a full disk: %+v", res)
+	}
+	fetched := src.count()
+	for range 5 {
+		res, _ = w.Poll(ctx, "other")
+		if res.Err == nil || !strings.Contains(res.Err.Error(), "the database cannot be written") {
+			t.Fatalf("poll on a full disk: %v", res.Err)
+		}
+	}
+	if n := src.count() - fetched; n != 0 {
+		t.Errorf("%d fetches while nothing could be recorded", n)
+	}
+	free()
+	res, err := w.Poll(ctx, "other")
+	if err != nil || res.Err != nil || res.Status != "200" {
+		t.Fatalf("after freeing the disk: %+v %v", res, err)
+	}
+	saved, _ := st.Sources(ctx)
+	if len(saved) != 1 || saved[0].Failures != 0 {
+		t.Errorf("source state after the disk was freed: %+v", saved)
 	}
 }
