@@ -405,7 +405,7 @@ func TestFullDiskPollsWait(t *testing.T) {
 	}
 	free := fulldisk.Fill(t, disk)
 	src.set(func(s *source) { s.useETag = false }) // every poll is a 200 to record
-	res, _ := w.Poll(ctx, "other") // fetches, and fails to record
+	res, _ := w.Poll(ctx, "other")                 // fetches, and fails to record
 	if res.Err == nil {
 		t.Fatalf("a poll recorded on a full disk: %+v", res)
 	}
