@@ -16,7 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -36,10 +39,21 @@ type Server struct {
 	baseURL string
 	log     *slog.Logger
 
-	mu    sync.Mutex // protects all following fields
-	cache map[cacheKey]*rendered
-	gen   map[string]uint64 // rule -> generation; a change makes renders stale
-	all   uint64            // generation of every rule, bumped by a new plan
+	// cache keeps renders of the default length only: a render for
+	// another ?limit= is made on demand, so that asking for every limit
+	// neither fills memory nor pushes out the renders readers use.
+	cache *feedCache
+	// renders lets concurrent requests for the same feed share one
+	// render.
+	renders singleflight.Group
+	// rendered counts renders made; renderHook, if set, runs before
+	// each (tests slow renders down with it).
+	rendered   atomic.Int64
+	renderHook func()
+
+	mu  sync.Mutex        // protects all following fields
+	gen map[string]uint64 // rule -> generation; a change makes renders stale
+	all uint64            // generation of every rule, bumped by a new plan
 }
 
 type cacheKey struct {
@@ -62,7 +76,7 @@ type rendered struct {
 func New(st *store.Store, plan func() *watcher.Plan, baseURL string, log *slog.Logger) *Server {
 	return &Server{
 		store: st, plan: plan, baseURL: strings.TrimRight(baseURL, "/"), log: log,
-		cache: map[cacheKey]*rendered{}, gen: map[string]uint64{},
+		cache: newFeedCache(defaultCacheBytes), gen: map[string]uint64{},
 	}
 }
 
@@ -79,7 +93,7 @@ func (s *Server) PlanChanged() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.all++
-	clear(s.cache)
+	s.cache.clear()
 }
 
 // Handler returns the server's routes.
@@ -123,7 +137,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("no rule named %q", name), http.StatusNotFound)
 		return
 	}
-	s.writeFeed(w, r, rule, f, r.URL.Path, "")
+	s.writeFeed(w, r, rule, f, r.URL.Path, "", false)
 }
 
 // serveSubscriptionFeed serves a subscription's feed at its capability
@@ -144,12 +158,13 @@ func (s *Server) serveSubscriptionFeed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the subscription is being set up; try again in a moment", http.StatusServiceUnavailable)
 		return
 	}
-	s.writeFeed(w, r, rule, f, r.URL.Path, sub.Name)
+	s.writeFeed(w, r, rule, f, r.URL.Path, sub.Name, true)
 }
 
 // writeFeed serves the feed of a rule in a format; self is its path and
-// title, if set, its title.
-func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, rule watcher.Rule, f format, self, title string) {
+// title, if set, its title. A private feed — a subscription's, whose URL
+// is its secret — must not be kept by shared caches.
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, rule watcher.Rule, f format, self, title string, private bool) {
 	name := rule.Name
 	limit := DefaultLimit
 	if v := r.URL.Query().Get("limit"); v != "" {
@@ -169,7 +184,11 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, rule watcher.
 	h := w.Header()
 	h.Set("Content-Type", f.contentType())
 	h.Set("ETag", out.etag)
-	h.Set("Cache-Control", "public, max-age=60")
+	if private {
+		h.Set("Cache-Control", "private, max-age=60")
+	} else {
+		h.Set("Cache-Control", "public, max-age=60")
+	}
 	h.Set("Vary", "Accept-Encoding")
 	if !out.modified.IsZero() {
 		h.Set("Last-Modified", out.modified.UTC().Format(http.TimeFormat))
@@ -191,16 +210,41 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, rule watcher.
 }
 
 // renderCached returns a rendering of the feed made since the rule's last
-// change, rendering it if there is none.
+// change, rendering it if there is none. Concurrent requests for the same
+// feed wait for one render.
 func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Rule, self, title string) (*rendered, error) {
 	s.mu.Lock()
 	gen := [2]uint64{s.gen[key.rule], s.all}
-	if out, ok := s.cache[key]; ok && out.gen == gen {
-		s.mu.Unlock()
+	s.mu.Unlock()
+	if out, ok := s.cache.get(key); ok && out.gen == gen {
 		return out, nil
 	}
-	s.mu.Unlock()
+	flight := fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d", key.rule, key.format, key.limit, gen[0], gen[1])
+	v, err, _ := s.renders.Do(flight, func() (any, error) {
+		// Not the first asker's context: the others wait for it too.
+		out, err := s.render(context.WithoutCancel(ctx), key, rule, self, title, gen)
+		if err == nil && key.limit == DefaultLimit {
+			s.mu.Lock()
+			current := [2]uint64{s.gen[key.rule], s.all} == gen
+			s.mu.Unlock()
+			if current {
+				s.cache.put(key, out)
+			}
+		}
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*rendered), nil
+}
 
+// render renders a feed.
+func (s *Server) render(ctx context.Context, key cacheKey, rule watcher.Rule, self, title string, gen [2]uint64) (*rendered, error) {
+	s.rendered.Add(1)
+	if s.renderHook != nil {
+		s.renderHook()
+	}
 	ms, err := s.store.LatestMatches(ctx, key.rule, key.limit)
 	if err != nil {
 		return nil, err
@@ -229,12 +273,6 @@ func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Ru
 	zw.Write(body)
 	zw.Close()
 	out.gz = gz.Bytes()
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur := [2]uint64{s.gen[key.rule], s.all}; cur == gen {
-		s.cache[key] = out
-	}
 	return out, nil
 }
 

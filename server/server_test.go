@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -382,6 +383,13 @@ func TestSubscriptionFeeds(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("subscription feed: %d %s", resp.StatusCode, page)
 	}
+	// Its URL is its secret: no shared cache may keep it.
+	if cc := resp.Header.Get("Cache-Control"); cc != "private, max-age=60" {
+		t.Errorf("subscription feed's Cache-Control: %q, want private", cc)
+	}
+	if cc := get(t, h, "/feeds/kim-putin.atom").Header.Get("Cache-Control"); cc != "public, max-age=60" {
+		t.Errorf("a rule's feed's Cache-Control: %q, want public", cc)
+	}
 	f, err := gofeed.NewParser().ParseString(page)
 	if err != nil {
 		t.Fatal(err)
@@ -449,5 +457,59 @@ func TestStatusShowsAFullDisk(t *testing.T) {
 	r = get(t, h, "/")
 	if got := body(t, r); r.StatusCode != 200 || !strings.Contains(got, `<p class="error" role="alert"><strong>database cannot be written since`) {
 		t.Errorf("the status page does not say the disk is full: %d\n%s", r.StatusCode, got)
+	}
+}
+
+// TestFeedCacheIsBounded: asking for every ?limit= of every format kept a
+// render of each (3,000 renders, 42 MB -> 662 MB), and concurrent misses
+// each rendered the feed again.
+func TestFeedCacheIsBounded(t *testing.T) {
+	srv, _ := fixture(t)
+	h := srv.Handler()
+	for _, ext := range []string{"rss", "atom", "json"} {
+		for n := 1; n <= MaxLimit; n += 7 {
+			if r := get(t, h, fmt.Sprintf("/feeds/kim-putin.%s?limit=%d", ext, n)); r.StatusCode != 200 {
+				t.Fatalf("limit %d: %d", n, r.StatusCode)
+			}
+		}
+	}
+	if n, _ := srv.cache.stats(); n > 3 {
+		t.Errorf("%d renders kept after asking for every limit, want at most one per format", n)
+	}
+	for _, ext := range []string{"rss", "atom", "json"} {
+		get(t, h, "/feeds/kim-putin."+ext)
+	}
+	before := srv.rendered.Load()
+	for _, ext := range []string{"rss", "atom", "json"} {
+		get(t, h, "/feeds/kim-putin."+ext)
+	}
+	if n := srv.rendered.Load() - before; n != 0 {
+		t.Errorf("the default feeds were rendered %d more times, want 0: they are cached", n)
+	}
+
+	// However many feeds are asked for, the cache keeps to its size.
+	srv.cache = newFeedCache(3000)
+	for _, ext := range []string{"rss", "atom", "json"} {
+		get(t, h, "/feeds/kim-putin."+ext)
+	}
+	if n, size := srv.cache.stats(); size > 3000 || n == 0 || n == 3 {
+		t.Errorf("a cache of 3000 bytes keeps %d renders, %d bytes; want some but not all", n, size)
+	}
+
+	// Concurrent requests for a feed not yet rendered share one render.
+	srv.Invalidate("kim-putin")
+	srv.renderHook = func() { time.Sleep(300 * time.Millisecond) } // all 20 ask while it renders
+	before = srv.rendered.Load()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if r := get(t, h, "/feeds/kim-putin.atom"); r.StatusCode != 200 {
+				t.Errorf("concurrent request: %d", r.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	if n := srv.rendered.Load() - before; n != 1 {
+		t.Errorf("20 concurrent requests made %d renders", n)
 	}
 }
