@@ -32,6 +32,7 @@ type daemon struct {
 	path    string // the configuration file
 	log     *slog.Logger
 	store   *store.Store
+	lock    *store.DaemonLock // held while it runs
 	watch   *watcher.Watcher
 	srv     *server.Server
 	metrics *metrics.Metrics
@@ -57,25 +58,32 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	if err != nil {
 		return nil, err
 	}
+	lock, err := store.LockDaemon(c.Data)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, c.Data)
 	if err != nil {
+		lock.Unlock()
 		return nil, err
 	}
 	p, err := plan(ctx, c, st)
 	if err != nil {
 		st.Close()
+		lock.Unlock()
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		st.Close()
+		lock.Unlock()
 		return nil, fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
 	base := c.BaseURL
 	if strings.HasSuffix(base, ":0") { // an ephemeral port: use the one we got
 		base = "http://" + ln.Addr().String()
 	}
-	d := &daemon{path: path, log: log, store: st, ln: ln, base: base, cfg: c, rules: c, replanNow: make(chan struct{}, 1)}
+	d := &daemon{path: path, log: log, store: st, lock: lock, ln: ln, base: base, cfg: c, rules: c, replanNow: make(chan struct{}, 1)}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, base, log)
 	// What API clients give is guarded unless the whole instance allows
 	// private networks.
@@ -159,6 +167,7 @@ loop:
 	if cerr := d.store.Close(); err == nil {
 		err = cerr
 	}
+	d.lock.Unlock()
 	return err
 }
 

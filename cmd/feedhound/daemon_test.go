@@ -484,3 +484,33 @@ func TestDaemonSubscriptionWebhook(t *testing.T) {
 		t.Errorf("webhook got %q", got)
 	}
 }
+
+// TestSecondDaemonRefused: two daemons on one database both polled and
+// both delivered the outbox, half the alerts twice. The second refuses to
+// start; the commands that read go on working beside the first.
+func TestSecondDaemonRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	writeConfig(t, path, "  - name: world\n    url: http://127.0.0.1:1/feed\n", "  - name: r\n    query: summit\n")
+	_, stop := startDaemon(t, path)
+	_, err := newDaemon(context.Background(), path, slog.New(slog.NewTextHandler(io.Discard, nil)), watcher.Options{})
+	want := fmt.Sprintf("%s: the database is in use by another feedhound daemon (pid %d); stop it first, or give this one a data: file of its own",
+		filepath.Join(dir, "feedhound.db"), os.Getpid())
+	if err == nil || err.Error() != want {
+		t.Fatalf("a second daemon: %v, want %q", err, want)
+	}
+	for _, args := range [][]string{{"notifications"}, {"token", "list"}, {"check"}} {
+		var out, errOut strings.Builder
+		if code := run(context.Background(), append(args, "--config", path), strings.NewReader(""), &out, &errOut); code != 0 {
+			t.Errorf("feedhound %s beside the daemon: exit %d: %s", strings.Join(args, " "), code, errOut.String())
+		}
+	}
+	// Once the first has stopped, another may start.
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, stop = startDaemon(t, path)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
