@@ -83,6 +83,9 @@ func linksIn(page []byte, pageURL string) []Link {
 			if base != nil {
 				u = base.ResolveReference(u)
 			}
+			if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+				continue // file:, javascript:, data: — never followed
+			}
 			if seen[u.String()] {
 				continue
 			}

@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,6 +36,12 @@ func discoverySite(t *testing.T) *httptest.Server {
 <link rel="alternate" type="application/atom+xml" title="World" href="https://wire.example.org/world.atom">
 <link rel="alternate" type="text/html" hreflang="ko" href="/ko/">
 </head><body><link rel="alternate" type="application/rss+xml" href="/ignored.rss"></body></html>`)
+	page("/sneaky/", `<!doctype html><html><head>
+<link rel="alternate" type="application/rss+xml" href="file:///etc/passwd">
+<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+<link rel="alternate" type="application/atom+xml" href="data:application/atom+xml,%3Cfeed/%3E">
+<link rel="alternate" type="application/rss+xml" href="ftp://files.example/feed.rss">
+</head><body></body></html>`)
 	page("/blog/", `<!doctype html><html><head><title>A blog</title></head><body>No feed link here.</body></html>`)
 	page("/empty-site/", `<html><head></head><body>Nothing.</body></html>`)
 	mux.HandleFunc("/news/feeds/top.rss", func(w http.ResponseWriter, r *http.Request) { w.Write(fixture("koreatimes.rss")) })
@@ -100,5 +107,31 @@ func TestDiscoverNothing(t *testing.T) {
 	_, err := r.Read(context.Background(), srv.URL+"/")
 	if want := srv.URL + "/: not a feed (text/html, and no feed link in the page)"; err == nil || err.Error() != want {
 		t.Errorf("Read: %v, want %s", err, want)
+	}
+}
+
+// TestDiscoveryFollowsOnlyWebLinks: a page could point discovery at
+// file:///etc/passwd, javascript: or data: and the source was accepted,
+// and a source whose URL is not http(s) was then read as a local file.
+func TestDiscoveryFollowsOnlyWebLinks(t *testing.T) {
+	srv := discoverySite(t)
+	var r Reader
+	ctx := context.Background()
+	// The page's links are all passed over; the site's own /feed is found.
+	links, err := r.Discover(ctx, srv.URL+"/sneaky/")
+	if err != nil || len(links) != 1 || links[0].URL != srv.URL+"/feed" {
+		t.Errorf("discovery on a page of non-web feed links: %v %v, want only %s/feed", links, err, srv.URL)
+	}
+	if _, err := r.FeedFrom(ctx, &Response{URL: srv.URL + "/sneaky/", ContentType: "text/html",
+		Body: []byte(`<html><head><link rel="alternate" type="application/rss+xml" href="file:///etc/passwd"></head></html>`)}); err == nil {
+		t.Error("FeedFrom followed a file: link")
+	}
+	for _, src := range []string{"/etc/passwd", "file:///etc/passwd", "../testdata/feeds/koreatimes.rss"} {
+		if _, err := r.Fetch(ctx, Request{URL: src}); err == nil || err.Error() != fmt.Sprintf("%q: only http and https URLs are read", src) {
+			t.Errorf("Fetch(%s) without Files: %v", src, err)
+		}
+	}
+	if _, err := (&Reader{Files: true}).Fetch(ctx, Request{URL: "../testdata/feeds/koreatimes.rss"}); err != nil {
+		t.Errorf("a Reader that reads files: %v", err)
 	}
 }

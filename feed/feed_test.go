@@ -15,7 +15,7 @@ import (
 
 func readFixture(t *testing.T, name string) *Feed {
 	t.Helper()
-	var r Reader
+	r := Reader{Files: true}
 	f, err := r.Read(context.Background(), filepath.Join("..", "testdata", "feeds", name))
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestReadErrors(t *testing.T) {
 		{"../testdata/feeds/broken.rss", "../testdata/feeds/broken.rss: parse: XML syntax error on line 10: unexpected EOF"},
 		{"../testdata/feeds/nonexistent.rss", "open ../testdata/feeds/nonexistent.rss: no such file or directory"},
 	}
-	r := Reader{MaxBytes: 1024}
+	r := Reader{MaxBytes: 1024, Files: true}
 	for _, tt := range tests {
 		_, err := r.Read(context.Background(), tt.src)
 		if err == nil || err.Error() != tt.want {
@@ -169,7 +169,7 @@ func TestConditionalGET(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	var r Reader
+	r := Reader{Files: true}
 	first, err := r.Fetch(context.Background(), Request{URL: srv.URL})
 	if err != nil || first.Status != 200 || first.ETag != `"v1"` {
 		t.Fatalf("first fetch: %+v, %v", first, err)
@@ -205,7 +205,7 @@ func TestPollingHints(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	var r Reader
+	r := Reader{Files: true}
 	tests := []struct {
 		path  string
 		moved bool

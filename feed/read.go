@@ -65,6 +65,11 @@ type Reader struct {
 	// MaxDepth limits how deeply XML elements may nest; zero means
 	// DefaultMaxDepth.
 	MaxDepth int
+	// Files lets a source be a path of a local file, for commands that
+	// read what their user names. Without it only http and https URLs are
+	// read: the daemon never reads a file because a feed, a page or an
+	// API client named one.
+	Files bool
 }
 
 // IsURL reports whether src names an http(s) URL rather than a file.
@@ -72,10 +77,13 @@ func IsURL(src string) bool {
 	return strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")
 }
 
-// Fetch reads a source: a file, or an http(s) URL with a conditional GET
-// when the request carries validators.
+// Fetch reads a source: an http(s) URL with a conditional GET when the
+// request carries validators, or a file if the Reader reads files.
 func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	if !IsURL(req.URL) {
+		if !r.Files {
+			return nil, fmt.Errorf("%q: only http and https URLs are read", req.URL)
+		}
 		body, err := r.readFile(req.URL)
 		if err != nil {
 			return nil, err

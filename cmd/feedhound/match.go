@@ -140,7 +140,7 @@ type readResult struct {
 func readAll(ctx context.Context, srcs []string) func(func(readResult) bool) {
 	return func(yield func(readResult) bool) {
 		// A URL the user typed may be on their own network.
-		r := &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{Timeout: sourceTimeout})}
+		r := &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{Timeout: sourceTimeout}), Files: true}
 		results := make([]chan readResult, len(srcs))
 		sem := make(chan struct{}, 4)
 		var wg sync.WaitGroup
