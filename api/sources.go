@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/store"
 )
@@ -36,7 +37,7 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
 		mine[s.Name] = s
 	}
 	for _, s := range a.Plan().Sources {
-		sj := sourceJSON{Name: s.Name, URL: s.URL, Schedule: s.Spec, ReadOnly: true}
+		sj := sourceJSON{Name: s.Name, URL: feed.ShowURL(s.URL), Schedule: s.Spec, ReadOnly: true}
 		if m, ok := mine[s.Name]; ok {
 			sj.ReadOnly, sj.Title = false, m.Title
 			delete(mine, s.Name)
@@ -44,7 +45,7 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
 		out.Sources = append(out.Sources, sj)
 	}
 	for _, m := range mine { // added a moment ago; the plan will follow
-		out.Sources = append(out.Sources, sourceJSON{Name: m.Name, URL: m.URL, Schedule: m.Schedule, Title: m.Title})
+		out.Sources = append(out.Sources, sourceJSON{Name: m.Name, URL: feed.ShowURL(m.URL), Schedule: m.Schedule, Title: m.Title})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -116,7 +117,7 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Changed()
-	writeJSON(w, http.StatusCreated, sourceJSON{Name: src.Name, URL: src.URL, Schedule: src.Schedule, Title: src.Title})
+	writeJSON(w, http.StatusCreated, sourceJSON{Name: src.Name, URL: feed.ShowURL(src.URL), Schedule: src.Schedule, Title: src.Title})
 }
 
 func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {

@@ -82,7 +82,7 @@ func IsURL(src string) bool {
 func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	if !IsURL(req.URL) {
 		if !r.Files {
-			return nil, fmt.Errorf("%q: only http and https URLs are read", req.URL)
+			return nil, fmt.Errorf("%q: only http and https URLs are read", ShowURL(req.URL))
 		}
 		body, err := r.readFile(req.URL)
 		if err != nil {
@@ -92,7 +92,7 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.URL, err)
+		return nil, fmt.Errorf("%s: %w", ShowURL(req.URL), err)
 	}
 	hreq.Header.Set("User-Agent", firstNonEmpty(r.UserAgent, UserAgent))
 	hreq.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
@@ -108,7 +108,7 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.URL, describe(err, client.Timeout))
+		return nil, fmt.Errorf("%s: %w", ShowURL(req.URL), describe(err, client.Timeout))
 	}
 	defer resp.Body.Close()
 	out := &Response{
@@ -124,11 +124,11 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	case resp.StatusCode == http.StatusNotModified:
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return nil, &StatusError{URL: req.URL, Code: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+		return nil, &StatusError{URL: ShowURL(req.URL), Code: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
 	}
 	out.Body, err = r.readLimited(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.URL, describe(err, client.Timeout))
+		return nil, fmt.Errorf("%s: %w", ShowURL(req.URL), describe(err, client.Timeout))
 	}
 	return out, nil
 }
@@ -267,21 +267,22 @@ func (r *Reader) maxDepth() int {
 }
 
 func parse(body []byte, contentType, source string, maxDepth int) (*Feed, error) {
+	shown := ShowURL(source)
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, fmt.Errorf("%s: empty response", source)
+		return nil, fmt.Errorf("%s: empty response", shown)
 	}
 	body, err := prepare(body, contentType, maxDepth)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
+		return nil, fmt.Errorf("%s: %w", shown, err)
 	}
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true
 	f, err := p.Parse(bytes.NewReader(body))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, fmt.Errorf("%s: not a feed (no RSS, Atom or JSON Feed document found)", source)
+			return nil, fmt.Errorf("%s: not a feed (no RSS, Atom or JSON Feed document found)", shown)
 		}
-		return nil, fmt.Errorf("%s: parse: %s", source, oneLine(err.Error()))
+		return nil, fmt.Errorf("%s: parse: %s", shown, oneLine(err.Error()))
 	}
 	base := ""
 	if IsURL(source) {

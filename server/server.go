@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )
@@ -259,7 +260,7 @@ func (s *Server) render(ctx context.Context, key cacheKey, rule watcher.Rule, se
 	}
 	fi := feedInfo{Rule: key.rule, Query: rule.Query.String(), BaseURL: s.baseURL, Self: strings.TrimSuffix(self, "."+string(key.format)), Title: title, Sources: map[string]sourceInfo{}}
 	for _, src := range s.plan().Sources {
-		fi.Sources[src.Name] = sourceInfo{URL: src.URL, Title: titles[src.Name]}
+		fi.Sources[src.Name] = sourceInfo{URL: feed.ShowURL(src.URL), Title: titles[src.Name]}
 	}
 	body, err := render(key.format, fi, ms)
 	if err != nil {

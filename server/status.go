@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -153,6 +154,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 			row.LastPoll, row.LastStatus, row.LastError = st.LastPoll, st.LastStatus, st.LastError
 			row.Failures, row.NextPoll, row.Gone = st.Failures, st.NextPoll, st.Gone
 		}
+		row.URL = feed.ShowURL(row.URL)
 		data.Sources = append(data.Sources, row)
 	}
 	var b bytes.Buffer

@@ -93,7 +93,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		// A page, not a feed: poll the feed it links to from now on.
 		var found *feed.Response
 		if found, err = reader.FeedFrom(ctx, resp); err == nil {
-			log.Info("the source is a page; polling the feed it links to", "page", st.URL, "feed", found.URL)
+			log.Info("the source is a page; polling the feed it links to", "page", feed.ShowURL(st.URL), "feed", feed.ShowURL(found.URL))
 			st.URL, resp = found.URL, found
 			resp.Moved = false
 		}
@@ -127,7 +127,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		st.Gone = true
 		res.Status, res.Err = "410", err
 		st.LastStatus, st.LastError = res.Status, err.Error()
-		log.Warn("source is gone (HTTP 410); polling stopped", "url", st.URL)
+		log.Warn("source is gone (HTTP 410); polling stopped", "url", feed.ShowURL(st.URL))
 	case err != nil:
 		st.Failures++
 		res.Err = err
@@ -142,7 +142,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		res.Status = fmt.Sprint(resp.Status)
 		st.Failures, st.LastStatus, st.LastError = 0, res.Status, ""
 		if resp.Moved && resp.URL != st.URL {
-			log.Info("source moved permanently", "from", st.URL, "to", resp.URL)
+			log.Info("source moved permanently", "from", feed.ShowURL(st.URL), "to", feed.ShowURL(resp.URL))
 			st.URL = resp.URL
 		}
 		log.Debug("polled", "status", resp.Status, "new", res.New, "matches", res.Matches)

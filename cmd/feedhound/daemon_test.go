@@ -75,7 +75,12 @@ func writeConfig(t *testing.T, path, sources, rules string) {
 // startDaemon runs the daemon in-process until the returned stop is called.
 func startDaemon(t *testing.T, path string) (base string, stop func() error) {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return startDaemonLogging(t, path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startDaemonLogging is startDaemon with a logger of the test's.
+func startDaemonLogging(t *testing.T, path string, log *slog.Logger) (base string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := newDaemon(ctx, path, log, watcher.Options{StartJitter: -1})
 	if err != nil {
@@ -513,4 +518,97 @@ func TestSecondDaemonRefused(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger written by many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSourceCredentialsStayPrivate: a source URL with a password and an
+// API key appeared on the public status page, in RSS <source url> and
+// Atom <source><link>, in /api/v1/sources and in the logs.
+func TestSourceCredentialsStayPrivate(t *testing.T) {
+	atom, _ := os.ReadFile(filepath.Join("..", "..", "testdata", "feeds", "wire.atom"))
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		if user != "newsroom" || pass != "PASSWORD1" || r.URL.Query().Get("apikey") != "KEY2" {
+			http.Error(w, "who are you", http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(atom)
+	}))
+	defer src.Close()
+	secret := strings.Replace(src.URL, "http://", "http://newsroom:PASSWORD1@", 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	writeConfig(t, path, fmt.Sprintf("  - name: wire\n    url: %[1]s/feed?apikey=KEY2&lang=en\n    allow_private_networks: true\n"+
+		"  - name: missing\n    url: %[1]s/missing?apikey=KEY2\n    allow_private_networks: true\n", secret),
+		"  - name: kim-putin\n    query: '\"Kim-Putin summit\"'\n")
+	var token string
+	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), "app", false, time.Now()) })
+	var logs syncBuffer
+	base, stop := startDaemonLogging(t, path, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer stop()
+	waitFor(t, func() bool { return len(titles(t, base+"/feeds/kim-putin.atom")) > 0 })
+	waitFor(t, func() bool { return strings.Contains(get(t, base+"/", ""), "HTTP 404") })
+
+	shown := strings.TrimPrefix(src.URL, "http://")
+	pages := map[string]string{
+		"status page":     get(t, base+"/", ""),
+		"RSS":             get(t, base+"/feeds/kim-putin.rss", ""),
+		"Atom":            get(t, base+"/feeds/kim-putin.atom", ""),
+		"JSON Feed":       get(t, base+"/feeds/kim-putin.json", ""),
+		"/api/v1/sources": get(t, base+"/api/v1/sources", token),
+		"logs":            logs.String(),
+	}
+	for what, page := range pages {
+		for _, leak := range []string{"PASSWORD1", "KEY2", "newsroom:"} {
+			if strings.Contains(page, leak) {
+				t.Errorf("the %s shows %q:\n%s", what, leak, page)
+			}
+		}
+	}
+	for what, want := range map[string]string{
+		"status page":     shown + "/feed?apikey=REDACTED&amp;lang=en",
+		"RSS":             `<source url="http://` + shown + `/feed?apikey=REDACTED&amp;lang=en">`,
+		"/api/v1/sources": `"url":"http://` + shown + `/feed?apikey=REDACTED&lang=en"`,
+	} {
+		if !strings.Contains(pages[what], want) {
+			t.Errorf("the %s lacks %s:\n%s", what, want, pages[what])
+		}
+	}
+}
+
+// get returns the body of a GET, with a bearer token if one is given.
+func get(t *testing.T, url, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
