@@ -181,6 +181,8 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "/api/v1/subscriptions", `{"query": "titel:summit"}`, 422,
 			map[string]any{"error": `query: column 1: unknown field "titel" (did you mean "title"?)`, "field": "query", "column": float64(1)}},
 		{"POST", "/api/v1/subscriptions", `{"name": "x"}`, 422, map[string]any{"error": "query: required", "field": "query"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "` + strings.Repeat("(", 40) + `x` + strings.Repeat(")", 40) + `"}`, 422,
+			map[string]any{"error": "query: column 33: ( nested more than 32 deep; simplify the query", "field": "query", "column": float64(33)}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "sources": ["yonhap"]}`, 422,
 			map[string]any{"error": `sources: unknown source "yonhap"`, "field": "sources"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "colour": "red"}`, 400,

@@ -170,6 +170,9 @@ sources:
 			`f.yaml:9:15: schedule "*/1 * * * *": polls 1m0s apart; at least 2m0s apart (min_interval)`,
 			`f.yaml:12:15: schedule "0,1 * * * *": polls 1m0s apart; at least 2m0s apart (min_interval)`,
 		}},
+		{"deep query", "sources:\n  - name: a\n    url: https://a.example/\nrules:\n  - name: deep\n    query: '" + strings.Repeat("(", 40) + "x" + strings.Repeat(")", 40) + "'\n", []string{
+			`f.yaml:6:45: rule deep: ( nested more than 32 deep; simplify the query`,
+		}},
 		{"bad min_interval", "min_interval: 0s\nsources:\n  - name: a\n    url: https://a.example/\n", []string{
 			`f.yaml:1:15: min_interval "0s": want a duration of at least 1s, such as 1m`,
 		}},

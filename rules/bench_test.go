@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/feedhound/feedhound/internal/corpus"
@@ -104,5 +105,26 @@ func BenchmarkCompile(b *testing.B) {
 			rs[i] = Rule{Query: pq}
 		}
 		NewMatcher(rs)
+	}
+}
+
+// BenchmarkParseLong parses long queries: the time per byte should not
+// grow with the length (it did, when each token counted its column from
+// the start of the query).
+func BenchmarkParseLong(b *testing.B) {
+	for _, size := range []int{1 << 10, 8 << 10} {
+		var q strings.Builder
+		for i := 0; q.Len() < size-40; i++ {
+			fmt.Fprintf(&q, "김정은%d OR -x%d ", i, i)
+		}
+		q.WriteString("summit")
+		b.Run(fmt.Sprintf("bytes=%d", q.Len()), func(b *testing.B) {
+			b.SetBytes(int64(q.Len()))
+			for b.Loop() {
+				if _, err := Parse(q.String()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

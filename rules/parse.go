@@ -54,10 +54,18 @@ type qtoken struct {
 type lexer struct {
 	src string
 	pos int // byte offset
+	// The column of the byte offset colPos, so that columns are counted
+	// once over the query rather than from its start for every token.
+	colPos, colAt int
 }
 
 func (lx *lexer) col(pos int) int {
-	return utf8.RuneCountInString(lx.src[:pos]) + 1
+	if pos < lx.colPos {
+		return utf8.RuneCountInString(lx.src[:pos]) + 1
+	}
+	lx.colAt += utf8.RuneCountInString(lx.src[lx.colPos:pos])
+	lx.colPos = pos
+	return lx.colAt + 1
 }
 
 func (lx *lexer) errAt(pos int, format string, args ...any) *Error {
@@ -214,8 +222,24 @@ func suggestField(name string) string {
 // parser is a recursive-descent parser over the lexer's tokens with one
 // token of lookahead.
 type parser struct {
-	lx  lexer
-	tok qtoken
+	lx    lexer
+	tok   qtoken
+	depth int // of groups and negations around the current token
+}
+
+// Limits on a query, so that no query costs much to parse or to match:
+// its length in bytes, and how deeply groups and negations may nest.
+const (
+	MaxQueryBytes = 8 << 10
+	MaxDepth      = 32
+)
+
+// enter notes one more level of nesting at a token, refusing too many.
+func (p *parser) enter(t qtoken) error {
+	if p.depth++; p.depth > MaxDepth {
+		return p.errf(t.col, "%s nested more than %d deep; simplify the query", t.text, MaxDepth)
+	}
+	return nil
 }
 
 func (p *parser) advance() error {
@@ -235,6 +259,9 @@ func (p *parser) errf(col int, format string, args ...any) *Error {
 // would match items containing none of its terms, gives an *Error naming
 // the column of the problem.
 func Parse(src string) (*Query, error) {
+	if len(src) > MaxQueryBytes {
+		return nil, &Error{Column: utf8.RuneCountInString(src[:MaxQueryBytes]) + 1, Msg: fmt.Sprintf("query longer than %d bytes (%d); split it into several rules", MaxQueryBytes, len(src))}
+	}
 	p := &parser{lx: lexer{src: src}}
 	if err := p.advance(); err != nil {
 		return nil, err
@@ -376,10 +403,14 @@ func (p *parser) parseUnary(fields Field) (Node, error) {
 		if !p.startsOperand() {
 			return nil, p.errf(op.col, "%s needs a term after it", op.text)
 		}
+		if err := p.enter(op); err != nil {
+			return nil, err
+		}
 		n, err := p.parseUnary(fields)
 		if err != nil {
 			return nil, err
 		}
+		p.depth--
 		return &Not{Node: n}, nil
 	}
 	return p.parseNear(fields)
@@ -444,6 +475,9 @@ func (p *parser) parsePrimary(fields Field) (Node, error) {
 		}
 		return p.parsePrimary(t.field)
 	case tLParen:
+		if err := p.enter(t); err != nil {
+			return nil, err
+		}
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
@@ -460,6 +494,7 @@ func (p *parser) parsePrimary(fields Field) (Node, error) {
 		if p.tok.typ != tRParen {
 			return nil, p.errf(t.col, "unbalanced parenthesis: this ( is not closed")
 		}
+		p.depth--
 		if err := p.advance(); err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 	"testing"
 )
 
@@ -224,6 +225,43 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse(%q) error\n got %q\nwant %q", tt.query, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseLimits: 30,000 nested parentheses were accepted and made every
+// matcher rebuild take seconds, and a chain of NOTs parsed in quadratic
+// time (each token counted its column from the start of the query).
+func TestParseLimits(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat("(", n) + "Putin" + strings.Repeat(")", n) }
+	nots := func(n int) string { return "Kim " + strings.Repeat("NOT ", n) + "sports" }
+	if _, err := Parse(deep(MaxDepth)); err != nil {
+		t.Errorf("%d nested groups: %v", MaxDepth, err)
+	}
+	if _, err := Parse(nots(MaxDepth)); err != nil {
+		t.Errorf("%d NOTs: %v", MaxDepth, err)
+	}
+	tests := []struct{ query, want string }{
+		{deep(MaxDepth + 1), "column 33: ( nested more than 32 deep; simplify the query"},
+		{deep(30000), "column 8193: query longer than 8192 bytes (60005); split it into several rules"},
+		{nots(MaxDepth + 1), "column 133: NOT nested more than 32 deep; simplify the query"},
+		{"Kim " + strings.Repeat("-", MaxDepth+1) + "x", "column 37: - nested more than 32 deep; simplify the query"},
+		{"Kim (" + strings.Repeat("NOT (", 16) + "x" + strings.Repeat(")", 17), "column 85: ( nested more than 32 deep; simplify the query"},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.query)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%.40q...) = %v, want %q", tt.query, err, tt.want)
+		}
+	}
+	// Columns are still counted in runes, however far into a long query.
+	var long strings.Builder
+	for long.Len() < MaxQueryBytes-200 {
+		long.WriteString("김정은 OR ")
+	}
+	q := long.String() + "(푸틴"
+	want := fmt.Sprintf("column %d: unbalanced parenthesis: this ( is not closed", utf8.RuneCountInString(long.String())+1)
+	if _, err := Parse(q); err == nil || err.Error() != want {
+		t.Errorf("an error at the end of a long query: %v, want %q", err, want)
 	}
 }
 

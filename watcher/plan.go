@@ -22,6 +22,9 @@ import (
 type Plan struct {
 	Sources []Source
 	Rules   []Rule
+	// Skipped lists the stored subscriptions left out because their
+	// query is no longer accepted (one made before a limit existed).
+	Skipped []error
 	matcher *rules.Matcher
 }
 
@@ -103,7 +106,8 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 	for _, sub := range d.Subscriptions {
 		q, err := rules.Parse(sub.Query)
 		if err != nil {
-			return nil, fmt.Errorf("subscription %s: %w", sub.ID, err)
+			p.Skipped = append(p.Skipped, fmt.Errorf("subscription %s: query: %w", sub.ID, err))
+			continue
 		}
 		pr := Rule{Name: sub.Rule(), Query: q}
 		if sub.Notify.URL != "" {

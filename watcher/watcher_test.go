@@ -429,3 +429,20 @@ func TestFullDiskPollsWait(t *testing.T) {
 		t.Errorf("source state after the disk was freed: %+v", saved)
 	}
 }
+
+// TestPlanSkipsSubscriptionsNoLongerAccepted: a subscription stored
+// before the query limits existed must not stop the daemon from starting.
+func TestPlanSkipsSubscriptionsNoLongerAccepted(t *testing.T) {
+	c, err := config.Parse([]byte("sources:\n  - name: wire\n    url: https://wire.example/atom\n"), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep := strings.Repeat("(", 100) + "Putin" + strings.Repeat(")", 100)
+	p, err := NewPlan(c, Dynamic{Subscriptions: []store.Subscription{{ID: "sub_deep", Query: deep}, {ID: "sub_ok", Query: "summit"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rules) != 1 || len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0].Error(), "subscription sub_deep: query: column 33: ( nested more than 32 deep") {
+		t.Errorf("rules %v, skipped %v", p.Rules, p.Skipped)
+	}
+}

@@ -67,7 +67,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 		lock.Unlock()
 		return nil, err
 	}
-	p, err := plan(ctx, c, st)
+	p, err := plan(ctx, c, st, log)
 	if err != nil {
 		st.Close()
 		lock.Unlock()
@@ -224,7 +224,7 @@ func (d *daemon) reload() *config.Config {
 	c, err := config.Load(d.path)
 	if err == nil {
 		var p *watcher.Plan
-		if p, err = plan(context.Background(), c, d.store); err == nil {
+		if p, err = plan(context.Background(), c, d.store, d.log); err == nil {
 			if c.Listen != d.cfg.Listen || c.Data != d.cfg.Data {
 				d.log.Warn("listen and data take effect only after a restart")
 			}
@@ -261,7 +261,7 @@ func (d *daemon) replanLoop(ctx context.Context) {
 		d.mu.Lock()
 		c := d.rules
 		d.mu.Unlock()
-		p, err := plan(ctx, c, d.store)
+		p, err := plan(ctx, c, d.store, d.log)
 		if err != nil {
 			d.log.Error("subscriptions changed, but the plan could not be made again", "error", err)
 			continue
@@ -271,8 +271,9 @@ func (d *daemon) replanLoop(ctx context.Context) {
 	}
 }
 
-// plan makes the plan of a configuration and the stored subscriptions.
-func plan(ctx context.Context, c *config.Config, st *store.Store) (*watcher.Plan, error) {
+// plan makes the plan of a configuration and the stored subscriptions,
+// logging those it must leave out.
+func plan(ctx context.Context, c *config.Config, st *store.Store, log *slog.Logger) (*watcher.Plan, error) {
 	var subs []store.Subscription
 	var after int64
 	for {
@@ -290,7 +291,13 @@ func plan(ctx context.Context, c *config.Config, st *store.Store) (*watcher.Plan
 	if err != nil {
 		return nil, err
 	}
-	return watcher.NewPlan(c, watcher.Dynamic{Subscriptions: subs, Sources: srcs})
+	p, err := watcher.NewPlan(c, watcher.Dynamic{Subscriptions: subs, Sources: srcs})
+	if err == nil {
+		for _, e := range p.Skipped {
+			log.Error("subscription not matched; change its query through the API", "error", e)
+		}
+	}
+	return p, err
 }
 
 // newLogger makes the daemon's logger.
