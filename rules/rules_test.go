@@ -3,8 +3,8 @@ package rules
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestNormalize(t *testing.T) {
