@@ -61,7 +61,7 @@ func normalize(f *gofeed.Feed, base string) *Feed {
 		}
 	}
 	baseURL, _ := url.Parse(base)
-	out.Link = resolve(baseURL, f.Link)
+	out.Link = WebLink(resolve(baseURL, f.Link))
 	// Item links are resolved against the feed's own address first, then
 	// against the site link it names.
 	itemBase := baseURL
@@ -83,7 +83,7 @@ func normalize(f *gofeed.Feed, base string) *Feed {
 func normalizeItem(gi *gofeed.Item, base *url.URL) Item {
 	it := Item{
 		Title:      htmltext.FromHTML(gi.Title),
-		Link:       resolve(base, firstNonEmpty(gi.Link, firstOf(gi.Links))),
+		Link:       WebLink(resolve(base, firstNonEmpty(gi.Link, firstOf(gi.Links)))),
 		Categories: cleanList(gi.Categories),
 		Summary:    gi.Description,
 		Content:    gi.Content,

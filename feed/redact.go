@@ -73,3 +73,14 @@ func ShowURL(raw string) string {
 	}
 	return u.String()
 }
+
+// WebLink returns s if it is an absolute http or https URL, else "": an
+// item's link of another scheme (javascript:, data:, file:) is never
+// republished or sent.
+func WebLink(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return s
+}

@@ -19,3 +19,23 @@ func TestShowURL(t *testing.T) {
 		}
 	}
 }
+
+func TestItemLinksAreWebLinks(t *testing.T) {
+	rss := `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><link>javascript:void(0)</link>
+<item><title>Summit opens</title><link>javascript:alert(1)</link><guid>a</guid></item>
+<item><title>Talks</title><link>data:text/html,hi</link><guid>b</guid></item>
+<item><title>Talks end</title><link>/world/3</link><guid>c</guid></item>
+</channel></rss>`
+	f, err := Parse([]byte(rss), "https://wire.example/rss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Link != "" {
+		t.Errorf("feed link %q", f.Link)
+	}
+	for i, want := range []string{"", "", "https://wire.example/world/3"} {
+		if f.Items[i].Link != want {
+			t.Errorf("item %d link %q, want %q", i, f.Items[i].Link, want)
+		}
+	}
+}

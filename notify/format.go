@@ -3,6 +3,7 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -40,12 +41,27 @@ func slackEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// slackLink is a link with text that cannot break out of it.
+// urlish matches text that a reader would take for an address: a scheme,
+// "www.", or a dotted name ending in letters, as in bank.example/login.
+var urlish = regexp.MustCompile(`(?i)[a-z][a-z0-9+.-]*://|\bwww\.|\b[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*\.\p{L}{2,}(/|\b)`)
+
+// linkText is the text to show for a link: the title, unless the title
+// looks like an address, when it is the link itself — link text must never
+// name another address than the one it goes to.
+func linkText(title, link string) string {
+	if link == "" || !urlish.MatchString(title) {
+		return title
+	}
+	return link
+}
+
+// slackLink is a link with text that cannot break out of it, nor pass
+// for another address.
 func slackLink(url, text string) string {
 	if url == "" {
 		return slackEscape(text)
 	}
-	text = strings.ReplaceAll(text, "|", "¦")
+	text = strings.ReplaceAll(linkText(text, url), "|", "¦")
 	url = strings.NewReplacer("<", "%3C", ">", "%3E", "|", "%7C", " ", "%20").Replace(url)
 	return "<" + url + "|" + slackEscape(text) + ">"
 }
@@ -157,7 +173,8 @@ type discordMessage struct {
 
 // discordEscape keeps Discord markdown in feed text from formatting.
 func discordEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`).Replace(s)
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`,
+		"[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`, "#", `\#`, "<", `\<`).Replace(s)
 }
 
 // Discord renders a message as a Discord webhook payload: one embed per
@@ -171,7 +188,7 @@ func Discord(m Message) []byte {
 		if len(msg.Embeds) == discordEmbedsMax {
 			break
 		}
-		em := discordEmbed{Title: truncate(e.Title, discordTitleMax), URL: e.Link}
+		em := discordEmbed{Title: truncate(linkText(e.Title, e.Link), discordTitleMax), URL: e.Link}
 		var d strings.Builder
 		at := 0
 		for _, sp := range e.Snippet.Spans {

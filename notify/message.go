@@ -5,6 +5,7 @@ package notify
 import (
 	"time"
 
+	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
@@ -46,7 +47,7 @@ const snippetContext = 160
 func EntryOf(m *store.Matched) Entry {
 	it := &m.Item
 	e := Entry{
-		ID: it.ID, Title: it.Title, Link: it.Link, Source: m.Source,
+		ID: it.ID, Title: it.Title, Link: feed.WebLink(it.Link), Source: m.Source,
 		Published: it.Published, Authors: it.Authors, Categories: it.Categories,
 	}
 	doc := rules.Document{Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories, Link: it.Link, Source: m.Source}

@@ -16,7 +16,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/store"
 )
 
 var t0 = time.Date(2026, 9, 8, 0, 12, 0, 0, time.UTC)
@@ -41,7 +43,7 @@ func decodeSlack(t *testing.T, b []byte) slackMessage {
 }
 
 func TestSlackEscapesHostileText(t *testing.T) {
-	e := entry("<!channel> Kim & Putin > Xi | <https://evil.example|click>",
+	e := entry("<!channel> Kim & Putin > Xi | <!here|click>",
 		"https://news.example/a?b=1|2>3",
 		"Officials said the upcoming Kim–Putin summit would <!here> start soon & end late.")
 	m := decodeSlack(t, Slack(Message{Rule: "kim-putin", FeedURL: "http://127.0.0.1:8080/feeds/kim-putin.atom", Entries: []Entry{e}}))
@@ -54,13 +56,13 @@ func TestSlackEscapesHostileText(t *testing.T) {
 			all += "\n" + el.Text
 		}
 	}
-	for _, bad := range []string{"<!channel>", "<!here>", "<https://evil.example|click>", " & "} {
+	for _, bad := range []string{"<!channel>", "<!here>", "<!here|click>", " & "} {
 		if strings.Contains(all, bad) {
 			t.Errorf("message contains %q:\n%s", bad, all)
 		}
 	}
 	title := m.Blocks[0].Text.Text
-	want := "*<https://news.example/a?b=1%7C2%3E3|&lt;!channel&gt; Kim &amp; Putin &gt; Xi ¦ &lt;https://evil.example¦click&gt;>*"
+	want := "*<https://news.example/a?b=1%7C2%3E3|&lt;!channel&gt; Kim &amp; Putin &gt; Xi ¦ &lt;!here¦click&gt;>*"
 	if title != want {
 		t.Errorf("title block\n got %s\nwant %s", title, want)
 	}
@@ -72,6 +74,38 @@ func TestSlackEscapesHostileText(t *testing.T) {
 	}
 	if ctx := m.Blocks[2].Elements[0].Text; ctx != "koreatimes · 2026-09-08 00:12 UTC · rule <http://127.0.0.1:8080/feeds/kim-putin.atom|kim-putin>" {
 		t.Errorf("context line %q", ctx)
+	}
+}
+
+// TestLinkDisguise: a title that looks like an address became the text of
+// a link to another address, and Discord rendered [text](url) in feed text
+// as a masked link.
+func TestLinkDisguise(t *testing.T) {
+	for _, title := range []string{"https://bank.example/login", "www.bank.example", "Log in at bank.example/secure now", "PAYPAL.COM account notice"} {
+		e := entry(title, "https://evil.example/x", "the Kim–Putin summit")
+		slack := decodeSlack(t, Slack(Message{Rule: "r", Entries: []Entry{e}})).Blocks[0].Text.Text
+		if want := "*<https://evil.example/x|https://evil.example/x>*"; slack != want {
+			t.Errorf("Slack title %q: %s, want %s", title, slack, want)
+		}
+		var d discordMessage
+		json.Unmarshal(Discord(Message{Rule: "r", Entries: []Entry{e}}), &d)
+		if d.Embeds[0].Title != "https://evil.example/x" {
+			t.Errorf("Discord title %q: %q, want the link itself", title, d.Embeds[0].Title)
+		}
+	}
+	// Ordinary headlines keep their words.
+	for _, title := range []string{"Kim Jong-un may visit Russia to meet Putin", "U.S. and S. Korea hold talks", "Putin: 'a new era' with Pyongyang"} {
+		e := entry(title, "https://a.example/1", "x")
+		if got := decodeSlack(t, Slack(Message{Rule: "r", Entries: []Entry{e}})).Blocks[0].Text.Text; !strings.Contains(got, "|"+slackEscape(title)+">") {
+			t.Errorf("headline %q shown as %s", title, got)
+		}
+	}
+	e := entry("Summit", "https://a.example/1", "see [the official statement](https://evil.example/) and ![x](https://evil.example/p.png) # heads")
+	var d discordMessage
+	json.Unmarshal(Discord(Message{Rule: "r", Entries: []Entry{e}}), &d)
+	desc := d.Embeds[0].Description
+	if strings.Contains(desc, "[the official statement](") || strings.Contains(desc, "](https") || !strings.Contains(desc, `\[the official statement\]\(https://evil.example/\)`) {
+		t.Errorf("Discord description keeps a masked link: %s", desc)
 	}
 }
 
@@ -237,5 +271,17 @@ func TestSendOutcomes(t *testing.T) {
 	}
 	if r := Redact("https://hooks.slack.com/services/T0/B0/SECRET"); r != "https://hooks.slack.com/…" {
 		t.Errorf("Redact = %q", r)
+	}
+}
+
+func TestEntryDropsNonWebLinks(t *testing.T) {
+	for _, link := range []string{"javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "//no-scheme.example/x"} {
+		e := EntryOf(&store.Matched{Source: "wire", Item: feed.Item{ID: "a", Title: "Summit", Link: link}})
+		if e.Link != "" {
+			t.Errorf("link %q kept as %q", link, e.Link)
+		}
+		if s := decodeSlack(t, Slack(Message{Rule: "r", Entries: []Entry{e}})).Blocks[0].Text.Text; strings.Contains(s, link) {
+			t.Errorf("Slack carries %q: %s", link, s)
+		}
 	}
 }

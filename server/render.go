@@ -188,7 +188,7 @@ func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		summary, content := bodies(&m.Item)
 		it := &feeds.RssItem{
 			Title:       m.Item.Title,
-			Link:        m.Item.Link,
+			Link:        feed.WebLink(m.Item.Link),
 			Description: firstNonEmpty(summary, content),
 			Guid:        &feeds.RssGuid{Id: entryID(m.Source, m.Item.ID), IsPermaLink: "false"},
 			PubDate:     itemDate(m).Format(time.RFC1123Z),
@@ -270,8 +270,8 @@ func renderAtom(fi feedInfo, ms []store.Matched) ([]byte, error) {
 			Updated:   firstTime(m.Item.Updated, itemDate(m)).UTC().Format(time.RFC3339),
 			Published: itemDate(m).UTC().Format(time.RFC3339),
 		}}
-		if m.Item.Link != "" {
-			e.Links = []feeds.AtomLink{{Href: m.Item.Link, Rel: "alternate"}}
+		if link := feed.WebLink(m.Item.Link); link != "" {
+			e.Links = []feeds.AtomLink{{Href: link, Rel: "alternate"}}
 		}
 		if summary != "" {
 			e.Summary = &feeds.AtomSummary{Content: summary, Type: "html"}
@@ -317,7 +317,7 @@ func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		date := itemDate(m)
 		it := &feeds.JSONItem{
 			Id:            entryID(m.Source, m.Item.ID),
-			Url:           m.Item.Link,
+			Url:           feed.WebLink(m.Item.Link),
 			Title:         m.Item.Title,
 			ContentHTML:   firstNonEmpty(content, summary),
 			PublishedDate: &date,

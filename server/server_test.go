@@ -513,3 +513,30 @@ func TestFeedCacheIsBounded(t *testing.T) {
 		t.Errorf("20 concurrent requests made %d renders", n)
 	}
 }
+
+// TestOnlyWebLinksRepublished: javascript:, data: and other links of an
+// item passed into RSS <link>, Atom href and JSON Feed url.
+func TestOnlyWebLinksRepublished(t *testing.T) {
+	srv, st := fixture(t)
+	h := srv.Handler()
+	_, err := st.Record(context.Background(), "wire", []store.NewItem{
+		{Item: feed.Item{ID: "js", Title: "Summit scripted", Link: "javascript:alert(document.cookie)", Published: t0}, Matches: []store.Match{{Rule: "kim-putin"}}},
+		{Item: feed.Item{ID: "data", Title: "Summit data", Link: "data:text/html,<script>alert(1)</script>", Published: t0}, Matches: []store.Match{{Rule: "kim-putin"}}},
+		{Item: feed.Item{ID: "vb", Title: "Summit vb", Link: "vbscript:msgbox", Published: t0}, Matches: []store.Match{{Rule: "kim-putin"}}},
+	}, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Invalidate("kim-putin")
+	for _, ext := range []string{"rss", "atom", "json"} {
+		got := body(t, get(t, h, "/feeds/kim-putin."+ext))
+		if !strings.Contains(got, "Summit scripted") {
+			t.Fatalf("%s lacks the entry:\n%s", ext, got)
+		}
+		for _, bad := range []string{"javascript:", "data:text", "vbscript:"} {
+			if strings.Contains(got, bad) {
+				t.Errorf("%s carries a %s link:\n%s", ext, bad, got)
+			}
+		}
+	}
+}
