@@ -174,14 +174,22 @@ func MessageOf(n *store.Notification, feedURL string) Message {
 }
 
 func (d *Deliverer) deliver(ctx context.Context, n store.Notification) {
-	d.send(ctx, MessageOf(&n, d.feedURL(n.Rule)), []store.Notification{n})
+	d.send(ctx, MessageOf(&n, d.feedOf(n.Rule)), []store.Notification{n})
+}
+
+// feedOf is the feed an alert of a rule links to.
+func (d *Deliverer) feedOf(rule string) string {
+	if d.dest.FeedURL != "" {
+		return d.dest.FeedURL
+	}
+	return d.feedURL(rule)
 }
 
 // digestEntries is how many stories a digest lists; it counts the rest.
 const digestEntries = 20
 
 func (d *Deliverer) deliverDigest(ctx context.Context, ns []store.Notification) {
-	m := Message{ID: fmt.Sprintf("fh_d%d", ns[0].ID), Rule: ns[0].Rule, FeedURL: d.feedURL(ns[0].Rule)}
+	m := Message{ID: fmt.Sprintf("fh_d%d", ns[0].ID), Rule: ns[0].Rule, FeedURL: d.feedOf(ns[0].Rule)}
 	for i := range ns {
 		if i < digestEntries {
 			m.Entries = append(m.Entries, EntryOf(&ns[i].Match))

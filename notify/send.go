@@ -31,6 +31,9 @@ type Destination struct {
 	Kind   Kind
 	URL    string
 	Secret string // webhook signing secret: whsec_ and base64, or raw
+	// FeedURL, if set, is the feed its alerts link to, whatever their
+	// rule: a subscription's own feed, whose URL is a capability.
+	FeedURL string
 }
 
 // Redacted is the destination's URL with its secret parts hidden, for

@@ -209,7 +209,8 @@ func (d *daemon) subscriptionDestination(ctx context.Context, name string) (noti
 	if err != nil {
 		return notify.Destination{}, false, err
 	}
-	return notify.Destination{Name: name, Kind: notify.Kind(sub.Notify.Type), URL: sub.Notify.URL, Secret: sub.Notify.Secret}, true, nil
+	return notify.Destination{Name: name, Kind: notify.Kind(sub.Notify.Type), URL: sub.Notify.URL, Secret: sub.Notify.Secret,
+		FeedURL: d.baseURL() + "/feeds/s/" + sub.FeedToken + ".atom"}, true, nil
 }
 
 // feedURL is the Atom feed of a rule.

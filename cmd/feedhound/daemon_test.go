@@ -452,12 +452,15 @@ func TestDaemonSubscriptionWebhook(t *testing.T) {
 	url, switchTo := switchingSource(t, "asia.rdf")
 	var mu sync.Mutex
 	var got []string
+	var feedURL string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p struct {
-			Items []struct{ Title string }
+			FeedURL string `json:"feed_url"`
+			Items   []struct{ Title string }
 		}
 		json.NewDecoder(r.Body).Decode(&p)
 		mu.Lock()
+		feedURL = p.FeedURL
 		if r.Header.Get("webhook-signature") != "" {
 			for _, it := range p.Items {
 				got = append(got, it.Title)
@@ -487,6 +490,17 @@ func TestDaemonSubscriptionWebhook(t *testing.T) {
 	})
 	if got[0] != "Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting" {
 		t.Errorf("webhook got %q", got)
+	}
+	// The alert links to the subscription's own feed, which answers (it
+	// was /feeds/@sub_ID.atom, a 404).
+	mu.Lock()
+	link := feedURL
+	mu.Unlock()
+	if link != sub.Feeds.Atom {
+		t.Errorf("alert's feed_url %q, want the subscription's feed %q", link, sub.Feeds.Atom)
+	}
+	if r, err := http.Get(link); err != nil || r.StatusCode != 200 {
+		t.Errorf("GET the alert's feed_url: %v %v", r, err)
 	}
 }
 
