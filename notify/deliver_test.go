@@ -19,6 +19,7 @@ import (
 
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/fulldisk"
+	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -457,4 +458,29 @@ func TestFullDiskSendsNothingTwice(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestGuardRefusalFailsAtOnce: a delivery the guard refuses was retried
+// for 24 hours as if the receiver were down.
+func TestGuardRefusalFailsAtOnce(t *testing.T) {
+	slack := &fakeSlack{}
+	srv := httptest.NewServer(slack)
+	defer srv.Close()
+	st := outbox(t, filepath.Join(t.TempDir(), "db"), 1)
+	d := NewDeliverer(Destination{Name: "newsroom", Kind: KindSlack, URL: srv.URL + "/services/T/B/x"}, st,
+		netguard.NewClient(netguard.Policy{}, netguard.Options{}), quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go d.Run(ctx)
+	waitUntil(t, "the alert to fail", func() bool {
+		c, _ := st.NotificationCounts(ctx)
+		return c["failed"] == 1
+	})
+	ns, _ := st.Notifications(ctx, true, 10)
+	if len(ns) != 1 || ns[0].Attempts != 1 || ns[0].LastError != "refusing to connect to 127.0.0.1 (loopback); set allow_private_networks to allow it" {
+		t.Errorf("failed alert %+v", ns)
+	}
+	if slack.arrived.Load() != 0 {
+		t.Error("the refused receiver was reached")
+	}
 }

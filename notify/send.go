@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/feedhound/feedhound/netguard"
 )
 
 // Kind is the type of a destination.
@@ -111,6 +114,11 @@ func Send(ctx context.Context, c *http.Client, d Destination, m Message, now tim
 		}
 	}
 	resp, err := c.Do(req)
+	var refused *netguard.Refused
+	if errors.As(err, &refused) {
+		// Not a passing fault: the address will be refused again.
+		return Outcome{Reason: refused.Error()}
+	}
 	if err != nil {
 		// The URL is a credential: the error must not repeat it.
 		reason := err.Error()
