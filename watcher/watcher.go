@@ -18,6 +18,13 @@ import (
 type Options struct {
 	Workers int // polls at once; default 8
 	PerHost int // polls of one host at once; default 2
+	// SlowAfter is how long a poll may take before it no longer holds
+	// one of the Workers slots: slow servers (a trickled answer) then hold
+	// slots of their own, at most MaxSlow, and cannot keep the other
+	// sources waiting. A host whose last poll was slow is polled in those
+	// slots only. Defaults 5s, and 4 × Workers.
+	SlowAfter time.Duration
+	MaxSlow   int
 	// StartJitter spreads the first polls after start-up over up to this
 	// long; default 10s, negative for none.
 	StartJitter time.Duration
@@ -51,6 +58,9 @@ type Watcher struct {
 	plan   atomic.Pointer[Plan]
 	wake   chan struct{} // a new plan, or a poll finished
 	states *stateWriter
+	// rounds counts the scheduling rounds of Run: tests hold it to a
+	// few per poll, where a busy loop would make millions.
+	rounds atomic.Int64
 }
 
 // New returns a Watcher that records into st and fetches with r, which
@@ -61,6 +71,12 @@ func New(st *store.Store, r *feed.Reader, log *slog.Logger, p *Plan, opts Option
 	}
 	if opts.PerHost <= 0 {
 		opts.PerHost = 2
+	}
+	if opts.SlowAfter <= 0 {
+		opts.SlowAfter = 5 * time.Second
+	}
+	if opts.MaxSlow <= 0 {
+		opts.MaxSlow = 4 * opts.Workers
 	}
 	if opts.StartJitter == 0 {
 		opts.StartJitter = 10 * time.Second
@@ -118,6 +134,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer timer.Stop()
 	var lastPrune time.Time
 	for {
+		w.rounds.Add(1)
 		p := w.plan.Load()
 		now := w.now()
 		if now.Sub(lastPrune) >= pruneEvery {
@@ -144,11 +161,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				w.signal()
 			})
 		}
-		wait := time.Hour
-		if t, ok := s.earliest(); ok {
-			wait = max(t.Sub(now), 0)
-		}
-		timer.Reset(wait)
+		timer.Reset(s.wait(now))
 		select {
 		case <-ctx.Done():
 			return nil
@@ -169,7 +182,9 @@ type scheduler struct {
 	queue    entryHeap           // entries waiting for their time
 	held     map[string][]*entry // per host: due, but the host is busy
 	hosts    map[string]int      // polls in flight per host
-	inFlight int
+	started  map[*entry]time.Time // polls in flight, and when they began
+	slowSlot map[*entry]bool      // polls in flight begun in a slow slot
+	slow     map[string]bool      // hosts whose last poll was slow
 }
 
 // entry is a planned source.
@@ -182,7 +197,8 @@ type entry struct {
 }
 
 func newScheduler(w *Watcher) *scheduler {
-	return &scheduler{w: w, entries: map[string]*entry{}, held: map[string][]*entry{}, hosts: map[string]int{}}
+	return &scheduler{w: w, entries: map[string]*entry{}, held: map[string][]*entry{}, hosts: map[string]int{},
+		started: map[*entry]time.Time{}, slowSlot: map[*entry]bool{}, slow: map[string]bool{}}
 }
 
 // sync takes up a new plan: a source it has not seen is due at once, give
@@ -238,30 +254,99 @@ func (s *scheduler) sync(ctx context.Context, p *Plan, now time.Time) {
 	}
 }
 
-// ready takes the entries due by now that can start.
+// slots counts the polls in flight that hold one of the Workers slots:
+// those begun less than SlowAfter ago. slowest is when the next of them
+// turns slow and frees its slot.
+func (s *scheduler) slots(now time.Time) (fast int, slowest time.Time) {
+	for e, t := range s.started {
+		if turns := t.Add(s.w.opts.SlowAfter); turns.After(now) && !s.slowSlot[e] {
+			fast++
+			if slowest.IsZero() || turns.Before(slowest) {
+				slowest = turns
+			}
+		}
+	}
+	return fast, slowest
+}
+
+// ready takes the entries due by now that can start: a source of a host
+// known to be slow in a slow slot, any other in one of the Workers slots.
+// Polls in flight are never more than Workers + MaxSlow.
 func (s *scheduler) ready(now time.Time) []*entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []*entry
-	for len(s.queue) > 0 && s.inFlight < s.w.opts.Workers && !s.queue[0].due.After(now) {
+	fast, _ := s.slots(now)
+	total := len(s.started)
+	slow := total - fast
+	var out, later []*entry
+loop:
+	for len(s.queue) > 0 && !s.queue[0].due.After(now) {
 		e := heap.Pop(&s.queue).(*entry)
 		if s.hosts[e.src.Host] >= s.w.opts.PerHost {
 			s.held[e.src.Host] = append(s.held[e.src.Host], e)
 			continue
 		}
+		inSlow := s.slow[e.src.Host]
+		switch {
+		case inSlow && slow < s.w.opts.MaxSlow:
+			slow++
+		case inSlow:
+			e.due = now.Add(s.w.opts.SlowAfter) // no slow slot free: later
+			later = append(later, e)
+			continue
+		case fast < s.w.opts.Workers && total < s.w.opts.Workers+s.w.opts.MaxSlow:
+			fast++
+		default:
+			later = append(later, e) // every slot is taken
+			break loop
+		}
+		total++
 		e.host = e.src.Host
 		s.hosts[e.host]++
-		s.inFlight++
+		s.started[e] = now
+		if inSlow {
+			s.slowSlot[e] = true
+		}
 		out = append(out, e)
 	}
+	for _, e := range later {
+		heap.Push(&s.queue, e)
+	}
 	return out
+}
+
+// wait is how long Run may sleep: until the next source is due; or, when
+// one is due but every slot is taken, until a poll in flight turns slow
+// and frees its slot — a poll that finishes wakes Run anyway. (Arming
+// the timer at zero then would spin until a poll finished.)
+func (s *scheduler) wait(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return time.Hour
+	}
+	if due := s.queue[0].due; due.After(now) {
+		return due.Sub(now)
+	}
+	if _, slowest := s.slots(now); !slowest.IsZero() {
+		return slowest.Sub(now)
+	}
+	return time.Hour
 }
 
 // finish records the end of a poll and when the source is due again.
 func (s *scheduler) finish(e *entry, res Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inFlight--
+	if begun, ok := s.started[e]; ok {
+		if s.w.now().Sub(begun) >= s.w.opts.SlowAfter {
+			s.slow[e.host] = true
+		} else {
+			delete(s.slow, e.host)
+		}
+	}
+	delete(s.started, e)
+	delete(s.slowSlot, e)
 	h := e.host
 	if s.hosts[h]--; s.hosts[h] <= 0 {
 		delete(s.hosts, h)
@@ -287,16 +372,6 @@ func (s *scheduler) finish(e *entry, res Result) {
 		e.due = res.NextPoll
 	}
 	heap.Push(&s.queue, e)
-}
-
-// earliest is the soonest due time in the queue.
-func (s *scheduler) earliest() (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.queue) == 0 {
-		return time.Time{}, false
-	}
-	return s.queue[0].due, true
 }
 
 // entryHeap orders entries by due time, for container/heap.

@@ -446,3 +446,92 @@ func TestPlanSkipsSubscriptionsNoLongerAccepted(t *testing.T) {
 		t.Errorf("rules %v, skipped %v", p.Rules, p.Skipped)
 	}
 }
+
+// trickler is a server that answers so slowly that only the end of the
+// test lets it finish.
+func trickler(t *testing.T, release chan struct{}, hits *atomic.Int32) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(`<?xml version="1.0"?>`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestSlowSourcesDoNotStarveOthers: sixteen slow sources (a 30 s trickle
+// each) held every poll slot, and a healthy source waited 30 s.
+func TestSlowSourcesDoNotStarveOthers(t *testing.T) {
+	release := make(chan struct{})
+	var slowHits, healthyHits atomic.Int32
+	var cfg strings.Builder
+	cfg.WriteString("sources:\n")
+	for i := range 16 {
+		fmt.Fprintf(&cfg, "  - name: slow%d\n    url: %s/feed\n", i, trickler(t, release, &slowHits).URL)
+	}
+	healthy := newSource(t, "wire.atom")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		healthyHits.Add(1)
+		healthy.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	w := New(st, &feed.Reader{}, quiet, plan(t, cfg.String()), Options{StartJitter: -1, SlowAfter: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { close(release); cancel(); <-done }()
+	// Every slot is taken by a slow source when the healthy one is added.
+	deadline := time.Now().Add(10 * time.Second)
+	for slowHits.Load() < 8 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Fprintf(&cfg, "  - name: healthy\n    url: %s/feed\n", srv.URL)
+	w.SetPlan(plan(t, cfg.String()))
+	for healthyHits.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if healthyHits.Load() == 0 {
+		t.Fatalf("the healthy source was not polled while %d slow sources were", slowHits.Load())
+	}
+	if n := slowHits.Load(); n > 16 {
+		t.Errorf("%d polls of 16 slow sources", n)
+	}
+}
+
+// TestNoBusyLoopWhileWorkersAreBusy: with every worker held and a source
+// due, Run armed its timer at zero and spun until a poll finished — about
+// half the daemon's CPU during a polling cycle.
+func TestNoBusyLoopWhileWorkersAreBusy(t *testing.T) {
+	release := make(chan struct{})
+	var hits atomic.Int32
+	var cfg strings.Builder
+	cfg.WriteString("sources:\n")
+	for i := range 4 {
+		fmt.Fprintf(&cfg, "  - name: slow%d\n    url: %s/feed\n", i, trickler(t, release, &hits).URL)
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	w := New(st, &feed.Reader{}, quiet, plan(t, cfg.String()), Options{StartJitter: -1, Workers: 2, SlowAfter: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { close(release); cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for hits.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Two sources are due and both workers are held: Run should sleep.
+	before := w.rounds.Load()
+	time.Sleep(300 * time.Millisecond)
+	if n := w.rounds.Load() - before; n > 10 {
+		t.Errorf("%d scheduling rounds in 300ms while every worker was busy: a busy loop", n)
+	}
+	if n := hits.Load(); n != 2 {
+		t.Errorf("%d polls with 2 workers, want 2", n)
+	}
+}
