@@ -178,10 +178,10 @@ type scheduler struct {
 
 	mu       sync.Mutex // protects all following fields
 	plan     *Plan
-	entries  map[string]*entry   // the planned sources, by name
-	queue    entryHeap           // entries waiting for their time
-	held     map[string][]*entry // per host: due, but the host is busy
-	hosts    map[string]int      // polls in flight per host
+	entries  map[string]*entry    // the planned sources, by name
+	queue    entryHeap            // entries waiting for their time
+	held     map[string][]*entry  // per host: due, but the host is busy
+	hosts    map[string]int       // polls in flight per host
 	started  map[*entry]time.Time // polls in flight, and when they began
 	slowSlot map[*entry]bool      // polls in flight begun in a slow slot
 	slow     map[string]bool      // hosts whose last poll was slow
