@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
 	"github.com/mmcdole/gofeed/rss"
 
 	"github.com/feedhound/feedhound/htmltext"
@@ -25,8 +26,16 @@ type Feed struct {
 	Format string // "rss", "atom" or "json"
 	// TTL is how long the feed asks readers to wait between polls (RSS
 	// <ttl>); zero when it does not say.
-	TTL   time.Duration
-	Items []Item
+	TTL time.Duration
+	// ID is the feed's own id (Atom's <id>); "" when it has none.
+	ID string
+	// Updated is when the feed says it last changed; zero if it does not.
+	Updated time.Time
+	// Authors are the feed's own authors; items without any inherit them.
+	Authors []string
+	// Language is the feed's language tag (en, ko), "" if not given.
+	Language string
+	Items    []Item
 }
 
 // Item is one normalised entry of a feed.
@@ -60,6 +69,18 @@ func normalize(f *gofeed.Feed, base string) *Feed {
 			out.TTL = time.Duration(minutes) * time.Minute
 		}
 	}
+	if a, ok := f.OriginalFeed().(*atom.Feed); ok {
+		out.ID = strings.TrimSpace(a.ID)
+	}
+	out.Updated = parseDate(f.Updated, f.UpdatedParsed)
+	out.Authors = people(f.Authors)
+	if len(out.Authors) == 0 && f.DublinCoreExt != nil {
+		out.Authors = cleanList(f.DublinCoreExt.Creator)
+	}
+	out.Language = strings.TrimSpace(f.Language)
+	if out.Language == "" && f.DublinCoreExt != nil && len(f.DublinCoreExt.Language) > 0 {
+		out.Language = strings.TrimSpace(f.DublinCoreExt.Language[0])
+	}
 	baseURL, _ := url.Parse(base)
 	out.Link = WebLink(resolve(baseURL, f.Link))
 	// Item links are resolved against the feed's own address first, then
@@ -75,7 +96,25 @@ func normalize(f *gofeed.Feed, base string) *Feed {
 		if gi == nil {
 			continue
 		}
-		out.Items = append(out.Items, normalizeItem(gi, itemBase))
+		it := normalizeItem(gi, itemBase)
+		if len(it.Authors) == 0 {
+			it.Authors = out.Authors
+		}
+		out.Items = append(out.Items, it)
+	}
+	return out
+}
+
+// people names the persons of a feed or item: name, else e-mail.
+func people(ps []*gofeed.Person) []string {
+	var out []string
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		if name := strings.TrimSpace(firstNonEmpty(p.Name, p.Email)); name != "" {
+			out = append(out, name)
+		}
 	}
 	return out
 }
@@ -88,14 +127,7 @@ func normalizeItem(gi *gofeed.Item, base *url.URL) Item {
 		Summary:    gi.Description,
 		Content:    gi.Content,
 	}
-	for _, p := range gi.Authors {
-		if p == nil {
-			continue
-		}
-		if name := strings.TrimSpace(firstNonEmpty(p.Name, p.Email)); name != "" {
-			it.Authors = append(it.Authors, name)
-		}
-	}
+	it.Authors = people(gi.Authors)
 	if len(it.Authors) == 0 && gi.DublinCoreExt != nil {
 		it.Authors = cleanList(gi.DublinCoreExt.Creator)
 	}
@@ -104,6 +136,15 @@ func normalizeItem(gi *gofeed.Item, base *url.URL) Item {
 	if it.Published.IsZero() {
 		it.Published = it.Updated
 	}
+	// Relative links and images are made absolute against the item's
+	// link, else the feed's address (xml:base gofeed has applied), so
+	// they work wherever the item is shown again.
+	htmlBase := base
+	if u, err := url.Parse(it.Link); err == nil && u.IsAbs() {
+		htmlBase = u
+	}
+	it.Summary = htmltext.ResolveURLs(it.Summary, htmlBase)
+	it.Content = htmltext.ResolveURLs(it.Content, htmlBase)
 	summary := htmltext.FromHTML(gi.Description)
 	content := htmltext.FromHTML(gi.Content)
 	switch {

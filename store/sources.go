@@ -22,15 +22,31 @@ type Source struct {
 	Failures     int // consecutive failed polls
 	NextPoll     time.Time
 	Gone         bool // the source answered 410 Gone; it is no longer polled
+	// What the feed says of itself: its id, home page, last change and
+	// language, for the <source> of its entries in the filtered feeds.
+	FeedID      string
+	Link        string
+	FeedUpdated time.Time
+	Language    string
+	// RetryAt is when the server asked to be polled again (Retry-After);
+	// zero when it did not.
+	RetryAt time.Time
+	// FailureKind is what the failures in a row were ("HTTP 404",
+	// "network", "parse"): a failure of another kind counts from one.
+	FailureKind string
+	LastSuccess time.Time // zero: never
 }
 
-const sourceColumns = `name, config_url, url, title, etag, last_modified, last_poll, last_status, last_error, failures, next_poll, gone`
+const sourceColumns = `name, config_url, url, title, etag, last_modified, last_poll, last_status, last_error, failures, next_poll, gone,
+	feed_id, link, feed_updated, language, retry_at, failure_kind, last_success`
 
 func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 	var s Source
-	var lastPoll, nextPoll int64
-	err := row.Scan(&s.Name, &s.ConfigURL, &s.URL, &s.Title, &s.ETag, &s.LastModified, &lastPoll, &s.LastStatus, &s.LastError, &s.Failures, &nextPoll, &s.Gone)
+	var lastPoll, nextPoll, feedUpdated, retryAt, lastSuccess int64
+	err := row.Scan(&s.Name, &s.ConfigURL, &s.URL, &s.Title, &s.ETag, &s.LastModified, &lastPoll, &s.LastStatus, &s.LastError, &s.Failures, &nextPoll, &s.Gone,
+		&s.FeedID, &s.Link, &feedUpdated, &s.Language, &retryAt, &s.FailureKind, &lastSuccess)
 	s.LastPoll, s.NextPoll = fromMillis(lastPoll), fromMillis(nextPoll)
+	s.FeedUpdated, s.RetryAt, s.LastSuccess = fromMillis(feedUpdated), fromMillis(retryAt), fromMillis(lastSuccess)
 	return s, err
 }
 
@@ -48,16 +64,18 @@ func (s *Store) EnsureSource(ctx context.Context, name, configURL string) (Sourc
 	case src.ConfigURL == configURL:
 		return src, nil
 	default:
-		src = Source{Name: name, ConfigURL: configURL, URL: configURL, Title: src.Title, LastPoll: src.LastPoll}
+		src = Source{Name: name, ConfigURL: configURL, URL: configURL, Title: src.Title, LastPoll: src.LastPoll, LastSuccess: src.LastSuccess}
 	}
 	return src, s.SaveSource(ctx, src)
 }
 
-var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(12) + `)
+var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(19) + `)
 	ON CONFLICT (name) DO UPDATE SET config_url = excluded.config_url, url = excluded.url, title = excluded.title,
 		etag = excluded.etag, last_modified = excluded.last_modified, last_poll = excluded.last_poll,
 		last_status = excluded.last_status, last_error = excluded.last_error, failures = excluded.failures,
-		next_poll = excluded.next_poll, gone = excluded.gone`
+		next_poll = excluded.next_poll, gone = excluded.gone, feed_id = excluded.feed_id, link = excluded.link,
+		feed_updated = excluded.feed_updated, language = excluded.language, retry_at = excluded.retry_at,
+		failure_kind = excluded.failure_kind, last_success = excluded.last_success`
 
 // SaveSource writes the state of a source.
 func (s *Store) SaveSource(ctx context.Context, src Source) error {
@@ -112,5 +130,6 @@ func (s *Store) saveSources(ctx context.Context, srcs []Source) error {
 
 func sourceArgs(src Source) []any {
 	return []any{src.Name, src.ConfigURL, src.URL, src.Title, src.ETag, src.LastModified, millis(src.LastPoll),
-		src.LastStatus, src.LastError, src.Failures, millis(src.NextPoll), src.Gone}
+		src.LastStatus, src.LastError, src.Failures, millis(src.NextPoll), src.Gone,
+		src.FeedID, src.Link, millis(src.FeedUpdated), src.Language, millis(src.RetryAt), src.FailureKind, millis(src.LastSuccess)}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -109,6 +110,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 				// Validators are saved only with the items: a 304 must
 				// never hide items that were not recorded.
 				st.ETag, st.LastModified, st.Title = resp.ETag, resp.LastModified, f.Title
+				st.FeedID, st.Link, st.FeedUpdated, st.Language = f.ID, f.Link, f.Updated, f.Language
 				floor = max(f.TTL, resp.MaxAge)
 			}
 		}
@@ -129,18 +131,24 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		st.LastStatus, st.LastError = res.Status, err.Error()
 		log.Warn("source is gone (HTTP 410); polling stopped", "url", feed.ShowURL(st.URL))
 	case err != nil:
+		if kind := failureKind(err); kind != st.FailureKind {
+			st.Failures, st.FailureKind = 0, kind // another fault: count again
+		}
 		st.Failures++
 		res.Err = err
 		st.LastStatus, st.LastError = "error", err.Error()
+		st.RetryAt = time.Time{}
 		if se != nil && (se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable) {
 			if d, ok := se.RetryDelay(now); ok {
 				retryAt = now.Add(d)
+				st.RetryAt = retryAt
 			}
 		}
 		log.Warn("poll failed", "error", err, "failures", st.Failures)
 	default:
 		res.Status = fmt.Sprint(resp.Status)
-		st.Failures, st.LastStatus, st.LastError = 0, res.Status, ""
+		st.Failures, st.LastStatus, st.LastError, st.FailureKind = 0, res.Status, "", ""
+		st.RetryAt, st.LastSuccess = time.Time{}, now
 		if resp.Moved && resp.URL != st.URL {
 			log.Info("source moved permanently", "from", feed.ShowURL(st.URL), "to", feed.ShowURL(resp.URL))
 			st.URL = resp.URL
@@ -153,6 +161,20 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	res.NextPoll = st.NextPoll
 	w.states.save(st)
 	return res
+}
+
+// failureKind names the kind of a failed poll, so that a failure of
+// another kind starts a new count: an HTTP status, a feed that does not
+// parse, or the network (and everything else).
+func failureKind(err error) string {
+	var se *feed.StatusError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("HTTP %d", se.Code)
+	case strings.Contains(err.Error(), ": parse: ") || strings.Contains(err.Error(), "not a feed"):
+		return "parse"
+	}
+	return "network"
 }
 
 // record matches the items never seen before and records all of them.

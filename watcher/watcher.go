@@ -194,6 +194,7 @@ type entry struct {
 	due     time.Time
 	index   int  // in the queue, or -1
 	removed bool // no longer in the plan
+	replan  bool // its url, schedule or network permission changed
 }
 
 func newScheduler(w *Watcher) *scheduler {
@@ -220,16 +221,35 @@ func (s *scheduler) sync(ctx context.Context, p *Plan, now time.Time) {
 	for _, src := range p.Sources {
 		keep[src.Name] = true
 		if e, ok := s.entries[src.Name]; ok {
+			changed := e.src.URL != src.URL || e.src.Spec != src.Spec || e.src.AllowPrivate != src.AllowPrivate
+			sameURL := e.src.URL == src.URL
 			e.src = src
+			if changed {
+				// Polled at once with what changed (unless its server
+				// asked for a wait); one in flight is polled again when
+				// it ends.
+				if _, inFlight := s.started[e]; inFlight {
+					e.replan = true
+				} else if e.index >= 0 {
+					e.due = now
+					if st := known[src.Name]; sameURL && st.RetryAt.After(now) {
+						e.due = st.RetryAt
+					}
+					heap.Fix(&s.queue, e.index)
+				}
+			}
 			continue
 		}
 		st := known[src.Name]
 		e := &entry{src: src, index: -1}
+		// At start-up every source is polled (spread over StartJitter),
+		// whatever its backoff, except that a server's Retry-After is
+		// honoured.
 		switch {
 		case st.Gone && st.ConfigURL == src.URL:
 			continue
-		case st.Failures > 0 && st.NextPoll.After(now) && st.ConfigURL == src.URL:
-			e.due = st.NextPoll
+		case st.RetryAt.After(now) && st.ConfigURL == src.URL:
+			e.due = st.RetryAt
 		default:
 			e.due = now
 			if s.w.opts.StartJitter > 0 {
@@ -358,12 +378,16 @@ func (s *scheduler) finish(e *entry, res Result) {
 			delete(s.held, h)
 		}
 	}
+	replan := e.replan
+	e.replan = false
 	switch {
 	case e.removed:
 		return
 	case res.Status == "410":
 		delete(s.entries, e.src.Name)
 		return
+	case replan:
+		e.due = s.w.now() // the poll in flight was made as it was before
 	case res.NextPoll.IsZero():
 		// The poll ended before it could plan the next one (shutdown, or
 		// the database failed): try again soon rather than never.

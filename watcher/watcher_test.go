@@ -211,12 +211,13 @@ func TestPollPoliteness(t *testing.T) {
 		waits = append(waits, res.NextPoll.Sub(now))
 	}
 	for i := 1; i < len(waits); i++ {
-		if waits[i] <= waits[i-1] {
+		if waits[i] < waits[i-1] || i == len(waits)-1 && waits[i] <= waits[0] {
 			t.Errorf("backoff did not grow: %v", waits)
 		}
 	}
+	// The 429 was another kind of failure: the 500s count from one.
 	state = sourceState(t, st, "kt")
-	if state.Failures != 5 || state.LastStatus != "error" || !strings.Contains(state.LastError, "HTTP 500") {
+	if state.Failures != 4 || state.FailureKind != "HTTP 500" || state.LastStatus != "error" || !strings.Contains(state.LastError, "HTTP 500") {
 		t.Errorf("state after failures: %+v", state)
 	}
 	if b := backoff(40); b > maxBackoff {
@@ -533,5 +534,70 @@ func TestNoBusyLoopWhileWorkersAreBusy(t *testing.T) {
 	}
 	if n := hits.Load(); n != 2 {
 		t.Errorf("%d polls with 2 workers, want 2", n)
+	}
+}
+
+// TestRestartAndReloadReplan: a source that failed before a restart kept
+// its stored backoff at start-up, and one whose cron put it at 06:00
+// stayed there after its schedule changed, restart and SIGHUP alike.
+func TestRestartAndReloadReplan(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	body, _ := os.ReadFile(filepath.Join("..", "testdata", "feeds", "wire.atom"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		w.Write(body)
+	}))
+	defer srv.Close()
+	count := func(path string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits[path]
+	}
+	waitHit := func(path string, n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for count(path) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s polled %d times, want %d", path, count(path), n)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	cfg := func(daily string) string {
+		return fmt.Sprintf("sources:\n  - name: failing\n    url: %[1]s/failing\n  - name: limited\n    url: %[1]s/limited\n"+
+			"  - name: daily\n    url: %[1]s/daily\n    schedule: '%s'\n", srv.URL, daily)
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	ctx := context.Background()
+	now := time.Now()
+	// Before the restart: one source backing off after failures, one
+	// told by its server to wait (Retry-After).
+	st.SaveSource(ctx, store.Source{Name: "failing", ConfigURL: srv.URL + "/failing", URL: srv.URL + "/failing",
+		LastStatus: "error", Failures: 6, FailureKind: "network", NextPoll: now.Add(time.Hour)})
+	st.SaveSource(ctx, store.Source{Name: "limited", ConfigURL: srv.URL + "/limited", URL: srv.URL + "/limited",
+		LastStatus: "error", Failures: 1, FailureKind: "HTTP 429", NextPoll: now.Add(time.Hour), RetryAt: now.Add(time.Hour)})
+
+	w := New(st, &feed.Reader{}, quiet, plan(t, cfg("0 6 * * *")), Options{StartJitter: -1})
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- w.Run(rctx) }()
+	defer func() { cancel(); <-done }()
+	waitHit("/failing", 1) // polled at start-up, backoff or not
+	waitHit("/daily", 1)
+	// A reload that changes the daily source's schedule polls it at once,
+	// not at the next 06:00.
+	w.SetPlan(plan(t, cfg("*/30 * * * *")))
+	waitHit("/daily", 2)
+	// An unchanged plan re-plans nothing.
+	w.SetPlan(plan(t, cfg("*/30 * * * *")))
+	time.Sleep(200 * time.Millisecond)
+	if n := count("/daily"); n != 2 {
+		t.Errorf("daily polled %d times after an unchanged reload, want 2", n)
+	}
+	if n := count("/limited"); n != 0 {
+		t.Errorf("the source whose server asked for an hour was polled %d times", n)
 	}
 }
