@@ -57,8 +57,14 @@ type feedInfo struct {
 
 // sourceInfo is what an item's <source> says of the feed it came from.
 type sourceInfo struct {
-	URL   string
+	URL   string // of the feed, as it may be shown
 	Title string // the feed's own title, when it has been read
+	// What the feed says of itself, once read: its id (Atom), home page,
+	// last change and language.
+	ID       string
+	Link     string
+	Updated  time.Time
+	Language string
 }
 
 // sourceName names a source as its feed calls itself, or as the
@@ -146,19 +152,26 @@ type rssDoc struct {
 	Version string     `xml:"version,attr"`
 	Content string     `xml:"xmlns:content,attr"`
 	Atom    string     `xml:"xmlns:atom,attr"`
+	DC      string     `xml:"xmlns:dc,attr"`
 	Channel rssChannel `xml:"channel"`
 }
 
+// rssChannel puts the self link before the items, where validators
+// want the channel's own elements.
 type rssChannel struct {
 	*feeds.RssFeed
-	Items []rssItem `xml:"item"`
-	Self  atomLink  `xml:"atom:link"`
+	Language string    `xml:"language,omitempty"`
+	Self     atomLink  `xml:"atom:link"`
+	Items    []rssItem `xml:"item"`
 }
 
-// rssItem adds the url that RSS 2.0 requires of <source>.
+// rssItem adds the url that RSS 2.0 requires of <source>, and the
+// authors as dc:creator (RSS's own <author> must be an e-mail address).
 type rssItem struct {
 	*feeds.RssItem
-	Src *rssSource `xml:"source"`
+	Src      *rssSource `xml:"source"`
+	Creators []string   `xml:"dc:creator"`
+	Language string     `xml:"dc:language,omitempty"`
 }
 
 type rssSource struct {
@@ -189,7 +202,7 @@ func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		it := &feeds.RssItem{
 			Title:       m.Item.Title,
 			Link:        feed.WebLink(m.Item.Link),
-			Description: firstNonEmpty(summary, content),
+			Description: firstNonEmpty(summary, content, textOf(&m.Item)),
 			Guid:        &feeds.RssGuid{Id: entryID(m.Source, m.Item.ID), IsPermaLink: "false"},
 			PubDate:     itemDate(m).Format(time.RFC1123Z),
 		}
@@ -199,7 +212,7 @@ func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		if len(m.Item.Categories) > 0 {
 			it.Category = m.Item.Categories[0]
 		}
-		ri := rssItem{RssItem: it}
+		ri := rssItem{RssItem: it, Creators: m.Item.Authors, Language: fi.Sources[m.Source].Language}
 		if u := fi.Sources[m.Source].URL; u != "" {
 			ri.Src = &rssSource{URL: u, Name: fi.sourceName(m.Source)}
 		}
@@ -209,7 +222,8 @@ func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		Version: "2.0",
 		Content: "http://purl.org/rss/1.0/modules/content/",
 		Atom:    "http://www.w3.org/2005/Atom",
-		Channel: rssChannel{RssFeed: ch, Items: items, Self: atomLink{Href: fi.url(formatRSS), Rel: "self", Type: "application/rss+xml"}},
+		DC:      "http://purl.org/dc/elements/1.1/",
+		Channel: rssChannel{RssFeed: ch, Language: fi.language(ms), Items: items, Self: atomLink{Href: fi.url(formatRSS), Rel: "self", Type: "application/rss+xml"}},
 	}
 	return marshalXML(doc)
 }
@@ -222,6 +236,7 @@ type atomDoc struct {
 
 type atomEntry struct {
 	*feeds.AtomEntry
+	Lang       string         `xml:"xml:lang,attr,omitempty"`
 	Authors    []atomPerson   `xml:"author"`
 	Categories []atomCategory `xml:"category"`
 	Source     *atomSource    `xml:"source"`
@@ -235,11 +250,14 @@ type atomCategory struct {
 	Term string `xml:"term,attr"`
 }
 
-// atomSource names the source an entry came from, as Atom allows.
+// atomSource is the feed an entry came from, described by its own id,
+// title, links and last change, as RFC 4287 (4.2.11) has it.
 type atomSource struct {
-	ID    string    `xml:"id"`
-	Title string    `xml:"title"`
-	Link  *atomLink `xml:"link"`
+	ID      string       `xml:"id"`
+	Title   string       `xml:"title"`
+	Links   []atomLink   `xml:"link"`
+	Updated string       `xml:"updated"`
+	Authors []atomPerson `xml:"author"`
 }
 
 func renderAtom(fi feedInfo, ms []store.Matched) ([]byte, error) {
@@ -279,15 +297,29 @@ func renderAtom(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		if content != "" && content != summary {
 			e.Content = &feeds.AtomContent{Content: content, Type: "html"}
 		}
+		if e.Summary == nil && e.Content == nil {
+			e.Summary = &feeds.AtomSummary{Content: textOf(&m.Item), Type: "text"}
+		}
 		for _, a := range m.Item.Authors {
 			e.Authors = append(e.Authors, atomPerson{Name: a})
 		}
 		for _, c := range m.Item.Categories {
 			e.Categories = append(e.Categories, atomCategory{Term: c})
 		}
-		e.Source = &atomSource{ID: entryID("source", m.Source), Title: fi.sourceName(m.Source)}
-		if u := fi.Sources[m.Source].URL; u != "" {
-			e.Source.Link = &atomLink{Href: u, Rel: "self"}
+		src := fi.Sources[m.Source]
+		e.Lang = src.Language
+		e.Source = &atomSource{ID: firstNonEmpty(src.ID, src.URL, entryID("source", m.Source)), Title: fi.sourceName(m.Source),
+			Updated: firstTime(src.Updated, itemDate(m)).UTC().Format(time.RFC3339)}
+		if src.Link != "" {
+			e.Source.Links = append(e.Source.Links, atomLink{Href: src.Link, Rel: "alternate", Type: "text/html"})
+		}
+		if src.URL != "" {
+			e.Source.Links = append(e.Source.Links, atomLink{Href: src.URL, Rel: "self"})
+		}
+		if len(e.Authors) == 0 {
+			// An entry needs an author (RFC 4287, 4.1.2): one that names
+			// none is the source feed's, named by its title.
+			e.Source.Authors = []atomPerson{{Name: fi.sourceName(m.Source)}}
 		}
 		doc.Entries = append(doc.Entries, e)
 	}
@@ -297,7 +329,14 @@ func renderAtom(fi feedInfo, ms []store.Matched) ([]byte, error) {
 // jsonDoc always has "items", even when there are none.
 type jsonDoc struct {
 	*feeds.JSONFeed
-	Items []*feeds.JSONItem `json:"items"`
+	Language string      `json:"language,omitempty"`
+	Items    []*jsonItem `json:"items"`
+}
+
+// jsonItem adds JSON Feed 1.1's language.
+type jsonItem struct {
+	*feeds.JSONItem
+	Language string `json:"language,omitempty"`
 }
 
 func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
@@ -309,7 +348,8 @@ func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
 			FeedUrl:     fi.url(formatJSON),
 			Description: fi.description(),
 		},
-		Items: []*feeds.JSONItem{},
+		Language: fi.language(ms),
+		Items:    []*jsonItem{},
 	}
 	for i := range ms {
 		m := &ms[i]
@@ -337,7 +377,7 @@ func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		for _, a := range m.Item.Authors {
 			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
 		}
-		doc.Items = append(doc.Items, it)
+		doc.Items = append(doc.Items, &jsonItem{JSONItem: it, Language: fi.Sources[m.Source].Language})
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -347,6 +387,26 @@ func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// language is the language of a feed's entries when their sources all
+// have the same one, else "".
+func (fi feedInfo) language(ms []store.Matched) string {
+	lang := ""
+	for i := range ms {
+		l := fi.Sources[ms[i].Source].Language
+		if l == "" || lang != "" && l != lang {
+			return ""
+		}
+		lang = l
+	}
+	return lang
+}
+
+// textOf is an item's text for an entry that has no HTML: its plain
+// text, else its title, so that no entry is without text.
+func textOf(it *feed.Item) string {
+	return firstNonEmpty(it.Text, it.Title)
 }
 
 func marshalXML(v any) ([]byte, error) {

@@ -254,13 +254,15 @@ func (s *Server) render(ctx context.Context, key cacheKey, rule watcher.Rule, se
 	if err != nil {
 		return nil, err
 	}
-	titles := map[string]string{}
+	known := map[string]store.Source{}
 	for _, src := range read {
-		titles[src.Name] = src.Title
+		known[src.Name] = src
 	}
 	fi := feedInfo{Rule: key.rule, Query: rule.Query.String(), BaseURL: s.baseURL, Self: strings.TrimSuffix(self, "."+string(key.format)), Title: title, Sources: map[string]sourceInfo{}}
 	for _, src := range s.plan().Sources {
-		fi.Sources[src.Name] = sourceInfo{URL: feed.ShowURL(src.URL), Title: titles[src.Name]}
+		st := known[src.Name]
+		fi.Sources[src.Name] = sourceInfo{URL: feed.ShowURL(firstNonEmpty(st.URL, src.URL)), Title: st.Title,
+			ID: st.FeedID, Link: st.Link, Updated: st.FeedUpdated, Language: st.Language}
 	}
 	body, err := render(key.format, fi, ms)
 	if err != nil {
