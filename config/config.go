@@ -59,7 +59,8 @@ type Notifier struct {
 	Type   string // "slack", "discord" or "webhook"
 	URL    string // a secret: never print it
 	Secret string // the webhook signing secret; a secret too
-	// AllowPrivateNetworks lets deliveries reach internal addresses.
+	// AllowPrivateNetworks lets deliveries reach internal addresses: set
+	// by the notifier's own key or by the file's.
 	AllowPrivateNetworks bool
 	Pos                  Pos
 }
@@ -528,6 +529,10 @@ func (d *decoder) validate(c *Config) {
 				d.addf(s.schedulePos, "%v", err)
 			}
 		}
+	}
+	// The global key covers every request of the daemon, deliveries too.
+	for i := range c.Notifiers {
+		c.Notifiers[i].AllowPrivateNetworks = c.Notifiers[i].AllowPrivateNetworks || c.AllowPrivateNetworks
 	}
 	notifiers := map[string]Pos{}
 	for _, nt := range c.Notifiers {

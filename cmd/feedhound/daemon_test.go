@@ -306,8 +306,7 @@ sources:
 notifiers:
   - name: newsroom
     type: slack
-    url: ${TEST_SLACK_URL}
-    allow_private_networks: true
+    url: ${TEST_SLACK_URL}  # on loopback: the file's allow_private_networks covers it
 rules:
   - name: kim-putin
     query: '"Kim-Putin summit"'
