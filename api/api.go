@@ -269,28 +269,6 @@ func (a *API) checkNotify(w http.ResponseWriter, r *http.Request, n *notifySpec,
 	return true
 }
 
-// maxBackfill is how far back a backfill may reach.
-const maxBackfill = 90 * 24 * time.Hour
-
-// parseBackfill reads "7d", "36h" or "90m".
-func parseBackfill(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("backfill: %q is not a number of days", s)
-		}
-		if time.Duration(n) > maxBackfill/(24*time.Hour) {
-			return 0, errors.New("backfill: at most 90d") // before it overflows
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("backfill: %q is not a duration such as 7d or 12h", s)
-	}
-	return d, nil
-}
-
 // decode reads a JSON body, refusing unknown fields.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return decodeJSON(w, r.Body, v, "")
@@ -412,12 +390,8 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	var backfill time.Duration
 	if req.Backfill != "" {
 		var err error
-		if backfill, err = parseBackfill(req.Backfill); err != nil || backfill > maxBackfill {
-			msg := "backfill: at most 90d"
-			if err != nil {
-				msg = err.Error()
-			}
-			writeError(w, http.StatusUnprocessableEntity, apiError{Error: msg, Field: "backfill"})
+		if backfill, err = config.Backfill(req.Backfill); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Field: "backfill"})
 			return
 		}
 	}
@@ -455,20 +429,7 @@ func (a *API) backfill(ctx context.Context, sub store.Subscription, since time.T
 	if err != nil {
 		return 0, err
 	}
-	m := rules.NewMatcher([]rules.Rule{{Name: sub.Rule(), Query: q}})
-	var found []store.Matched
-	err = a.store.ItemsSeenSince(ctx, since, sub.Sources, func(it store.Matched) error {
-		doc := watcher.Document(it.Source, "", &it.Item)
-		if ms := m.Match(&doc); len(ms) > 0 {
-			it.Hits = ms[0].Hits
-			found = append(found, it)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return a.store.AddMatches(ctx, sub.Rule(), found, a.now())
+	return watcher.Backfill(ctx, a.store, sub.Rule(), q, sub.Sources, since, a.now())
 }
 
 // Paging of the list.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +87,10 @@ type Rule struct {
 	// Digest, when set, collects the alerts and sends them together: a
 	// duration ("15m") or a cron spec ("0 8 * * 1-5").
 	Digest string
-	Pos    Pos // of the entry
+	// Backfill, when set, matches the stories stored in that window when
+	// the rule is new or its query changed, without alerts.
+	Backfill time.Duration
+	Pos      Pos // of the entry
 	// QueryPos is where the query's first character is in the file.
 	QueryPos  Pos
 	sourcePos []Pos
@@ -299,7 +303,7 @@ var (
 	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "sources", "notifiers", "rules"}
 	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
-	ruleKeys     = []string{"name", "query", "sources", "notify", "digest"}
+	ruleKeys     = []string{"name", "query", "sources", "notify", "digest", "backfill"}
 )
 
 func (d *decoder) top(n ast.Node, c *Config) {
@@ -384,6 +388,13 @@ func (d *decoder) rule(n ast.Node) Rule {
 		case "query":
 			r.Query = d.str(kv.Value, "query")
 			r.QueryPos = valueStart(unwrap(kv.Value))
+		case "backfill":
+			v := d.str(kv.Value, "backfill")
+			if b, err := Backfill(v); err != nil {
+				d.addf(pos(kv.Value), "%v", err)
+			} else {
+				r.Backfill = b
+			}
 		case "digest":
 			r.Digest = d.str(kv.Value, "digest")
 			if _, err := DigestSchedule(r.Digest); err != nil {
@@ -637,6 +648,32 @@ func shortestGap(spec string, s cron.Schedule) time.Duration {
 		least = min(least, t.Sub(prev))
 	}
 	return least
+}
+
+// MaxBackfill is how far back a backfill may reach.
+const MaxBackfill = 90 * 24 * time.Hour
+
+// Backfill reads how far back a new rule or subscription is matched
+// against the stories already stored: "7d", "36h" or "90m", at most 90d.
+func Backfill(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("backfill: %q is not a number of days", s)
+		}
+		if time.Duration(n) > MaxBackfill/(24*time.Hour) {
+			return 0, errors.New("backfill: at most 90d") // before it overflows
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("backfill: %q is not a duration such as 7d or 12h", s)
+	}
+	if d > MaxBackfill {
+		return 0, errors.New("backfill: at most 90d")
+	}
+	return d, nil
 }
 
 // DigestSchedule reads a rule's digest: a duration between digests, or a

@@ -3,6 +3,7 @@
 package watcher
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -171,4 +172,25 @@ func Document(source, feedTitle string, it *feed.Item) rules.Document {
 		Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories,
 		Link: it.Link, Source: src,
 	}
+}
+
+// Backfill matches one rule against the items stored since a time, from
+// the given sources (nil: all), and records the matches without alerts:
+// a new rule or subscription's feed then starts with the stories already
+// seen. It returns how many matches were new.
+func Backfill(ctx context.Context, st *store.Store, rule string, q *rules.Query, sources []string, since, now time.Time) (int, error) {
+	m := rules.NewMatcher([]rules.Rule{{Name: rule, Query: q}})
+	var found []store.Matched
+	err := st.ItemsSeenSince(ctx, since, sources, func(it store.Matched) error {
+		doc := Document(it.Source, "", &it.Item)
+		if ms := m.Match(&doc); len(ms) > 0 {
+			it.Hits = ms[0].Hits
+			found = append(found, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return st.AddMatches(ctx, rule, found, now)
 }

@@ -73,6 +73,11 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 		lock.Unlock()
 		return nil, err
 	}
+	if err := backfillRules(ctx, c, st, log); err != nil {
+		st.Close()
+		lock.Unlock()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		st.Close()
@@ -226,6 +231,9 @@ func (d *daemon) reload() *config.Config {
 	if err == nil {
 		var p *watcher.Plan
 		if p, err = plan(context.Background(), c, d.store, d.log); err == nil {
+			if berr := backfillRules(context.Background(), c, d.store, d.log); berr != nil {
+				d.log.Error("backfill", "error", berr)
+			}
 			if c.Listen != d.cfg.Listen || c.Data != d.cfg.Data {
 				d.log.Warn("listen and data take effect only after a restart")
 			}
@@ -270,6 +278,35 @@ func (d *daemon) replanLoop(ctx context.Context) {
 		d.watch.SetPlan(p)
 		d.srv.PlanChanged()
 	}
+}
+
+// backfillRules matches the stored stories of their backfill window
+// against the rules of the file that are new or whose query changed since
+// feedhound last took them up, without alerts, and records every rule's
+// query.
+func backfillRules(ctx context.Context, c *config.Config, st *store.Store, log *slog.Logger) error {
+	seen, err := st.RuleQueries(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, r := range c.Rules {
+		q := r.Parsed.String()
+		if seen[r.Name] == q {
+			continue
+		}
+		if r.Backfill > 0 {
+			n, err := watcher.Backfill(ctx, st, r.Name, r.Parsed, r.Sources, now.Add(-r.Backfill), now)
+			if err != nil {
+				return fmt.Errorf("backfill rule %s: %w", r.Name, err)
+			}
+			log.Info("rule backfilled", "rule", r.Name, "window", r.Backfill, "matches", n)
+		}
+		if err := st.SetRuleQuery(ctx, r.Name, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // plan makes the plan of a configuration and the stored subscriptions,

@@ -625,3 +625,54 @@ func get(t *testing.T, url, token string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestRuleBackfill: rules added to the file matched only new items; with
+// backfill: 7d a new rule, or one whose query changed, also matches what
+// is stored from that window, without alerts.
+func TestRuleBackfill(t *testing.T) {
+	url, _ := switchingSource(t, "wire.atom")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	sources := fmt.Sprintf("  - name: world\n    url: %s\n    allow_private_networks: true\n", url)
+	writeConfig(t, path, sources, "  - name: other\n    query: tennis\n")
+	base, stop := startDaemon(t, path)
+	defer func() { stop() }()
+	waitFor(t, func() bool { return strings.Contains(get(t, base+"/metrics", ""), `feedhound_polls_total{result="200"}`) }) // the wire is stored
+
+	writeConfig(t, path, sources, "  - name: other\n    query: tennis\n"+
+		"  - name: shoigu\n    query: Shoigu\n    backfill: 7d\n"+
+		"  - name: shoigu-new\n    query: Shoigu\n")
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	waitFor(t, func() bool {
+		r, err := http.Get(base + "/feeds/shoigu.atom")
+		if err == nil {
+			r.Body.Close()
+		}
+		return err == nil && r.StatusCode == 200
+	})
+	want := "Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting"
+	if got := strings.Join(titles(t, base+"/feeds/shoigu.atom"), "|"); got != want {
+		t.Errorf("backfilled rule's feed: %q, want %q", got, want)
+	}
+	if got := titles(t, base+"/feeds/shoigu-new.atom"); len(got) != 0 {
+		t.Errorf("a rule without backfill matched stored stories: %q", got)
+	}
+	// A restart does not backfill again (the query is unchanged), and no
+	// alert was written for the backfilled match.
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	withStore(t, dir, func(st *store.Store) {
+		if c, _ := st.NotificationCounts(context.Background()); len(c) != 0 {
+			t.Errorf("alerts for a backfill: %v", c)
+		}
+		q, _ := st.RuleQueries(context.Background())
+		if q["shoigu"] != "shoigu" || q["other"] != "tennis" {
+			t.Errorf("recorded queries %v", q)
+		}
+	})
+	base, stop = startDaemon(t, path)
+	if got := titles(t, base+"/feeds/shoigu.atom"); len(got) != 1 {
+		t.Errorf("after a restart: %q", got)
+	}
+}
