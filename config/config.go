@@ -64,6 +64,7 @@ type Notifier struct {
 	// by the notifier's own key or by the file's.
 	AllowPrivateNetworks bool
 	Pos                  Pos
+	urlReported          bool // its url had a problem already reported
 }
 
 // Source is a feed or page to watch.
@@ -434,17 +435,17 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 			if nt.Type != "slack" && nt.Type != "discord" && nt.Type != "webhook" {
 				d.addf(pos(kv.Value), "notifier type %q: use slack, discord or webhook", nt.Type)
 			}
-		case "url", "secret":
-			v := d.secret(kv.Value, key)
-			if key == "url" {
-				nt.URL = v
+		case "url", "secret", "url_file", "secret_file":
+			before := len(d.problems)
+			var v string
+			if strings.HasSuffix(key, "_file") {
+				v = d.secretFile(kv.Value, key)
 			} else {
-				nt.Secret = v
+				v = d.secret(kv.Value, key)
 			}
-		case "url_file", "secret_file":
-			v := d.secretFile(kv.Value, key)
-			if key == "url_file" {
+			if strings.HasPrefix(key, "url") {
 				nt.URL = v
+				nt.urlReported = len(d.problems) > before // one error, not a second for the missing url
 			} else {
 				nt.Secret = v
 			}
@@ -454,7 +455,7 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 			d.unknownKey(kv, "a notifier", notifierKeys)
 		}
 	}
-	if nt.URL != "" {
+	if nt.URL != "" && !nt.urlReported {
 		if err := checkURL(nt.URL); err != nil {
 			// The URL is a secret: say what is wrong without it.
 			d.addf(nt.Pos, "notifier %q: its url is not an http or https URL", nt.Name)
@@ -551,7 +552,7 @@ func (d *decoder) validate(c *Config) {
 		if nt.Type == "" {
 			d.addf(nt.Pos, "notifier %q has no type (slack, discord or webhook)", nt.Name)
 		}
-		if nt.URL == "" {
+		if nt.URL == "" && !nt.urlReported {
 			d.addf(nt.Pos, "notifier %q has no url (or url_file)", nt.Name)
 		}
 	}

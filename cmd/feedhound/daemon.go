@@ -54,7 +54,7 @@ type daemon struct {
 // newDaemon reads the configuration, opens the database and starts
 // listening; serve runs the rest.
 func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.Options) (*daemon, error) {
-	c, err := config.Load(path)
+	c, err := loadConfig(path)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (d *daemon) feedURL(rule string) string {
 // out and returns it; if not, the old one keeps running and the log says
 // why.
 func (d *daemon) reload() *config.Config {
-	c, err := config.Load(d.path)
+	c, err := loadConfig(d.path)
 	if err == nil {
 		var p *watcher.Plan
 		if p, err = plan(context.Background(), c, d.store, d.log); err == nil {

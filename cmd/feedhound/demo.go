@@ -36,6 +36,8 @@ Flags:
   --for DURATION    stop after this long, as in --for 1m (default: run until
                     Ctrl-C)
 
+Exit status: 0 when stopped (Ctrl-C, or the end of --for), 2 on an error.
+
 Example:
   feedhound demo
 `

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -84,4 +86,41 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestVersionFromBuildInfo builds the command as 'go build' does in a
+// checkout and holds 'feedhound version' to the revision built.
+func TestVersionFromBuildInfo(t *testing.T) {
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not a git checkout: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "feedhound")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version", "--json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v buildVersion
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if v.Revision != strings.TrimSpace(string(head)) || v.Time == "" || !strings.HasPrefix(v.Go, "go1.") {
+		t.Errorf("version %+v, want revision %s with its time", v, head)
+	}
+	line, _ := exec.Command(bin, "--version").Output()
+	if want := "feedhound " + v.Version + " (" + v.Revision[:12]; !strings.HasPrefix(string(line), want) {
+		t.Errorf("--version %q, want it to start %q", line, want)
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 attempts", 1: "1 attempt", 2: "2 attempts"} {
+		if got := plural(n, "attempt"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
 }

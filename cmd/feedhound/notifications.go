@@ -36,7 +36,7 @@ Examples:
 `
 
 func openStore(ctx context.Context, path string) (*config.Config, *store.Store, error) {
-	c, err := config.Load(path)
+	c, err := loadConfig(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -107,7 +107,7 @@ func runNotifications(ctx context.Context, e *env, args []string) int {
 		}
 		line := fmt.Sprintf("%-6d %-9s %s → %s: %s", n.ID, n.Status, n.Rule, n.Notifier, n.Match.Item.Title)
 		if n.LastError != "" {
-			line += fmt.Sprintf("\n       %d attempts; %s", n.Attempts, n.LastError)
+			line += fmt.Sprintf("\n       %s; %s", plural(n.Attempts, "attempt"), n.LastError)
 		}
 		fmt.Fprintln(e.stdout, line)
 	}
@@ -146,7 +146,7 @@ func runNotify(ctx context.Context, e *env, args []string) int {
 	if len(pos) != 1 {
 		return usageError(e, "notify", "want the name of one notifier")
 	}
-	c, err := config.Load(*path)
+	c, err := loadConfig(*path)
 	if err != nil {
 		return configError(e, err)
 	}
@@ -190,4 +190,12 @@ func sampleMessage(baseURL string) notify.Message {
 			Matches: []notify.MatchedText{{Term: hit.Term, Field: "content", Text: "Kim–Putin summit"}},
 		}},
 	}
+}
+
+// plural counts things in words: "1 attempt", "3 attempts".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/feedhound/feedhound/config"
-	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/suggest"
 )
 
 // Exit codes, like grep's: scripts can rely on them.
@@ -53,10 +53,8 @@ func commands() []command {
 		{"notify", "send a test alert through a notifier", runNotify},
 		{"token", "create, list and revoke tokens of the HTTP API", runToken},
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
-		{"version", "print feedhound's version", func(_ context.Context, e *env, _ []string) int {
-			fmt.Fprintln(e.stdout, "feedhound", feed.Version)
-			return exitMatch
-		}},
+		{"version", "print feedhound's version and build", runVersion},
+		{"help", "show the help of a command", nil},
 	}
 }
 
@@ -67,7 +65,12 @@ Usage:
 
 Commands:
 %s
-Run 'feedhound COMMAND --help' for a command's flags and examples.
+Run 'feedhound help COMMAND' (or 'feedhound COMMAND --help') for a command's
+flags, examples and exit statuses.
+
+Exit status: 0 on success (for match: an item matched), 1 for a negative
+answer (match: nothing matched; check: the file has problems), 2 for bad
+usage or an error.
 
 Examples:
   feedhound demo
@@ -91,18 +94,34 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitError
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		usage(stdout)
 		return exitMatch
+	case "help":
+		if len(args) == 1 {
+			usage(stdout)
+			return exitMatch
+		}
+		// feedhound help CMD is feedhound CMD --help.
+		args = []string{args[1], "--help"}
 	case "--version", "-version":
 		args[0] = "version"
 	}
+	var names []string
 	for _, c := range commands() {
+		if c.run == nil {
+			continue
+		}
 		if c.name == args[0] {
 			return c.run(ctx, e, args[1:])
 		}
+		names = append(names, c.name)
 	}
-	fmt.Fprintf(stderr, "feedhound: unknown command %q; run 'feedhound --help' for the list\n", args[0])
+	hint := ""
+	if best, ok := suggest.Nearest(args[0], names); ok {
+		hint = fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	fmt.Fprintf(stderr, "feedhound: unknown command %q%s; run 'feedhound --help' for the list\n", args[0], hint)
 	return exitError
 }
 
@@ -120,7 +139,7 @@ func parseFlags(fs *flag.FlagSet, args []string, e *env) (positional []string, c
 			return nil, exitMatch, false
 		}
 		if err != nil {
-			return nil, usageError(e, fs.Name(), "%v", err), false
+			return nil, usageError(e, fs.Name(), "%s", flagError(fs, err)), false
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -132,6 +151,31 @@ func parseFlags(fs *flag.FlagSet, args []string, e *env) (positional []string, c
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// flagError says what is wrong with a command's flags the way its help
+// writes them: --config, not -confg, with the nearest known flag.
+func flagError(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		name = strings.TrimLeft(name, "-")
+		var known []string
+		fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+		hint := " (put -- before an argument that starts with a minus)"
+		if best, ok := suggest.Nearest(name, known); ok {
+			hint = fmt.Sprintf(" (did you mean --%s?)", best)
+		}
+		return fmt.Sprintf("unknown flag --%s%s", name, hint)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return fmt.Sprintf("flag --%s needs a value", strings.TrimLeft(name, "-"))
+	}
+	// invalid value "x" for flag -limit: parse error
+	if i := strings.Index(msg, " for flag -"); i >= 0 {
+		rest := msg[i+len(" for flag -"):]
+		return msg[:i] + " for flag --" + strings.TrimLeft(rest, "-")
+	}
+	return msg
 }
 
 // printError prints an error on stderr, one line per problem when it
