@@ -637,7 +637,9 @@ func TestRuleBackfill(t *testing.T) {
 	writeConfig(t, path, sources, "  - name: other\n    query: tennis\n")
 	base, stop := startDaemon(t, path)
 	defer func() { stop() }()
-	waitFor(t, func() bool { return strings.Contains(get(t, base+"/metrics", ""), `feedhound_polls_total{result="200"}`) }) // the wire is stored
+	waitFor(t, func() bool {
+		return strings.Contains(get(t, base+"/metrics", ""), `feedhound_polls_total{result="200"}`)
+	}) // the wire is stored
 
 	writeConfig(t, path, sources, "  - name: other\n    query: tennis\n"+
 		"  - name: shoigu\n    query: Shoigu\n    backfill: 7d\n"+
