@@ -128,7 +128,7 @@ func writeNode(b *strings.Builder, n Node) {
 			writeGrouped(b, c, false)
 		}
 	case *Not:
-		b.WriteByte('-')
+		b.WriteString("NOT ")
 		writeGrouped(b, n.Node, true)
 	case *Near:
 		writeTerm(b, n.A)
