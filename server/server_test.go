@@ -309,7 +309,7 @@ func TestStatusPageShowsFailures(t *testing.T) {
 	srv, st := fixture(t)
 	ctx := context.Background()
 	failing, _ := st.EnsureSource(ctx, "wire", "https://wire.example.org/world.atom")
-	failing.LastPoll, failing.LastStatus, failing.Failures = t0, "error", 3
+	failing.LastPoll, failing.LastStatus, failing.Failures, failing.FailingSince = t0, "error", 3, t0.Add(-time.Hour)
 	failing.LastError = "https://wire.example.org/world.atom: HTTP 503 Service Unavailable, retry after 120s"
 	failing.NextPoll = t0.Add(2 * time.Minute)
 	gone, _ := st.EnsureSource(ctx, "koreatimes", "https://www.koreatimes.co.kr/www/rss/nation.xml")
@@ -323,7 +323,9 @@ func TestStatusPageShowsFailures(t *testing.T) {
 	st.Failed(ctx, []int64{pending.ID}, 1, "HTTP 404: channel_not_found")
 	page := body(t, get(t, srv.Handler(), "/"))
 	for _, want := range []string{
-		"HTTP 503 Service Unavailable, retry after 120s</span> (3 failures in a row)",
+		"HTTP 503 Service Unavailable, retry after 120s</span><br><small>failing since ",
+		"(2026-09-08 05:00:00 UTC), 3 failures in a row</small>",
+		`<p class="summary bad" id="summary">1 of 2 sources failing · 1 gone · 1 alert failed</p>`,
 		"gone (HTTP 410): polling stopped",
 		"2026-09-08 06:02:00 UTC",
 		"0 pending, 0 delivered, 1 failed.",
@@ -409,7 +411,7 @@ func TestSubscriptionFeeds(t *testing.T) {
 		t.Error("the OPML list shows a subscription")
 	}
 	status := body(t, get(t, h, "/"))
-	if !strings.Contains(status, "And 1 subscriptions made through the API") || strings.Contains(status, sub.FeedToken) {
+	if !strings.Contains(status, "And 1 subscription made through the API") || strings.Contains(status, sub.FeedToken) {
 		t.Error("the status page shows a subscription's feed or misses the count")
 	}
 }

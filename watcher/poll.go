@@ -135,6 +135,9 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			st.Failures, st.FailureKind = 0, kind // another fault: count again
 		}
 		st.Failures++
+		if st.FailingSince.IsZero() {
+			st.FailingSince = now
+		}
 		res.Err = err
 		st.LastStatus, st.LastError = "error", err.Error()
 		st.RetryAt = time.Time{}
@@ -148,7 +151,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	default:
 		res.Status = fmt.Sprint(resp.Status)
 		st.Failures, st.LastStatus, st.LastError, st.FailureKind = 0, res.Status, "", ""
-		st.RetryAt, st.LastSuccess = time.Time{}, now
+		st.RetryAt, st.LastSuccess, st.FailingSince, st.LastNew = time.Time{}, now, time.Time{}, res.New
 		if resp.Moved && resp.URL != st.URL {
 			log.Info("source moved permanently", "from", feed.ShowURL(st.URL), "to", feed.ShowURL(resp.URL))
 			st.URL = resp.URL
