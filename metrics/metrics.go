@@ -35,8 +35,50 @@ type Counts interface {
 	WriteFailures() int64
 }
 
+// SourceStat is what the metrics show of one source.
+type SourceStat struct {
+	Name        string
+	LastSuccess time.Time // zero: never
+	Failures    int       // consecutive
+}
+
+// Options are the rest of what a Metrics shows.
+type Options struct {
+	// Version, Revision and GoVersion label feedhound_build_info.
+	Version, Revision, GoVersion string
+	// Sources, if set, gives each source's state at every scrape.
+	Sources func(ctx context.Context) ([]SourceStat, error)
+}
+
+// sourceCollector reads the sources' states at each scrape.
+type sourceCollector struct {
+	read        func(ctx context.Context) ([]SourceStat, error)
+	lastSuccess *prometheus.Desc
+	failures    *prometheus.Desc
+}
+
+func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.lastSuccess
+	ch <- c.failures
+}
+
+func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stats, err := c.read(ctx)
+	if err != nil {
+		return
+	}
+	for _, s := range stats {
+		if !s.LastSuccess.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.lastSuccess, prometheus.GaugeValue, float64(s.LastSuccess.UnixMilli())/1000, s.Name)
+		}
+		ch <- prometheus.MustNewConstMetric(c.failures, prometheus.GaugeValue, float64(s.Failures), s.Name)
+	}
+}
+
 // New returns a Metrics reading counts from ob.
-func New(ob Counts) *Metrics {
+func New(ob Counts, o Options) *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -89,9 +131,39 @@ func New(ob Counts) *Metrics {
 	writeFailures := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "feedhound_database_write_failures_total", Help: "Writes to the database that failed.",
 	}, func() float64 { return float64(ob.WriteFailures()) })
-	m.registry.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth, subscriptions, writable, writeFailures,
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "feedhound_build_info", Help: "Always 1; its labels say which feedhound runs.",
+		ConstLabels: prometheus.Labels{"version": o.Version, "revision": o.Revision, "goversion": o.GoVersion},
+	})
+	build.Set(1)
+	m.registry.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth, subscriptions, writable, writeFailures, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if o.Sources != nil {
+		m.registry.MustRegister(&sourceCollector{
+			read: o.Sources,
+			lastSuccess: prometheus.NewDesc("feedhound_source_last_success_timestamp_seconds",
+				"When the source was last polled successfully (200 or 304), in Unix seconds.", []string{"source"}, nil),
+			failures: prometheus.NewDesc("feedhound_source_consecutive_failures",
+				"Polls of the source that failed in a row.", []string{"source"}, nil),
+		})
+	}
+	// Counters are there at zero from the start, so that rate() and
+	// alerts on them work before the first event.
+	for _, r := range []string{"200", "304", "410", "error"} {
+		m.polls.WithLabelValues(r)
+	}
+	for _, r := range []string{"delivered", "retry", "failed"} {
+		m.alerts.WithLabelValues(r)
+	}
 	return m
+}
+
+// Rules makes the rules' match counters exist, at zero for those with no
+// match yet.
+func (m *Metrics) Rules(names []string) {
+	for _, n := range names {
+		m.matches.WithLabelValues(n)
+	}
 }
 
 // Poll records a poll's result, how long it took and what it found.

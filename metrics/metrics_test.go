@@ -24,7 +24,11 @@ func (o outbox) WriteFailure() (time.Time, error) {
 func (o outbox) WriteFailures() int64 { return int64(o["write_failures"]) }
 
 func TestExposition(t *testing.T) {
-	m := New(outbox{"pending": 3, "delivered": 9, "subscriptions": 7})
+	m := New(outbox{"pending": 3, "delivered": 9, "subscriptions": 7}, Options{Version: "v1.2.3", Revision: "abc123", GoVersion: "go1.26.8",
+		Sources: func(context.Context) ([]SourceStat, error) {
+			return []SourceStat{{Name: "koreatimes", LastSuccess: time.Unix(1788000000, 500e6)}, {Name: "wire", Failures: 3}}, nil
+		}})
+	m.Rules([]string{"kim-putin", "quiet"})
 	m.Poll("200", 120*time.Millisecond, 4)
 	m.Poll("304", 10*time.Millisecond, 0)
 	m.Poll("304", 12*time.Millisecond, 0)
@@ -45,6 +49,14 @@ func TestExposition(t *testing.T) {
 		`feedhound_notifications_pending 3`,
 		`feedhound_subscriptions 7`,
 		`feedhound_database_writable 1`,
+		`feedhound_build_info{goversion="go1.26.8",revision="abc123",version="v1.2.3"} 1`,
+		`feedhound_source_last_success_timestamp_seconds{source="koreatimes"} 1.7880000005e+09`,
+		`feedhound_source_consecutive_failures{source="koreatimes"} 0`,
+		`feedhound_source_consecutive_failures{source="wire"} 3`,
+		`feedhound_polls_total{result="error"} 0`,
+		`feedhound_polls_total{result="410"} 0`,
+		`feedhound_notifications_total{result="failed"} 0`,
+		`feedhound_matches_total{rule="quiet"} 0`,
 		`feedhound_database_write_failures_total 0`,
 		`go_goroutines`,
 	} {
@@ -53,7 +65,7 @@ func TestExposition(t *testing.T) {
 		}
 	}
 	// A database that cannot be written shows.
-	full := New(outbox{"write_failures": 5})
+	full := New(outbox{"write_failures": 5}, Options{})
 	rec = httptest.NewRecorder()
 	full.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ = io.ReadAll(rec.Result().Body)
@@ -63,7 +75,7 @@ func TestExposition(t *testing.T) {
 		}
 	}
 	// Two Metrics do not share a registry.
-	other := New(outbox{})
+	other := New(outbox{}, Options{})
 	rec = httptest.NewRecorder()
 	other.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ = io.ReadAll(rec.Result().Body)

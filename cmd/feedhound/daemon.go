@@ -94,7 +94,17 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	// private networks.
 	d.guard = netguard.Policy{AllowPrivate: c.AllowPrivateNetworks}
 	d.pool = notify.NewPool(store.SubscriptionRulePrefix, st, netguard.NewClient(d.guard, netguard.Options{}), log, d.feedURL, d.subscriptionDestination)
-	d.metrics = metrics.New(st)
+	v := readVersion()
+	d.metrics = metrics.New(st, metrics.Options{Version: v.Version, Revision: v.Revision, GoVersion: v.Go,
+		Sources: func(ctx context.Context) ([]metrics.SourceStat, error) {
+			srcs, err := st.Sources(ctx)
+			stats := make([]metrics.SourceStat, len(srcs))
+			for i, s := range srcs {
+				stats[i] = metrics.SourceStat{Name: s.Name, LastSuccess: s.LastSuccess, Failures: s.Failures}
+			}
+			return stats, err
+		}})
+	d.metrics.Rules(ruleNames(p))
 	d.pool.Observe = d.metrics.Delivery
 	opts.OnMatch = func(rule string, n int) {
 		d.srv.Invalidate(rule)
@@ -241,6 +251,7 @@ func (d *daemon) reload() *config.Config {
 			d.rules = c
 			d.mu.Unlock()
 			d.watch.SetPlan(p)
+			d.metrics.Rules(ruleNames(p))
 			d.srv.PlanChanged()
 			d.log.Info("configuration reloaded", "sources", len(c.Sources), "rules", len(c.Rules), "notifiers", len(c.Notifiers))
 			return c
@@ -278,6 +289,18 @@ func (d *daemon) replanLoop(ctx context.Context) {
 		d.watch.SetPlan(p)
 		d.srv.PlanChanged()
 	}
+}
+
+// ruleNames lists the configured rules of a plan (subscriptions are not
+// metrics' business: there may be a million).
+func ruleNames(p *watcher.Plan) []string {
+	var names []string
+	for _, r := range p.Rules {
+		if !store.IsSubscriptionRule(r.Name) {
+			names = append(names, r.Name)
+		}
+	}
+	return names
 }
 
 // backfillRules matches the stored stories of their backfill window

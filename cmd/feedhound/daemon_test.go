@@ -333,7 +333,11 @@ rules:
 			strings.Contains(m, `feedhound_matches_total{rule="kim-putin"} 1`) &&
 			strings.Contains(m, `feedhound_notifications_total{result="delivered"} 1`) &&
 			strings.Contains(m, "feedhound_notifications_pending 0") &&
-			strings.Contains(m, "feedhound_items_ingested_total 4")
+			strings.Contains(m, "feedhound_items_ingested_total 4") &&
+			strings.Contains(m, `feedhound_source_consecutive_failures{source="koreatimes"} 0`) &&
+			strings.Contains(m, `feedhound_source_last_success_timestamp_seconds{source="koreatimes"} 1.`) &&
+			strings.Contains(m, `feedhound_build_info{goversion="go1.`) &&
+			strings.Contains(m, `feedhound_polls_total{result="error"} 0`)
 	})
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -638,7 +642,7 @@ func TestRuleBackfill(t *testing.T) {
 	base, stop := startDaemon(t, path)
 	defer func() { stop() }()
 	waitFor(t, func() bool {
-		return strings.Contains(get(t, base+"/metrics", ""), `feedhound_polls_total{result="200"}`)
+		return !strings.Contains(get(t, base+"/metrics", ""), `feedhound_polls_total{result="200"} 0`)
 	}) // the wire is stored
 
 	writeConfig(t, path, sources, "  - name: other\n    query: tennis\n"+
