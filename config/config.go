@@ -317,7 +317,7 @@ func (d *decoder) top(n ast.Node, c *Config) {
 		case "listen":
 			c.Listen = d.str(kv.Value, "listen")
 		case "data":
-			c.Data = d.str(kv.Value, "data")
+			c.Data = d.secret(kv.Value, "data") // ${STATE_DIRECTORY}/feedhound.db under systemd
 		case "base_url":
 			c.BaseURL = d.str(kv.Value, "base_url")
 		case "allow_private_networks":
@@ -467,7 +467,8 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 // envRef matches ${NAME} in a value.
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// secret reads a value that may name environment variables as ${NAME}.
+// secret reads a value that may name environment variables as ${NAME}
+// (notifiers' secrets, and the data path).
 func (d *decoder) secret(n ast.Node, what string) string {
 	v := d.str(n, what)
 	return envRef.ReplaceAllStringFunc(v, func(ref string) string {

@@ -195,6 +195,14 @@ sources:
 	}
 }
 
+func TestDataFromEnvironment(t *testing.T) {
+	t.Setenv("STATE_DIRECTORY", "/var/lib/feedhound")
+	c, err := Parse([]byte("data: ${STATE_DIRECTORY}/feedhound.db\nsources:\n  - name: a\n    url: https://a.example/\n"), "/etc/feedhound/feedhound.yaml")
+	if err != nil || c.Data != "/var/lib/feedhound/feedhound.db" {
+		t.Errorf("data %q, %v", c.Data, err)
+	}
+}
+
 func TestNotifiers(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "secret"), []byte("whsec_c2VjcmV0\n"), 0o600)
