@@ -276,7 +276,7 @@ rules:
 	if strings.Contains(got, `notifier "newsroom" has no url`) {
 		t.Errorf("an unset ${VAR} gave two problems:\n%s", got)
 	}
-		if strings.Contains(got, "SECRETPATH") {
+	if strings.Contains(got, "SECRETPATH") {
 		t.Errorf("a problem shows a secret URL:\n%s", got)
 	}
 }

@@ -268,7 +268,7 @@ func TestRequests(t *testing.T) {
 		{"/feeds/kim-putin.rss?limit=501", 400, "limit must be a number from 1 to 500"},
 		{"/healthz", 200, "ok"},
 		{"/feeds.opml", 200, `<outline type="rss" text="kim-putin" title="feedhound: kim-putin" xmlUrl="http://127.0.0.1:8080/feeds/kim-putin.atom" htmlUrl="http://127.0.0.1:8080/"></outline>`},
-		{"/", 200, `<a href="/feeds/kim-putin.rss">RSS</a>`},
+		{"/", 200, `<a href="feeds/kim-putin.rss">RSS</a>` /* relative: works behind a proxy at a path */},
 		{"/nothing", 404, ""},
 	}
 	for _, tt := range tests {

@@ -42,7 +42,7 @@ code { font-size: 90%; }
 </head>
 <body>
 <h1>feedhound</h1>
-<p class="updated">Updated <time datetime="{{.Now.UTC.Format "2006-01-02T15:04:05Z"}}">{{.Now.UTC.Format "2006-01-02 15:04:05 UTC"}}</time> · <a href="/feeds.opml">All filtered feeds (OPML)</a></p>
+<p class="updated">Updated <time datetime="{{.Now.UTC.Format "2006-01-02T15:04:05Z"}}">{{.Now.UTC.Format "2006-01-02 15:04:05 UTC"}}</time> · <a href="feeds.opml">All filtered feeds (OPML)</a></p>
 <p class="summary {{if .Problems}}bad{{else}}ok{{end}}" id="summary">{{.Summary}}</p>
 {{with .Database}}<p class="error" role="alert"><strong>{{.}}</strong>. Polls and alert deliveries wait until it is fixed; nothing is lost.</p>{{end}}
 <h2>Sources</h2>
@@ -61,7 +61,7 @@ code { font-size: 90%; }
 <tr><th>Rule</th><th>Query</th><th>Matches</th><th>Last match</th><th>Feeds</th></tr>
 {{range .Rules}}<tr>
 <td>{{.Name}}</td><td><code>{{.Query}}</code></td><td>{{.Matches}}</td><td>{{when $.Now .LastMatch}}</td>
-<td><a href="/feeds/{{.Name}}.rss">RSS</a> · <a href="/feeds/{{.Name}}.atom">Atom</a> · <a href="/feeds/{{.Name}}.json">JSON</a></td>
+<td><a href="feeds/{{.Name}}.rss">RSS</a> · <a href="feeds/{{.Name}}.atom">Atom</a> · <a href="feeds/{{.Name}}.json">JSON</a></td>
 </tr>{{else}}<tr><td colspan="5">No rules configured.</td></tr>{{end}}
 </table>
 {{if .Subscriptions}}<p>And {{plural .Subscriptions "subscription"}} made through the API, whose feeds only their owners know.</p>{{end}}
