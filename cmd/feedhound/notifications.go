@@ -30,6 +30,9 @@ Flags:
   --limit N       at most N alerts (default 50)
   --all           with retry: every failed alert
 
+Exit status: 0 on success; for retry, 1 if no alert was put back; 2 for bad
+usage or an error.
+
 Examples:
   feedhound notifications --failed
   feedhound notifications retry 17 18
@@ -120,6 +123,9 @@ const notifyUsage = `Usage:
 Sends a sample alert through the notifier NAME of the configuration and
 prints the receiver's answer, so you can check a webhook before relying on
 it.
+
+Flags:
+  --config FILE   the configuration file (default ./feedhound.yaml)
 
 Exit status: 0 if the alert was delivered, 1 if the receiver refused it or
 could not be reached, 2 for other errors.

@@ -20,6 +20,11 @@ Manages the tokens of the HTTP API. create prints a new token once: only a
 hash of it is kept, so it cannot be shown again. A read-only token can list
 and read, not change.
 
+Flags:
+  --config FILE   the configuration file, for its database (default ./feedhound.yaml)
+  --name NAME     create: the token's name, to list and revoke it by
+  --read-only     create: a token that can list and read, not change
+
 Exit status: 0 on success, 1 if revoke finds no token of that name, 2 for
 bad usage or an error.
 
