@@ -126,15 +126,20 @@ func body(t *testing.T, resp *http.Response) string {
 
 func TestGolden(t *testing.T) {
 	srv, _ := fixture(t)
-	h := srv.Handler()
+	goldenFeeds(t, srv.Handler(), "kim-putin", "kim-putin")
+}
+
+// goldenFeeds holds a rule's feeds, in every format, to the golden files
+// testdata/NAME.EXT; -update rewrites them.
+func goldenFeeds(t *testing.T, h http.Handler, rule, name string) {
 	for _, ext := range []string{"rss", "atom", "json"} {
 		t.Run(ext, func(t *testing.T) {
-			resp := get(t, h, "/feeds/kim-putin."+ext)
+			resp := get(t, h, "/feeds/"+rule+"."+ext)
 			got := body(t, resp)
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d: %s", resp.StatusCode, got)
 			}
-			golden := filepath.Join("testdata", "kim-putin."+ext)
+			golden := filepath.Join("testdata", name+"."+ext)
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)

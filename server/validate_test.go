@@ -121,29 +121,7 @@ func validator(t *testing.T) string {
 // every kind to golden files, and runs the W3C validator on them: no
 // error and no warning.
 func TestFeedsOfEveryKindValidate(t *testing.T) {
-	h := everyKindServer(t)
-	for _, ext := range []string{"rss", "atom", "json"} {
-		t.Run(ext, func(t *testing.T) {
-			resp := get(t, h, "/feeds/summit."+ext)
-			got := body(t, resp)
-			if resp.StatusCode != 200 {
-				t.Fatalf("status %d: %s", resp.StatusCode, got)
-			}
-			golden := filepath.Join("testdata", "every-kind."+ext)
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from %s (run go test ./server -update to accept):\n%s", ext, golden, got)
-			}
-		})
-	}
+	goldenFeeds(t, everyKindServer(t), "summit", "every-kind")
 	v := validator(t)
 	for _, ext := range []string{"rss", "atom"} {
 		for golden, rule := range map[string]string{"every-kind": "summit", "kim-putin": "kim-putin"} {
