@@ -77,7 +77,7 @@ func TestScrapeCardsWithBaseAndLazyImages(t *testing.T) {
 	want := got{
 		Title:     "What to watch at the Kim-Putin summit",
 		Link:      "https://www.northasia-institute.example/research/commentary/kim-putin-summit-what-to-watch", // against <base href>
-		Published: "2026-09-12T23:30:00Z",                                                                          // <time datetime>
+		Published: "2026-09-12T23:30:00Z",                                                                       // <time datetime>
 		Summary:   `<p><img src="https://www.northasia-institute.example/research/img/vladivostok.jpg" alt=""></p>Arms, labour and food are on the table; sanctions enforcement is not.`,
 		Text:      "Arms, labour and food are on the table; sanctions enforcement is not.",
 		Authors:   []string{"Dr. Mirae Han"},
@@ -115,5 +115,48 @@ func TestScrapeErrors(t *testing.T) {
 	_, err := sc.Scrape(page(t, "think-tank.html", "https://www.northasia-institute.example/"))
 	if err == nil || err.Error() != "https://www.northasia-institute.example/: scrape: item selector 'table.board-list tbody tr' matched nothing" {
 		t.Errorf("a page without the items: %v", err)
+	}
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		page, url string
+		want      Selectors
+		first     string
+		n         int
+	}{
+		{"mofa-list.html", "https://www.mofa.go.kr/www/brd/m_4080/list.do",
+			Selectors{Item: "div#content > table.board-list > tbody > tr", Title: "td.subject a", Date: "td.date"}, "외교부 대변인, 북러 정상회담 관련 논평 발표", 4},
+		{"think-tank.html", "https://www.northasia-institute.example/",
+			Selectors{Item: "main > section.latest > article.card", Title: "h3.card-title a", Date: "time", Summary: "p.dek"}, "What to watch at the Kim-Putin summit", 3},
+		{"embassy.html", "https://www.vladivostok.ru.emb-japan.example/itpr_ja/index.html",
+			Selectors{Item: "div.main > ul.news-list > li", Title: "a", Date: "span.date"}, "東方経済フォーラム開催に伴う交通規制について", 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.page, func(t *testing.T) {
+			p := page(t, tt.page, tt.url)
+			sel, err := Detect(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, sel); diff != "" {
+				t.Errorf("selectors (-want +got):\n%s", diff)
+			}
+			sc, err := Compile(sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := sc.Scrape(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Items) != tt.n || f.Items[0].Title != tt.first || f.Items[0].Published.IsZero() {
+				t.Errorf("%d items, first %+v", len(f.Items), f.Items[0])
+			}
+		})
+	}
+	if _, err := Detect(Page{Body: []byte(`<html><body><p>Nothing listed here.</p><a href="/">Home</a></body></html>`), URL: "https://a.example/"}); err == nil ||
+		!strings.Contains(err.Error(), "no list of stories found") {
+		t.Errorf("a page without a list: %v", err)
 	}
 }
