@@ -24,6 +24,7 @@ import (
 
 	"github.com/feedhound/feedhound/internal/suggest"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/scrape"
 )
 
 // Defaults for settings a file leaves out.
@@ -74,8 +75,14 @@ type Source struct {
 	Schedule string // a robfig/cron spec or descriptor
 	// AllowPrivateNetworks lets this source reach internal addresses.
 	AllowPrivateNetworks bool
-	Pos                  Pos // of the entry
-	schedulePos          Pos
+	// Scrape, if set, makes the source a web page scraped for items, by
+	// these selectors, or by those feedhound finds when they are empty
+	// (scrape: {}).
+	Scrape *scrape.Selectors
+	// Timezone is where the source's dates without a zone are; nil is UTC.
+	Timezone    *time.Location
+	Pos         Pos // of the entry
+	schedulePos Pos
 }
 
 // Rule is a named keyword query.
@@ -302,7 +309,8 @@ func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []str
 
 var (
 	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "sources", "notifiers", "rules"}
-	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks"}
+	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks", "scrape", "timezone"}
+	scrapeKeys   = []string{"item", "title", "link", "date", "summary", "author", "image"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
 	ruleKeys     = []string{"name", "query", "sources", "notify", "digest", "backfill"}
 )
@@ -368,6 +376,16 @@ func (d *decoder) source(n ast.Node) Source {
 		case "schedule":
 			s.Schedule = d.str(kv.Value, "schedule")
 			s.schedulePos = pos(kv.Value)
+		case "scrape":
+			s.Scrape = d.scrape(kv.Value)
+		case "timezone":
+			name := d.str(kv.Value, "timezone")
+			loc, err := time.LoadLocation(name)
+			if err != nil || name == "" {
+				d.addf(pos(kv.Value), "timezone %q: want a zone name such as Asia/Seoul or UTC", name)
+			} else {
+				s.Timezone = loc
+			}
 		default:
 			d.unknownKey(kv, "a source", sourceKeys)
 		}
@@ -376,6 +394,45 @@ func (d *decoder) source(n ast.Node) Source {
 		s.Schedule = DefaultSchedule
 	}
 	return s
+}
+
+// scrape reads a source's scrape: selectors, checking each where it is
+// written.
+func (d *decoder) scrape(n ast.Node) *scrape.Selectors {
+	sel := &scrape.Selectors{}
+	kvs, _ := d.entries(n, "scrape")
+	fields := map[string]*string{"item": &sel.Item, "title": &sel.Title, "link": &sel.Link, "date": &sel.Date,
+		"summary": &sel.Summary, "author": &sel.Author, "image": &sel.Image}
+	positions := map[string]Pos{}
+	for _, kv := range kvs {
+		key := keyName(kv)
+		f, ok := fields[key]
+		if !ok {
+			d.unknownKey(kv, "scrape", scrapeKeys)
+			continue
+		}
+		*f = d.str(kv.Value, key)
+		positions[key] = valueStart(unwrap(kv.Value))
+		if *f == "" {
+			d.addf(pos(kv.Value), "scrape %s: an empty selector (leave the key out for the default)", key)
+		}
+	}
+	if sel.IsZero() {
+		return sel // found in each page
+	}
+	if sel.Item == "" {
+		d.addf(entryPos(n), "scrape: item is needed with the other selectors (or give none, scrape: {}, to have them found)")
+		return sel
+	}
+	if _, err := scrape.Compile(*sel); err != nil {
+		var se *scrape.SelectorError
+		if errors.As(err, &se) {
+			d.addf(positions[se.Field], "scrape %s selector %q: %v", se.Field, *fields[se.Field], se.Err)
+		} else {
+			d.addf(pos(n), "scrape: %v", err)
+		}
+	}
+	return sel
 }
 
 func (d *decoder) rule(n ast.Node) Rule {

@@ -170,6 +170,28 @@ sources:
 			`f.yaml:9:15: schedule "*/1 * * * *": polls 1m0s apart; at least 2m0s apart (min_interval)`,
 			`f.yaml:12:15: schedule "0,1 * * * *": polls 1m0s apart; at least 2m0s apart (min_interval)`,
 		}},
+		{"scrape", `
+sources:
+  - name: mofa
+    url: https://www.mofa.go.kr/www/brd/m_4080/list.do
+    timezone: Asia/Seol
+    scrape:
+      item: "table.board-list tbody tr"
+      date: "td[class="
+      summry: "p.dek"
+  - name: found
+    url: https://found.example/news
+    scrape: {}
+  - name: partial
+    url: https://partial.example/news
+    scrape:
+      title: h3 a
+`, []string{
+			`f.yaml:5:15: timezone "Asia/Seol": want a zone name such as Asia/Seoul or UTC`,
+			`f.yaml:8:14: scrape date selector "td[class=": unexpected EOF in attribute selector`,
+			`f.yaml:9:7: unknown key "summry" in scrape (did you mean "summary"?)`,
+			`f.yaml:16:7: scrape: item is needed with the other selectors (or give none, scrape: {}, to have them found)`,
+		}},
 		{"deep query", "sources:\n  - name: a\n    url: https://a.example/\nrules:\n  - name: deep\n    query: '" + strings.Repeat("(", 40) + "x" + strings.Repeat(")", 40) + "'\n", []string{
 			`f.yaml:6:45: rule deep: ( nested more than 32 deep; simplify the query`,
 		}},
@@ -192,6 +214,19 @@ sources:
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestScrapeSource(t *testing.T) {
+	c, err := Parse([]byte("sources:\n  - name: mofa\n    url: https://www.mofa.go.kr/list.do\n    timezone: Asia/Seoul\n    scrape:\n      item: table.board-list tbody tr\n      date: td.date\n  - name: found\n    url: https://found.example/\n    scrape: {}\n"), "f.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Sources[0]; s.Scrape == nil || s.Scrape.Item != "table.board-list tbody tr" || s.Scrape.Date != "td.date" || s.Timezone.String() != "Asia/Seoul" {
+		t.Errorf("scraped source %+v", s)
+	}
+	if s := c.Sources[1]; s.Scrape == nil || !s.Scrape.IsZero() || s.Timezone != nil {
+		t.Errorf("source with selectors to find: %+v", s)
 	}
 }
 

@@ -35,7 +35,10 @@ type Feed struct {
 	Authors []string
 	// Language is the feed's language tag (en, ko), "" if not given.
 	Language string
-	Items    []Item
+	// Note says how a feed that is not a feed document was made: the
+	// selectors a page was scraped with.
+	Note  string
+	Items []Item
 }
 
 // Item is one normalised entry of a feed.

@@ -293,3 +293,55 @@ func resolve(base *url.URL, ref string) string {
 	}
 	return u.String()
 }
+
+// Parser reads fetched pages as feeds: with the Scraper's selectors, or,
+// without a Scraper, with the selectors Detect finds in each page. It is
+// the page kind of source, beside feed.Reader's Parse for feeds.
+type Parser struct {
+	Scraper  *Scraper       // nil: find the items
+	Location *time.Location // of dates without a zone; nil means UTC
+	// Now is the clock, for relative dates; nil means time.Now.
+	Now func() time.Time
+}
+
+// Parse scrapes a fetched page. The feed's Note names the selectors used.
+func (p Parser) Parse(resp *feed.Response) (*feed.Feed, error) {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	pg := Page{Body: resp.Body, ContentType: resp.ContentType, URL: resp.URL, Location: p.Location, Now: now()}
+	doc, base, err := parse(pg)
+	if err != nil {
+		return nil, err
+	}
+	sc := p.Scraper
+	if sc == nil {
+		sel, err := detect(doc, pg)
+		if err != nil {
+			return nil, err
+		}
+		if sc, err = Compile(sel); err != nil {
+			return nil, err
+		}
+	}
+	f, err := sc.scrape(doc, base, pg)
+	if err != nil {
+		return nil, err
+	}
+	f.Note = sc.sel.String()
+	return f, nil
+}
+
+// String writes selectors as the configuration's scrape: keys.
+func (s Selectors) String() string {
+	var parts []string
+	for _, f := range []struct{ k, v string }{
+		{"item", s.Item}, {"title", s.Title}, {"link", s.Link}, {"date", s.Date}, {"summary", s.Summary}, {"author", s.Author}, {"image", s.Image},
+	} {
+		if f.v != "" {
+			parts = append(parts, fmt.Sprintf("%s: %q", f.k, f.v))
+		}
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/scrape"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -38,6 +39,15 @@ type Source struct {
 	Schedule cron.Schedule
 	// AllowPrivate lets the source reach internal addresses.
 	AllowPrivate bool
+	// Parser reads what the source answers; nil means the watcher's
+	// reader: a feed, or a page that links to one.
+	Parser Parser
+}
+
+// Parser reads a fetched source as a feed: a feed document (feed.Reader)
+// or a page scraped for items (scrape.Parser) — the kinds of source.
+type Parser interface {
+	Parse(resp *feed.Response) (*feed.Feed, error)
 }
 
 // Rule is a rule to match, and the sources it applies to.
@@ -73,10 +83,20 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 		if u, err := url.Parse(s.URL); err == nil {
 			host = u.Host
 		}
-		p.Sources = append(p.Sources, Source{
+		src := Source{
 			Name: s.Name, URL: s.URL, Host: host, Spec: s.Schedule, Schedule: sched,
 			AllowPrivate: c.AllowPrivateNetworks || s.AllowPrivateNetworks,
-		})
+		}
+		if s.Scrape != nil {
+			sp := scrape.Parser{Location: s.Timezone}
+			if !s.Scrape.IsZero() {
+				if sp.Scraper, err = scrape.Compile(*s.Scrape); err != nil {
+					return nil, fmt.Errorf("source %s: scrape: %w", s.Name, err)
+				}
+			}
+			src.Parser = sp
+		}
+		p.Sources = append(p.Sources, src)
 	}
 	rs := make([]rules.Rule, len(c.Rules))
 	for i, r := range c.Rules {

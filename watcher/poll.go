@@ -90,7 +90,10 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		reader = w.opts.PrivateReader
 	}
 	resp, err := reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified})
-	if err == nil && resp.Status == http.StatusOK && resp.IsHTML() {
+	var parser Parser = reader
+	if src.Parser != nil {
+		parser = src.Parser // a page scraped for items: the page is the source
+	} else if err == nil && resp.Status == http.StatusOK && resp.IsHTML() {
 		// A page, not a feed: poll the feed it links to from now on.
 		var found *feed.Response
 		if found, err = reader.FeedFrom(ctx, resp); err == nil {
@@ -101,7 +104,10 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	}
 	if err == nil && resp.Status == http.StatusOK {
 		var f *feed.Feed
-		if f, err = reader.Parse(resp); err == nil {
+		if f, err = parser.Parse(resp); err == nil {
+			if f.Note != "" && w.noted(src.Name, f.Note) {
+				log.Info("scraped the page", "selectors", f.Note, "items", len(f.Items))
+			}
 			// The plan as it is now, not as it was when the poll began: a
 			// subscription made while the source answered must see its
 			// stories, which will never be new again.

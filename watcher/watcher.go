@@ -61,6 +61,15 @@ type Watcher struct {
 	// rounds counts the scheduling rounds of Run: tests hold it to a
 	// few per poll, where a busy loop would make millions.
 	rounds atomic.Int64
+	notes  sync.Map // source -> how its last feed was made (feed.Feed.Note)
+}
+
+// noted records how a source's feed was made, and reports whether that
+// changed: the selectors found for a scraped page are logged when they
+// change, so that a user can pin them.
+func (w *Watcher) noted(source, note string) bool {
+	prev, loaded := w.notes.Swap(source, note)
+	return !loaded || prev.(string) != note
 }
 
 // New returns a Watcher that records into st and fetches with r, which

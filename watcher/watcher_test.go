@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -599,5 +600,80 @@ func TestRestartAndReloadReplan(t *testing.T) {
 	}
 	if n := count("/limited"); n != 0 {
 		t.Errorf("the source whose server asked for an hour was polled %d times", n)
+	}
+}
+
+// TestScrapedSource polls a page scraped for items like any other source:
+// its items are recorded once and matched; a page whose layout changed is
+// a source error, not a silent empty source.
+func TestScrapedSource(t *testing.T) {
+	pages := map[string]string{"/list.do": "mofa-list.html", "/research/": "think-tank.html"}
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		name := pages[r.URL.Path]
+		mu.Unlock()
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "pages", name))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html") // the charset is in the page's <meta>
+		w.Write(b)
+	}))
+	defer srv.Close()
+	cfg := fmt.Sprintf(`
+sources:
+  - name: mofa
+    url: %[1]s/list.do
+    timezone: Asia/Seoul
+    scrape:
+      item: table.board-list tbody tr
+      date: td.date
+  - name: institute
+    url: %[1]s/research/
+    scrape: {}
+rules:
+  - name: summit
+    query: '정상회담 OR "Kim-Putin summit"'
+`, srv.URL)
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	w := New(st, &feed.Reader{}, log, plan(t, cfg), Options{})
+	ctx := context.Background()
+	for _, name := range []string{"mofa", "institute"} {
+		res, err := w.Poll(ctx, name)
+		if err != nil || res.Err != nil || res.Status != "200" {
+			t.Fatalf("poll %s: %+v %v", name, res, err)
+		}
+	}
+	ms, _ := st.LatestMatches(ctx, "summit", 10)
+	var titles []string
+	for _, m := range ms {
+		titles = append(titles, m.Source+": "+m.Item.Title)
+	}
+	slices.Sort(titles)
+	want := []string{"institute: What to watch at the Kim-Putin summit", "mofa: 외교부 대변인, 북러 정상회담 관련 논평 발표"}
+	if !slices.Equal(titles, want) {
+		t.Errorf("matches %q, want %q", titles, want)
+	}
+	if !strings.Contains(logs.String(), `selectors="{item: \"main > section.latest > article.card\"`) {
+		t.Errorf("the selectors found are not logged:\n%s", logs.String())
+	}
+	// Polled again: nothing new.
+	if res, _ := w.Poll(ctx, "mofa"); res.New != 0 {
+		t.Errorf("second poll found %d new items", res.New)
+	}
+	// The ministry changed its layout.
+	mu.Lock()
+	pages["/list.do"] = "think-tank.html"
+	mu.Unlock()
+	res, _ := w.Poll(ctx, "mofa")
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "scrape: item selector 'table.board-list tbody tr' matched nothing") {
+		t.Errorf("a page whose layout changed: %+v", res)
+	}
+	if s := sourceState(t, st, "mofa"); s.LastStatus != "error" || !strings.Contains(s.LastError, "matched nothing") {
+		t.Errorf("state %+v", s)
 	}
 }
