@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // sources' time zones, also where the system has no zone files (a distroless image)
 )
 
 func main() {

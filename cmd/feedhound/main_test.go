@@ -35,6 +35,17 @@ func TestScripts(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/feeds/", http.StripPrefix("/feeds/", http.FileServer(http.Dir(feeds))))
+	// Pages as many servers send them: text/html, the charset left to the
+	// page's <meta>.
+	mux.HandleFunc("/pages/", func(w http.ResponseWriter, r *http.Request) {
+		b, err := os.ReadFile(filepath.Join(feeds, "..", "pages", filepath.Base(r.URL.Path)))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(b)
+	})
 	mux.HandleFunc("/site/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, `<html><head><link rel="alternate" type="application/rss+xml" title="Nation" href="/feeds/koreatimes.rss">`+

@@ -49,6 +49,7 @@ func commands() []command {
 		{"run", "run the daemon: poll sources, match, serve filtered feeds", runRun},
 		{"check", "check a configuration file and report every problem", runCheck},
 		{"discover", "list the feeds of a web page", runDiscover},
+		{"scrape", "print the items a web page without a feed would give", runScrape},
 		{"notifications", "list the alerts in the outbox; retry failed ones", runNotifications},
 		{"notify", "send a test alert through a notifier", runNotify},
 		{"token", "create, list and revoke tokens of the HTTP API", runToken},
