@@ -79,6 +79,9 @@ type Source struct {
 	// these selectors, or by those feedhound finds when they are empty
 	// (scrape: {}).
 	Scrape *scrape.Selectors
+	// FullText fetches each new item's article, whose text rules then
+	// match instead of the feed's teaser.
+	FullText bool
 	// Timezone is where the source's dates without a zone are; nil is UTC.
 	Timezone    *time.Location
 	Pos         Pos // of the entry
@@ -309,7 +312,7 @@ func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []str
 
 var (
 	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "sources", "notifiers", "rules"}
-	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks", "scrape", "timezone"}
+	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks", "scrape", "timezone", "fulltext"}
 	scrapeKeys   = []string{"item", "title", "link", "date", "summary", "author", "image"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
 	ruleKeys     = []string{"name", "query", "sources", "notify", "digest", "backfill"}
@@ -378,6 +381,8 @@ func (d *decoder) source(n ast.Node) Source {
 			s.schedulePos = pos(kv.Value)
 		case "scrape":
 			s.Scrape = d.scrape(kv.Value)
+		case "fulltext":
+			s.FullText = d.boolean(kv.Value, "fulltext")
 		case "timezone":
 			name := d.str(kv.Value, "timezone")
 			loc, err := time.LoadLocation(name)

@@ -50,7 +50,7 @@ code { font-size: 90%; }
 <tr><th>Source</th><th>Result</th><th>Last poll</th><th>Next poll</th><th>Items</th></tr>
 {{range .Sources}}<tr{{if .Failing}} class="failing"{{end}}>
 <td><a href="{{.URL}}">{{.Name}}</a>{{if .Title}}<br><small class="muted">{{.Title}}</small>{{end}}</td>
-<td>{{if .Gone}}<span class="gone">gone (HTTP 410): polling stopped</span>{{else if .Failing}}<span class="error">{{.LastError}}</span><br><small>failing since {{when $.Now .FailingSince}}{{if gt .Failures 1}}, {{.Failures}} failures in a row{{end}}</small>{{else}}{{.Result}}{{end}}</td>
+<td>{{if .Gone}}<span class="gone">gone (HTTP 410): polling stopped</span>{{else if .Failing}}<span class="error">{{.LastError}}</span><br><small>failing since {{when $.Now .FailingSince}}{{if gt .Failures 1}}, {{.Failures}} failures in a row{{end}}</small>{{else}}{{.Result}}{{end}}{{if .FullTextFailed}}<br><small class="error">full text: {{.FullTextFailed}} of {{plural .FullTextFetched "article"}} not read ({{.FullTextError}}); their feed's text is used</small>{{end}}</td>
 <td>{{when $.Now .LastPoll}}</td>
 <td>{{if .Gone}}–{{else}}{{when $.Now .NextPoll}}{{end}}</td>
 <td>{{.Items}}</td>
@@ -95,6 +95,9 @@ type statusSource struct {
 	NextPoll         time.Time
 	Gone             bool
 	Items            int
+	FullTextFetched  int
+	FullTextFailed   int
+	FullTextError    string
 }
 
 // Failing reports whether the source's last poll failed.
@@ -197,6 +200,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 			row.URL, row.Title = st.URL, st.Title
 			row.LastPoll, row.LastStatus, row.LastError, row.LastNew = st.LastPoll, st.LastStatus, st.LastError, st.LastNew
 			row.Failures, row.FailingSince, row.NextPoll, row.Gone = st.Failures, st.FailingSince, st.NextPoll, st.Gone
+			row.FullTextFetched, row.FullTextFailed, row.FullTextError = st.FullTextFetched, st.FullTextFailed, st.FullTextError
 		}
 		row.URL = feed.ShowURL(row.URL)
 		data.Sources = append(data.Sources, row)

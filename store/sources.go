@@ -37,16 +37,22 @@ type Source struct {
 	LastSuccess  time.Time // zero: never
 	LastNew      int       // items new at the last poll
 	FailingSince time.Time // the first failure in a row; zero while it works
+	// The full text of new items, at the last poll that fetched any:
+	// articles tried, how many could not be read, and the last failure.
+	FullTextFetched, FullTextFailed int
+	FullTextError                   string
 }
 
 const sourceColumns = `name, config_url, url, title, etag, last_modified, last_poll, last_status, last_error, failures, next_poll, gone,
-	feed_id, link, feed_updated, language, retry_at, failure_kind, last_success, last_new, failing_since`
+	feed_id, link, feed_updated, language, retry_at, failure_kind, last_success, last_new, failing_since,
+	fulltext_fetched, fulltext_failed, fulltext_error`
 
 func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 	var s Source
 	var lastPoll, nextPoll, feedUpdated, retryAt, lastSuccess, failingSince int64
 	err := row.Scan(&s.Name, &s.ConfigURL, &s.URL, &s.Title, &s.ETag, &s.LastModified, &lastPoll, &s.LastStatus, &s.LastError, &s.Failures, &nextPoll, &s.Gone,
-		&s.FeedID, &s.Link, &feedUpdated, &s.Language, &retryAt, &s.FailureKind, &lastSuccess, &s.LastNew, &failingSince)
+		&s.FeedID, &s.Link, &feedUpdated, &s.Language, &retryAt, &s.FailureKind, &lastSuccess, &s.LastNew, &failingSince,
+		&s.FullTextFetched, &s.FullTextFailed, &s.FullTextError)
 	s.LastPoll, s.NextPoll = fromMillis(lastPoll), fromMillis(nextPoll)
 	s.FeedUpdated, s.RetryAt, s.LastSuccess = fromMillis(feedUpdated), fromMillis(retryAt), fromMillis(lastSuccess)
 	s.FailingSince = fromMillis(failingSince)
@@ -72,14 +78,15 @@ func (s *Store) EnsureSource(ctx context.Context, name, configURL string) (Sourc
 	return src, s.SaveSource(ctx, src)
 }
 
-var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(21) + `)
+var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(24) + `)
 	ON CONFLICT (name) DO UPDATE SET config_url = excluded.config_url, url = excluded.url, title = excluded.title,
 		etag = excluded.etag, last_modified = excluded.last_modified, last_poll = excluded.last_poll,
 		last_status = excluded.last_status, last_error = excluded.last_error, failures = excluded.failures,
 		next_poll = excluded.next_poll, gone = excluded.gone, feed_id = excluded.feed_id, link = excluded.link,
 		feed_updated = excluded.feed_updated, language = excluded.language, retry_at = excluded.retry_at,
 		failure_kind = excluded.failure_kind, last_success = excluded.last_success, last_new = excluded.last_new,
-		failing_since = excluded.failing_since`
+		failing_since = excluded.failing_since, fulltext_fetched = excluded.fulltext_fetched,
+		fulltext_failed = excluded.fulltext_failed, fulltext_error = excluded.fulltext_error`
 
 // SaveSource writes the state of a source.
 func (s *Store) SaveSource(ctx context.Context, src Source) error {
@@ -136,5 +143,5 @@ func sourceArgs(src Source) []any {
 	return []any{src.Name, src.ConfigURL, src.URL, src.Title, src.ETag, src.LastModified, millis(src.LastPoll),
 		src.LastStatus, src.LastError, src.Failures, millis(src.NextPoll), src.Gone,
 		src.FeedID, src.Link, millis(src.FeedUpdated), src.Language, millis(src.RetryAt), src.FailureKind, millis(src.LastSuccess),
-		src.LastNew, millis(src.FailingSince)}
+		src.LastNew, millis(src.FailingSince), src.FullTextFetched, src.FullTextFailed, src.FullTextError}
 }

@@ -42,6 +42,8 @@ type Source struct {
 	// Parser reads what the source answers; nil means the watcher's
 	// reader: a feed, or a page that links to one.
 	Parser Parser
+	// FullText fetches each new item's article for its text.
+	FullText bool
 }
 
 // Parser reads a fetched source as a feed: a feed document (feed.Reader)
@@ -85,7 +87,7 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 		}
 		src := Source{
 			Name: s.Name, URL: s.URL, Host: host, Spec: s.Schedule, Schedule: sched,
-			AllowPrivate: c.AllowPrivateNetworks || s.AllowPrivateNetworks,
+			AllowPrivate: c.AllowPrivateNetworks || s.AllowPrivateNetworks, FullText: s.FullText,
 		}
 		if s.Scrape != nil {
 			sp := scrape.Parser{Location: s.Timezone}

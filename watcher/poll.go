@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -108,6 +109,11 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			if f.Note != "" && w.noted(src.Name, f.Note) {
 				log.Info("scraped the page", "selectors", f.Note, "items", len(f.Items))
 			}
+			if src.FullText {
+				if tried, failed, last := w.fullText(ctx, src, f); tried > 0 {
+					st.FullTextFetched, st.FullTextFailed, st.FullTextError = tried, failed, last
+				}
+			}
 			// The plan as it is now, not as it was when the poll began: a
 			// subscription made while the source answered must see its
 			// stories, which will never be new again.
@@ -170,6 +176,56 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	res.NextPoll = st.NextPoll
 	w.states.save(st)
 	return res
+}
+
+// fullTextAtOnce bounds the articles one poll fetches at once (each host
+// takes at most two of them).
+const fullTextAtOnce = 8
+
+// fullText fetches the article of each item of a feed not seen before,
+// and makes its text the item's. An article that cannot be read leaves
+// the item as the feed gave it; tried counts the articles, failed those
+// not read, and last is the last failure. Items seen before are never
+// fetched again.
+func (w *Watcher) fullText(ctx context.Context, src Source, f *feed.Feed) (tried, failed int, last string) {
+	ids := make([]string, len(f.Items))
+	for i := range f.Items {
+		ids[i] = f.Items[i].ID
+	}
+	unseen, err := w.store.Unseen(ctx, src.Name, ids)
+	if err != nil {
+		return 0, 0, "" // record reports the store's error
+	}
+	articles := w.articles
+	if src.AllowPrivate && w.privateArticles != nil {
+		articles = w.privateArticles
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, fullTextAtOnce)
+	for i := range f.Items {
+		it := &f.Items[i]
+		if !unseen[it.ID] || it.Link == "" {
+			continue
+		}
+		tried++
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			art, err := articles.Fetch(ctx, it.Link)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed++
+				last = err.Error()
+				w.log.Warn("full text not read; the feed's text is kept", "source", src.Name, "error", err)
+				return
+			}
+			feed.WithArticle(it, art)
+		})
+	}
+	wg.Wait()
+	return tried, failed, last
 }
 
 // failureKind names the kind of a failed poll, so that a failure of

@@ -62,6 +62,9 @@ type Watcher struct {
 	// few per poll, where a busy loop would make millions.
 	rounds atomic.Int64
 	notes  sync.Map // source -> how its last feed was made (feed.Feed.Note)
+	// articles fetch the articles of full-text sources, with the
+	// reader's guard or, for sources allowed to, the private reader's.
+	articles, privateArticles *feed.Articles
 }
 
 // noted records how a source's feed was made, and reports whether that
@@ -99,7 +102,11 @@ func New(st *store.Store, r *feed.Reader, log *slog.Logger, p *Plan, opts Option
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	w := &Watcher{store: st, reader: r, log: log, opts: opts, now: opts.Now, wake: make(chan struct{}, 1), states: newStateWriter(st, log)}
+	w := &Watcher{store: st, reader: r, log: log, opts: opts, now: opts.Now, wake: make(chan struct{}, 1), states: newStateWriter(st, log),
+		articles: &feed.Articles{Reader: r}}
+	if opts.PrivateReader != nil {
+		w.privateArticles = &feed.Articles{Reader: opts.PrivateReader}
+	}
 	w.plan.Store(p)
 	return w
 }

@@ -677,3 +677,55 @@ rules:
 		t.Errorf("state %+v", s)
 	}
 }
+
+// TestFullText: a feed that carries only a teaser; rules match the
+// article's text, each article is fetched once, and one that cannot be
+// read keeps the feed's text and shows in the source's state.
+func TestFullText(t *testing.T) {
+	summit, _ := os.ReadFile(filepath.Join("..", "testdata", "articles", "summit.html"))
+	var articleHits atomic.Int32
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/rss":
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Daily</title><link>%[1]s/</link>
+<item><title>Hotels full, roads closed as Vladivostok prepares</title><link>%[1]s/story/vladivostok</link><guid>v1</guid><description>Hotels are full and roads closed.</description></item>
+<item><title>Ferry timetable changes this week</title><link>%[1]s/story/gone</link><guid>v2</guid><description>Ferries run less often.</description></item>
+</channel></rss>`, srv.URL)
+		case "/story/vladivostok":
+			articleHits.Add(1)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(summit)
+		default:
+			articleHits.Add(1)
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	p := plan(t, fmt.Sprintf("sources:\n  - name: daily\n    url: %s/rss\n    fulltext: true\nrules:\n  - name: summit\n    query: '\"Kim-Putin summit\"'\n", srv.URL))
+	w := New(st, &feed.Reader{}, quiet, p, Options{})
+	ctx := context.Background()
+	if res, err := w.Poll(ctx, "daily"); err != nil || res.Err != nil || res.New != 2 {
+		t.Fatalf("poll: %+v %v", res, err)
+	}
+	ms, _ := st.LatestMatches(ctx, "summit", 10)
+	if len(ms) != 1 || ms[0].Item.Title != "Hotels full, roads closed as Vladivostok prepares" || !strings.Contains(ms[0].Item.Text, "the last Kim-Putin summit") {
+		t.Fatalf("matches %+v", ms)
+	}
+	s := sourceState(t, st, "daily")
+	if s.FullTextFetched != 2 || s.FullTextFailed != 1 || !strings.Contains(s.FullTextError, "/story/gone: HTTP 404 Not Found") {
+		t.Errorf("state %+v", s)
+	}
+	// The item whose article is gone is kept, with the feed's text.
+	n, _ := st.ItemCounts(ctx)
+	if n["daily"] != 2 {
+		t.Errorf("%d items stored, want both", n["daily"])
+	}
+	// Polled again: no article is fetched again.
+	before := articleHits.Load()
+	w.Poll(ctx, "daily")
+	if n := articleHits.Load() - before; n != 0 {
+		t.Errorf("%d articles fetched again", n)
+	}
+}

@@ -35,6 +35,15 @@ func TestScripts(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/feeds/", http.StripPrefix("/feeds/", http.FileServer(http.Dir(feeds))))
+	// A feed of teasers whose articles hold the story, one of them gone.
+	mux.HandleFunc("/teaser.rss", func(w http.ResponseWriter, r *http.Request) {
+		base := "http://" + r.Host
+		fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Daily</title><link>%[1]s/</link>`+
+			`<item><title>Hotels full, roads closed as Vladivostok prepares</title><link>%[1]s/articles/summit.html</link><description>Hotels are full and roads closed.</description></item>`+
+			`<item><title>Ferry timetable changes</title><link>%[1]s/articles/gone.html</link><description>Ferries run less often.</description></item>`+
+			`</channel></rss>`, base)
+	})
+	mux.Handle("/articles/", http.StripPrefix("/articles/", http.FileServer(http.Dir(filepath.Join(feeds, "..", "articles")))))
 	// Pages as many servers send them: text/html, the charset left to the
 	// page's <meta>.
 	mux.HandleFunc("/pages/", func(w http.ResponseWriter, r *http.Request) {

@@ -17,8 +17,8 @@ import (
 )
 
 const matchUsage = `Usage:
-  feedhound match [--json] [--color WHEN] QUERY SOURCE...
-  feedhound match [--json] [--color WHEN] --rules FILE SOURCE...
+  feedhound match [--json] [--color WHEN] [--fulltext] QUERY SOURCE...
+  feedhound match [--json] [--color WHEN] [--fulltext] --rules FILE SOURCE...
 
 Reads each SOURCE (a feed file or an http(s) URL) and prints the items that
 match QUERY, or any rule of the rule set in FILE: a feedhound config file,
@@ -32,6 +32,8 @@ query or rule file, a source that cannot be read or parsed).
 Flags:
   --json          print one JSON object per matching item and rule
   --rules FILE    match the rules in FILE instead of QUERY
+  --fulltext      fetch each item's article and match its text (an article
+                  that cannot be read is reported, and the feed's text used)
   --color WHEN    highlight matches: auto (on a terminal, unless NO_COLOR
                   is set), always or never (default auto)
 
@@ -50,6 +52,7 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 	jsonOut := fs.Bool("json", false, "")
 	rulesFile := fs.String("rules", "", "")
 	color := fs.String("color", "auto", "")
+	fullText := fs.Bool("fulltext", false, "")
 	pos, code, ok := parseFlags(fs, args, e)
 	if !ok {
 		return code
@@ -95,13 +98,17 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 	matched, failed := false, false
 	progress := newProgress(e.stderr, len(pos))
 	var found rules.Result // reused for every item
-	for res := range readAll(ctx, pos) {
+	for res := range readAll(ctx, pos, *fullText) {
 		progress.step()
 		if res.err != nil {
 			progress.clear()
 			fmt.Fprintf(e.stderr, "feedhound: %v\n", res.err)
 			failed = true
 			continue
+		}
+		for _, err := range res.articleErrs {
+			progress.clear()
+			fmt.Fprintf(e.stderr, "feedhound: %v (the feed's text is matched)\n", err)
 		}
 		for i := range res.feed.Items {
 			it := &res.feed.Items[i]
@@ -130,17 +137,19 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 }
 
 type readResult struct {
-	src  string
-	feed *feed.Feed
-	err  error
+	src         string
+	feed        *feed.Feed
+	err         error
+	articleErrs []error // articles that could not be read, with --fulltext
 }
 
 // readAll reads the sources a few at a time and yields them in the order
 // given, so output does not depend on which server answers first.
-func readAll(ctx context.Context, srcs []string) func(func(readResult) bool) {
+func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readResult) bool) {
 	return func(yield func(readResult) bool) {
 		// A URL the user typed may be on their own network.
 		r := &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{Timeout: sourceTimeout}), Files: true}
+		articles := &feed.Articles{Reader: r}
 		results := make([]chan readResult, len(srcs))
 		sem := make(chan struct{}, 4)
 		var wg sync.WaitGroup
@@ -160,7 +169,11 @@ func readAll(ctx context.Context, srcs []string) func(func(readResult) bool) {
 				}
 				defer func() { <-sem }()
 				f, err := r.Read(ctx, src)
-				results[i] <- readResult{src: src, feed: f, err: err}
+				res := readResult{src: src, feed: f, err: err}
+				if err == nil && fullText {
+					res.articleErrs = readArticles(ctx, articles, f)
+				}
+				results[i] <- res
 			})
 		}
 		for _, ch := range results {
@@ -169,6 +182,35 @@ func readAll(ctx context.Context, srcs []string) func(func(readResult) bool) {
 			}
 		}
 	}
+}
+
+// readArticles makes each item's article its text, a few at a time, and
+// returns the articles that could not be read.
+func readArticles(ctx context.Context, a *feed.Articles, f *feed.Feed) []error {
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range f.Items {
+		it := &f.Items[i]
+		if it.Link == "" {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			art, err := a.Fetch(ctx, it.Link)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			feed.WithArticle(it, art)
+		})
+	}
+	wg.Wait()
+	return errs
 }
 
 // matchPrinter prints matches for people or, with json, for programs.
