@@ -51,6 +51,8 @@ type feedInfo struct {
 	Self string
 	// Title, if set, is the feed's title; else one is made of the rule.
 	Title string
+	// Description, if set, describes the feed; else the query does.
+	Description string
 	// Sources maps source names to what an item's <source> says of them.
 	Sources map[string]sourceInfo
 }
@@ -91,6 +93,9 @@ func (fi feedInfo) title() string {
 }
 
 func (fi feedInfo) description() string {
+	if fi.Description != "" {
+		return fi.Description
+	}
 	return "Items matching " + fi.Query
 }
 

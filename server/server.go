@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,6 +103,8 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /feeds/{file}", s.serveFeed)
 	mux.HandleFunc("GET /feeds/s/{file}", s.serveSubscriptionFeed)
+	mux.HandleFunc("GET /sources/{file}", s.serveSourceFeed)
+	mux.HandleFunc("GET /sources.opml", s.serveSourcesOPML)
 	mux.HandleFunc("GET /feeds.opml", s.serveOPML)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /{$}", s.serveStatus)
@@ -138,8 +141,63 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("no rule named %q", name), http.StatusNotFound)
 		return
 	}
-	s.writeFeed(w, r, rule, f, r.URL.Path, "", false)
+	s.writeFeed(w, r, s.ruleFeed(rule, r.URL.Path, ""), f, false)
 }
+
+// feedSpec is a feed to serve: a rule's matches, or a source's items.
+type feedSpec struct {
+	// key names it in the cache and in Invalidate: a rule's name, or
+	// sourceKey(name).
+	key  string
+	info feedInfo // what the feed says of itself; Sources is filled in
+	load func(ctx context.Context, limit int) ([]store.Matched, error)
+}
+
+// ruleFeed is the feed of a rule's matches; self is its path, title its
+// title if set.
+func (s *Server) ruleFeed(rule watcher.Rule, self, title string) feedSpec {
+	return feedSpec{
+		key:  rule.Name,
+		info: feedInfo{Rule: rule.Name, Query: rule.Query.String(), Self: self, Title: title},
+		load: func(ctx context.Context, limit int) ([]store.Matched, error) {
+			return s.store.LatestMatches(ctx, rule.Name, limit)
+		},
+	}
+}
+
+// sourceKey is the cache key of a source's own feed; no rule name has a
+// colon.
+func sourceKey(name string) string { return "source:" + name }
+
+// sourceFeed is the feed of a source's latest items: for a scraped page,
+// the feed its site never had.
+func (s *Server) sourceFeed(name, self string) feedSpec {
+	return feedSpec{
+		key: sourceKey(name),
+		info: feedInfo{Rule: sourceKey(name), Self: self, Title: "source " + name,
+			Description: "The latest items of the source " + name},
+		load: func(ctx context.Context, limit int) ([]store.Matched, error) {
+			return s.store.LatestItems(ctx, name, limit)
+		},
+	}
+}
+
+// serveSourceFeed serves a source's own feed.
+func (s *Server) serveSourceFeed(w http.ResponseWriter, r *http.Request) {
+	name, f, ok := splitFile(r.PathValue("file"))
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if !slices.ContainsFunc(s.plan().Sources, func(src watcher.Source) bool { return src.Name == name }) {
+		http.Error(w, fmt.Sprintf("no source named %q", name), http.StatusNotFound)
+		return
+	}
+	s.writeFeed(w, r, s.sourceFeed(name, r.URL.Path), f, false)
+}
+
+// InvalidateSource tells the server that a source has new items.
+func (s *Server) InvalidateSource(name string) { s.Invalidate(sourceKey(name)) }
 
 // serveSubscriptionFeed serves a subscription's feed at its capability
 // URL: whoever has the URL may read it, without a token.
@@ -159,14 +217,13 @@ func (s *Server) serveSubscriptionFeed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the subscription is being set up; try again in a moment", http.StatusServiceUnavailable)
 		return
 	}
-	s.writeFeed(w, r, rule, f, r.URL.Path, sub.Name, true)
+	s.writeFeed(w, r, s.ruleFeed(rule, r.URL.Path, sub.Name), f, true)
 }
 
-// writeFeed serves the feed of a rule in a format; self is its path and
-// title, if set, its title. A private feed — a subscription's, whose URL
-// is its secret — must not be kept by shared caches.
-func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, rule watcher.Rule, f format, self, title string, private bool) {
-	name := rule.Name
+// writeFeed serves a feed in a format. A private feed — a subscription's,
+// whose URL is its secret — must not be kept by shared caches.
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, spec feedSpec, f format, private bool) {
+	name := spec.key
 	limit := DefaultLimit
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -176,7 +233,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, rule watcher.
 		}
 		limit = n
 	}
-	out, err := s.renderCached(r.Context(), cacheKey{rule: name, format: f, limit: limit}, rule, self, title)
+	out, err := s.renderCached(r.Context(), cacheKey{rule: name, format: f, limit: limit}, spec)
 	if err != nil {
 		s.log.Error("render feed", "rule", name, "format", f, "error", err)
 		http.Error(w, "could not render the feed", http.StatusInternalServerError)
@@ -213,7 +270,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, rule watcher.
 // renderCached returns a rendering of the feed made since the rule's last
 // change, rendering it if there is none. Concurrent requests for the same
 // feed wait for one render.
-func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Rule, self, title string) (*rendered, error) {
+func (s *Server) renderCached(ctx context.Context, key cacheKey, spec feedSpec) (*rendered, error) {
 	s.mu.Lock()
 	gen := [2]uint64{s.gen[key.rule], s.all}
 	s.mu.Unlock()
@@ -223,7 +280,7 @@ func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Ru
 	flight := fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d", key.rule, key.format, key.limit, gen[0], gen[1])
 	v, err, _ := s.renders.Do(flight, func() (any, error) {
 		// Not the first asker's context: the others wait for it too.
-		out, err := s.render(context.WithoutCancel(ctx), key, rule, self, title, gen)
+		out, err := s.render(context.WithoutCancel(ctx), key, spec, gen)
 		if err == nil && key.limit == DefaultLimit {
 			s.mu.Lock()
 			current := [2]uint64{s.gen[key.rule], s.all} == gen
@@ -241,12 +298,12 @@ func (s *Server) renderCached(ctx context.Context, key cacheKey, rule watcher.Ru
 }
 
 // render renders a feed.
-func (s *Server) render(ctx context.Context, key cacheKey, rule watcher.Rule, self, title string, gen [2]uint64) (*rendered, error) {
+func (s *Server) render(ctx context.Context, key cacheKey, spec feedSpec, gen [2]uint64) (*rendered, error) {
 	s.rendered.Add(1)
 	if s.renderHook != nil {
 		s.renderHook()
 	}
-	ms, err := s.store.LatestMatches(ctx, key.rule, key.limit)
+	ms, err := spec.load(ctx, key.limit)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +315,8 @@ func (s *Server) render(ctx context.Context, key cacheKey, rule watcher.Rule, se
 	for _, src := range read {
 		known[src.Name] = src
 	}
-	fi := feedInfo{Rule: key.rule, Query: rule.Query.String(), BaseURL: s.baseURL, Self: strings.TrimSuffix(self, "."+string(key.format)), Title: title, Sources: map[string]sourceInfo{}}
+	fi := spec.info
+	fi.BaseURL, fi.Self, fi.Sources = s.baseURL, strings.TrimSuffix(fi.Self, "."+string(key.format)), map[string]sourceInfo{}
 	for _, src := range s.plan().Sources {
 		st := known[src.Name]
 		fi.Sources[src.Name] = sourceInfo{URL: feed.ShowURL(firstNonEmpty(st.URL, src.URL)), Title: st.Title,
@@ -350,5 +408,24 @@ func (s *Server) serveOPML(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
 	w.Header().Set("Content-Disposition", `inline; filename="feedhound.opml"`)
+	w.Write(body)
+}
+
+// serveSourcesOPML lists every source's own feed.
+func (s *Server) serveSourcesOPML(w http.ResponseWriter, r *http.Request) {
+	doc := opml{Version: "2.0", Title: "feedhound sources", Created: time.Now().UTC().Format(time.RFC1123Z)}
+	for _, src := range s.plan().Sources {
+		spec := s.sourceFeed(src.Name, "/sources/"+src.Name)
+		fi := spec.info
+		fi.BaseURL = s.baseURL
+		doc.Body = append(doc.Body, outline{Type: "rss", Text: src.Name, Title: fi.title(), XMLURL: fi.url(formatAtom), HTMLURL: feed.ShowURL(src.URL)})
+	}
+	body, err := marshalXML(doc)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="feedhound-sources.opml"`)
 	w.Write(body)
 }

@@ -42,14 +42,14 @@ code { font-size: 90%; }
 </head>
 <body>
 <h1>feedhound</h1>
-<p class="updated">Updated <time datetime="{{.Now.UTC.Format "2006-01-02T15:04:05Z"}}">{{.Now.UTC.Format "2006-01-02 15:04:05 UTC"}}</time> · <a href="feeds.opml">All filtered feeds (OPML)</a></p>
+<p class="updated">Updated <time datetime="{{.Now.UTC.Format "2006-01-02T15:04:05Z"}}">{{.Now.UTC.Format "2006-01-02 15:04:05 UTC"}}</time> · <a href="feeds.opml">All filtered feeds (OPML)</a> · <a href="sources.opml">Every source as a feed (OPML)</a></p>
 <p class="summary {{if .Problems}}bad{{else}}ok{{end}}" id="summary">{{.Summary}}</p>
 {{with .Database}}<p class="error" role="alert"><strong>{{.}}</strong>. Polls and alert deliveries wait until it is fixed; nothing is lost.</p>{{end}}
 <h2>Sources</h2>
 <table id="sources">
 <tr><th>Source</th><th>Result</th><th>Last poll</th><th>Next poll</th><th>Items</th></tr>
 {{range .Sources}}<tr{{if .Failing}} class="failing"{{end}}>
-<td><a href="{{.URL}}">{{.Name}}</a>{{if .Title}}<br><small class="muted">{{.Title}}</small>{{end}}</td>
+<td><a href="{{.URL}}">{{.Name}}</a>{{if .Title}}<br><small class="muted">{{.Title}}</small>{{end}}<br><small><a href="sources/{{.Name}}.rss">RSS</a> · <a href="sources/{{.Name}}.atom">Atom</a> · <a href="sources/{{.Name}}.json">JSON</a></small></td>
 <td>{{if .Gone}}<span class="gone">gone (HTTP 410): polling stopped</span>{{else if .Failing}}<span class="error">{{.LastError}}</span><br><small>failing since {{when $.Now .FailingSince}}{{if gt .Failures 1}}, {{.Failures}} failures in a row{{end}}</small>{{else}}{{.Result}}{{end}}{{if .FullTextFailed}}<br><small class="error">full text: {{.FullTextFailed}} of {{plural .FullTextFetched "article"}} not read ({{.FullTextError}}); their feed's text is used</small>{{end}}</td>
 <td>{{when $.Now .LastPoll}}</td>
 <td>{{if .Gone}}–{{else}}{{when $.Now .NextPoll}}{{end}}</td>

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +30,10 @@ type fixtureSite struct{}
 func (fixtureSite) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
 	b, err := os.ReadFile(filepath.Join("..", "testdata", "feeds", filepath.Base(r.URL.Path)))
+	if err != nil {
+		b, err = os.ReadFile(filepath.Join("..", "testdata", "pages", filepath.Base(r.URL.Path)))
+		rec.Header().Set("Content-Type", "text/html")
+	}
 	if err != nil {
 		http.NotFound(rec, r)
 	} else {
@@ -60,6 +65,12 @@ sources:
     url: https://fixture.example/nobody.atom
   - name: briefing
     url: https://fixture.example/briefing.json
+  - name: mofa
+    url: https://fixture.example/mofa-list.html
+    timezone: Asia/Seoul
+    scrape:
+      item: table.board-list tbody tr
+      date: td.date
 rules:
   - name: summit
     query: 'summit OR Putin OR 푸틴 OR プーチン'
@@ -121,8 +132,28 @@ func validator(t *testing.T) string {
 // every kind to golden files, and runs the W3C validator on them: no
 // error and no warning.
 func TestFeedsOfEveryKindValidate(t *testing.T) {
-	goldenFeeds(t, everyKindServer(t), "summit", "every-kind")
+	h := everyKindServer(t)
+	goldenFeeds(t, h, "summit", "every-kind")
+	// A scraped page's own feed: the feed its site never had.
+	dir := t.TempDir()
+	var sourceFeeds []string
+	for _, ext := range []string{"rss", "atom"} {
+		resp := get(t, h, "/sources/mofa."+ext)
+		got := body(t, resp)
+		if resp.StatusCode != 200 || !strings.Contains(got, "외교부 대변인, 북러 정상회담 관련 논평 발표") {
+			t.Fatalf("/sources/mofa.%s: %d\n%s", ext, resp.StatusCode, got)
+		}
+		file := filepath.Join(dir, "mofa."+ext)
+		os.WriteFile(file, []byte(got), 0o644)
+		sourceFeeds = append(sourceFeeds, file)
+	}
 	v := validator(t)
+	for _, file := range sourceFeeds {
+		out, err := exec.Command(python, v, file, "http://127.0.0.1:8080/sources/"+filepath.Base(file)).CombinedOutput()
+		if err != nil {
+			t.Errorf("the validator finds problems in the source feed %s:\n%s", filepath.Base(file), out)
+		}
+	}
 	for _, ext := range []string{"rss", "atom"} {
 		for golden, rule := range map[string]string{"every-kind": "summit", "kim-putin": "kim-putin"} {
 			file := filepath.Join("testdata", golden+"."+ext)

@@ -90,7 +90,9 @@ func (s *Store) Health(ctx context.Context) error {
 			return fmt.Errorf("database file %s was replaced since feedhound opened it: what is written now is lost at the next start", s.health.path)
 		}
 	}
-	if err := s.read.QueryRowContext(ctx, `SELECT 1`).Err(); err != nil {
+	var one int
+	// Scan, not Err: a Row that is not scanned keeps its connection.
+	if err := s.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
 	if since, err := s.WriteFailure(); err != nil {

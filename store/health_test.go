@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedhound/feedhound/internal/fulldisk"
 )
@@ -35,6 +36,22 @@ func TestHealthNoticesAMissingOrReplacedFile(t *testing.T) {
 	}
 	if err := other.Health(ctx); err != nil {
 		t.Errorf("the new file's own store: %v", err)
+	}
+}
+
+// TestHealthKeepsNoConnection: a health check left its read connection
+// open, and the fifth status page or /healthz waited for ever.
+func TestHealthKeepsNoConnection(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "feedhound.db"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 20 {
+		if err := s.Health(ctx); err != nil {
+			t.Fatalf("health check %d: %v", i, err)
+		}
+	}
+	if _, err := s.Sources(ctx); err != nil {
+		t.Fatalf("a read after 20 health checks: %v", err)
 	}
 }
 

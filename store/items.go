@@ -260,6 +260,37 @@ func (s *Store) LatestMatches(ctx context.Context, rule string, limit int) ([]Ma
 	return out, rows.Err()
 }
 
+// LatestItems returns the newest limit items of a source, newest first
+// seen, as Matched values without a rule (MatchedAt is when each was first
+// seen): a source's own feed.
+func (s *Store) LatestItems(ctx context.Context, source string, limit int) ([]Matched, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
+			i.summary, i.content, i.text, i.first_seen
+		FROM items i WHERE i.source = ? ORDER BY i.first_seen DESC, i.published DESC, i.id DESC LIMIT ?`, source, limit)
+	if err != nil {
+		return nil, fmt.Errorf("items of %s: %w", source, err)
+	}
+	defer rows.Close()
+	var out []Matched
+	for rows.Next() {
+		var m Matched
+		var authors, categories string
+		var published, updated, firstSeen int64
+		it := &m.Item
+		if err := rows.Scan(&m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
+			&it.Summary, &it.Content, &it.Text, &firstSeen); err != nil {
+			return nil, fmt.Errorf("items of %s: %w", source, err)
+		}
+		json.Unmarshal([]byte(authors), &it.Authors)
+		json.Unmarshal([]byte(categories), &it.Categories)
+		it.Published, it.Updated = fromMillis(published), fromMillis(updated)
+		m.FirstSeen = fromMillis(firstSeen)
+		m.MatchedAt = m.FirstSeen
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // RuleStats is how often a rule has matched.
 type RuleStats struct {
 	Matches   int

@@ -113,6 +113,9 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	}
 	opts.OnPoll = func(res watcher.Result, took time.Duration) {
 		d.metrics.Poll(res.Status, took, res.New)
+		if res.New > 0 {
+			d.srv.InvalidateSource(res.Source)
+		}
 	}
 	opts.PrivateReader = &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{})}
 	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{})}
