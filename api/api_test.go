@@ -330,7 +330,7 @@ func TestSources(t *testing.T) {
 		{`{"name": "koreatimes", "url": "` + srv.URL + `/world.atom"}`, 409, `name: a source named "koreatimes" exists`},
 		{`{"name": "Bad Name", "url": "` + srv.URL + `/world.atom"}`, 422, "name: use lower-case letters, digits, '.', '_' and '-'"},
 		{`{"url": "` + srv.URL + `/world.atom", "schedule": "often"}`, 422, `schedule "often": expected exactly 5 fields, found 1: [often]`},
-		{`{"url": "` + srv.URL + `/world.atom", "every": "10m"}`, 400, `body: unknown field "every" (known: name, url, schedule)`},
+		{`{"url": "` + srv.URL + `/world.atom", "every": "10m"}`, 400, `body: unknown field "every" (known: name, url, schedule, scrape, fulltext, timezone)`},
 		{`{"url": "` + srv.URL + `/world.atom", "schedule": "@every 1ns"}`, 422, `schedule "@every 1ns": polls 1ns apart; at least 1m0s apart (min_interval)`},
 		{`{"url": "` + srv.URL + `/world.atom", "schedule": "@every 0s"}`, 422, `schedule "@every 0s": polls 0s apart; at least 1m0s apart (min_interval)`},
 	}
@@ -516,5 +516,36 @@ func TestSSRFThroughTheAPI(t *testing.T) {
 	status, out = f.do(t, "PATCH", "/api/v1/subscriptions/"+sub["id"].(string), f.rw, `{"notify": {"type": "webhook", "url": "http://[fd00::2%25eth0]/hook"}}`)
 	if status != 422 || out["error"] != "notify.url: refusing to connect to fd00::2%eth0 (unique-local network with an IPv6 zone); set allow_private_networks to allow it" {
 		t.Errorf("patch to an internal webhook: %d %v", status, out)
+	}
+}
+
+// TestScrapedSources: API clients may add pages scraped for items, with
+// selectors or with those found, checked as the file's are.
+func TestScrapedSources(t *testing.T) {
+	f := setup(t)
+	page, _ := os.ReadFile(filepath.Join("..", "testdata", "pages", "think-tank.html"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	status, src := f.do(t, "POST", "/api/v1/sources", f.rw, `{"name": "institute", "url": "`+srv.URL+`/research/", "scrape": {}, "fulltext": true, "timezone": "Asia/Seoul"}`)
+	if status != 201 || src["title"] != "Commentary — North Asia Institute" || src["fulltext"] != true || src["timezone"] != "Asia/Seoul" {
+		t.Fatalf("add a page to scrape: %d %v", status, src)
+	}
+	stored, _ := f.st.APISources(context.Background())
+	if len(stored) != 1 || stored[0].Scrape != `{"item":""}` || !stored[0].FullText {
+		t.Errorf("stored %+v", stored)
+	}
+	tests := []struct{ body, field, err string }{
+		{`{"url": "` + srv.URL + `/", "scrape": {"item": "td[class="}}`, "scrape.item", "scrape.item: unexpected EOF in attribute selector"},
+		{`{"url": "` + srv.URL + `/", "scrape": {"item": "table.board-list tbody tr"}}`, "scrape", "scrape: item selector 'table.board-list tbody tr' matched nothing"},
+		{`{"url": "` + srv.URL + `/", "scrape": {}, "timezone": "Mars/Olympus"}`, "timezone", `timezone: "Mars/Olympus": want a zone name such as Asia/Seoul or UTC`},
+	}
+	for _, tt := range tests {
+		status, out := f.do(t, "POST", "/api/v1/sources", f.rw, tt.body)
+		if status < 400 || out["error"] != tt.err || out["field"] != tt.field {
+			t.Errorf("%s: %d %v, want %q on %s", tt.body, status, out, tt.err, tt.field)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,19 +9,34 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
+	"github.com/feedhound/feedhound/scrape"
 	"github.com/feedhound/feedhound/store"
 )
 
 type sourceJSON struct {
-	Name     string `json:"name"`
-	URL      string `json:"url"`
-	Schedule string `json:"schedule"`
-	Title    string `json:"title,omitempty"`
-	ReadOnly bool   `json:"read_only"` // defined in the configuration file
+	Name     string            `json:"name"`
+	URL      string            `json:"url"`
+	Schedule string            `json:"schedule"`
+	Title    string            `json:"title,omitempty"`
+	ReadOnly bool              `json:"read_only"` // defined in the configuration file
+	Scrape   *scrape.Selectors `json:"scrape,omitempty"`
+	FullText bool              `json:"fulltext,omitempty"`
+	Timezone string            `json:"timezone,omitempty"`
+}
+
+// viewOf shows a source added through the API.
+func viewOf(m store.APISource) sourceJSON {
+	sj := sourceJSON{Name: m.Name, URL: feed.ShowURL(m.URL), Schedule: m.Schedule, Title: m.Title, FullText: m.FullText, Timezone: m.Timezone}
+	if m.Scrape != "" {
+		sj.Scrape = new(scrape.Selectors)
+		json.Unmarshal([]byte(m.Scrape), sj.Scrape)
+	}
+	return sj
 }
 
 func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
@@ -37,15 +53,16 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
 		mine[s.Name] = s
 	}
 	for _, s := range a.Plan().Sources {
-		sj := sourceJSON{Name: s.Name, URL: feed.ShowURL(s.URL), Schedule: s.Spec, ReadOnly: true}
+		sj := sourceJSON{Name: s.Name, URL: feed.ShowURL(s.URL), Schedule: s.Spec, ReadOnly: true, FullText: s.FullText}
 		if m, ok := mine[s.Name]; ok {
-			sj.ReadOnly, sj.Title = false, m.Title
+			sj = viewOf(m)
+			sj.Schedule = s.Spec
 			delete(mine, s.Name)
 		}
 		out.Sources = append(out.Sources, sj)
 	}
 	for _, m := range mine { // added a moment ago; the plan will follow
-		out.Sources = append(out.Sources, sourceJSON{Name: m.Name, URL: feed.ShowURL(m.URL), Schedule: m.Schedule, Title: m.Title})
+		out.Sources = append(out.Sources, viewOf(m))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -54,6 +71,11 @@ type addSourceRequest struct {
 	Name     string `json:"name"`
 	URL      string `json:"url"`
 	Schedule string `json:"schedule"`
+	// Scrape makes the source a page scraped for items: its selectors, or
+	// {} to have them found.
+	Scrape   *scrape.Selectors `json:"scrape"`
+	FullText bool              `json:"fulltext"`
+	Timezone string            `json:"timezone"`
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -98,17 +120,57 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("name: a source named %q exists", req.Name), Field: "name"})
 		return
 	}
-	links, err := a.Reader.Discover(r.Context(), req.URL)
-	if err != nil {
+	src := store.APISource{Name: req.Name, Schedule: req.Schedule, Created: a.now(), FullText: req.FullText, Timezone: req.Timezone}
+	var loc *time.Location
+	if req.Timezone != "" {
+		if loc, err = time.LoadLocation(req.Timezone); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("timezone: %q: want a zone name such as Asia/Seoul or UTC", req.Timezone), Field: "timezone"})
+			return
+		}
+	}
+	urlError := func(err error) {
 		var refused *netguard.Refused
 		msg := err.Error()
 		if errors.As(err, &refused) {
 			msg = refused.Error()
 		}
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: " + msg, Field: "url"})
-		return
 	}
-	src := store.APISource{Name: req.Name, URL: links[0].URL, Schedule: req.Schedule, Title: links[0].Title, Created: a.now()}
+	if req.Scrape != nil {
+		// A page scraped for items: it is read now, through the guard, and
+		// must give items with these selectors (or with those found).
+		p := scrape.Parser{Location: loc}
+		if !req.Scrape.IsZero() {
+			if p.Scraper, err = scrape.Compile(*req.Scrape); err != nil {
+				field, msg := "scrape", err.Error()
+				var se *scrape.SelectorError
+				if errors.As(err, &se) {
+					field, msg = "scrape."+se.Field, se.Err.Error()
+				}
+				writeError(w, http.StatusUnprocessableEntity, apiError{Error: field + ": " + msg, Field: field})
+				return
+			}
+		}
+		resp, err := a.Reader.Fetch(r.Context(), feed.Request{URL: req.URL})
+		if err != nil {
+			urlError(err)
+			return
+		}
+		f, err := p.Parse(resp)
+		if err != nil {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "scrape: " + strings.TrimPrefix(err.Error(), feed.ShowURL(resp.URL)+": scrape: "), Field: "scrape"})
+			return
+		}
+		b, _ := json.Marshal(req.Scrape)
+		src.URL, src.Title, src.Scrape = resp.URL, f.Title, string(b)
+	} else {
+		links, err := a.Reader.Discover(r.Context(), req.URL)
+		if err != nil {
+			urlError(err)
+			return
+		}
+		src.URL, src.Title = links[0].URL, links[0].Title
+	}
 	if err := a.store.AddAPISource(r.Context(), src); errors.Is(err, store.ErrExists) {
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("name: a source named %q exists", req.Name), Field: "name"})
 		return
@@ -117,7 +179,7 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Changed()
-	writeJSON(w, http.StatusCreated, sourceJSON{Name: src.Name, URL: feed.ShowURL(src.URL), Schedule: src.Schedule, Title: src.Title})
+	writeJSON(w, http.StatusCreated, viewOf(src))
 }
 
 func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,11 @@ type APISource struct {
 	Schedule string
 	Title    string
 	Created  time.Time
+	// Scrape, if set, makes the source a page scraped for items: JSON of
+	// its selectors ("{}" to find them).
+	Scrape   string
+	FullText bool
+	Timezone string // of its dates without a zone; "" is UTC
 }
 
 // ErrExists is returned for a name already in use.
@@ -21,8 +26,8 @@ var ErrExists = fmt.Errorf("exists")
 
 // AddAPISource stores a source.
 func (s *Store) AddAPISource(ctx context.Context, src APISource) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO api_sources (name, url, schedule, title, created) VALUES (?, ?, ?, ?, ?)`,
-		src.Name, src.URL, src.Schedule, src.Title, millis(src.Created))
+	_, err := s.write.ExecContext(ctx, `INSERT INTO api_sources (name, url, schedule, title, created, scrape, fulltext, timezone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		src.Name, src.URL, src.Schedule, src.Title, millis(src.Created), src.Scrape, src.FullText, src.Timezone)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return ErrExists
 	}
@@ -34,7 +39,7 @@ func (s *Store) AddAPISource(ctx context.Context, src APISource) error {
 
 // APISources lists the sources added through the API, by name.
 func (s *Store) APISources(ctx context.Context) ([]APISource, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT name, url, schedule, title, created FROM api_sources ORDER BY name`)
+	rows, err := s.read.QueryContext(ctx, `SELECT name, url, schedule, title, created, scrape, fulltext, timezone FROM api_sources ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}
@@ -43,7 +48,7 @@ func (s *Store) APISources(ctx context.Context) ([]APISource, error) {
 	for rows.Next() {
 		var src APISource
 		var created int64
-		if err := rows.Scan(&src.Name, &src.URL, &src.Schedule, &src.Title, &created); err != nil {
+		if err := rows.Scan(&src.Name, &src.URL, &src.Schedule, &src.Title, &created, &src.Scrape, &src.FullText, &src.Timezone); err != nil {
 			return nil, err
 		}
 		src.Created = fromMillis(created)

@@ -4,6 +4,7 @@ package watcher
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -74,7 +75,23 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 	p := &Plan{}
 	all := slices.Clone(c.Sources)
 	for _, s := range d.Sources {
-		all = append(all, config.Source{Name: s.Name, URL: s.URL, Schedule: s.Schedule})
+		cs := config.Source{Name: s.Name, URL: s.URL, Schedule: s.Schedule, FullText: s.FullText}
+		if s.Scrape != "" {
+			cs.Scrape = new(scrape.Selectors)
+			if err := json.Unmarshal([]byte(s.Scrape), cs.Scrape); err != nil {
+				p.Skipped = append(p.Skipped, fmt.Errorf("source %s: scrape: %w", s.Name, err))
+				continue
+			}
+		}
+		if s.Timezone != "" {
+			loc, err := time.LoadLocation(s.Timezone)
+			if err != nil {
+				p.Skipped = append(p.Skipped, fmt.Errorf("source %s: timezone: %w", s.Name, err))
+				continue
+			}
+			cs.Timezone = loc
+		}
+		all = append(all, cs)
 	}
 	for _, s := range all {
 		sched, err := cron.ParseStandard(s.Schedule)
