@@ -324,6 +324,7 @@ func TestStatusPageShowsFailures(t *testing.T) {
 	failing.NextPoll = t0.Add(2 * time.Minute)
 	gone, _ := st.EnsureSource(ctx, "koreatimes", "https://www.koreatimes.co.kr/www/rss/nation.xml")
 	gone.Gone, gone.LastStatus = true, "410"
+	failing.FullTextFetched, failing.FullTextFailed, failing.FullTextError = 5, 2, "https://wire.example.org/a9: HTTP 404 Not Found"
 	st.SaveSources(ctx, []store.Source{failing, gone})
 	st.Record(ctx, "wire", []store.NewItem{{
 		Item:    feed.Item{ID: "alerted", Title: "Summit dates set", Link: "https://wire.example.org/a3", Published: t0},
@@ -337,6 +338,7 @@ func TestStatusPageShowsFailures(t *testing.T) {
 		"(2026-09-08 05:00:00 UTC), 3 failures in a row</small>",
 		`<p class="summary bad" id="summary">1 of 2 sources failing · 1 gone · 1 alert failed</p>`,
 		"gone (HTTP 410): polling stopped",
+		"full text: 2 of 5 articles not read (https://wire.example.org/a9: HTTP 404 Not Found); their feed's text is used",
 		"2026-09-08 06:02:00 UTC",
 		"0 pending, 0 delivered, 1 failed.",
 		"kim-putin → newsroom</td><td>Summit dates set</td>",
