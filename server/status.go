@@ -50,7 +50,7 @@ code { font-size: 90%; }
 <tr><th>Source</th><th>Result</th><th>Last poll</th><th>Next poll</th><th>Items</th></tr>
 {{range .Sources}}<tr{{if .Failing}} class="failing"{{end}}>
 <td><a href="{{.URL}}">{{.Name}}</a>{{if .Title}}<br><small class="muted">{{.Title}}</small>{{end}}<br><small><a href="sources/{{.Name}}.rss">RSS</a> · <a href="sources/{{.Name}}.atom">Atom</a> · <a href="sources/{{.Name}}.json">JSON</a></small></td>
-<td>{{if .Gone}}<span class="gone">gone (HTTP 410): polling stopped</span>{{else if .Failing}}<span class="error">{{.LastError}}</span><br><small>failing since {{when $.Now .FailingSince}}{{if gt .Failures 1}}, {{.Failures}} failures in a row{{end}}</small>{{else}}{{.Result}}{{end}}{{if .FullTextFailed}}<br><small class="error">full text: {{.FullTextFailed}} of {{plural .FullTextFetched "article"}} not read ({{.FullTextError}}); their feed's text is used</small>{{end}}</td>
+<td>{{if .Gone}}<span class="gone">gone (HTTP 410): polling stopped</span>{{else if .Failing}}<span class="error">{{.LastError}}</span><br><small>{{if not .FailingSince.IsZero}}failing since {{when $.Now .FailingSince}}{{if gt .Failures 1}}, {{end}}{{end}}{{if gt .Failures 1}}{{.Failures}} failures in a row{{end}}</small>{{else}}{{.Result}}{{end}}{{if .FullTextFailed}}<br><small class="error">full text: {{.FullTextFailed}} of {{plural .FullTextFetched "article"}} not read ({{.FullTextError}}); their feed's text is used</small>{{end}}</td>
 <td>{{when $.Now .LastPoll}}</td>
 <td>{{if .Gone}}–{{else}}{{when $.Now .NextPoll}}{{end}}</td>
 <td>{{.Items}}</td>
