@@ -149,3 +149,38 @@ func stripSummary(it *Item) string {
 	}
 	return htmltext.FromHTML(it.Summary)
 }
+
+// fillAtOnce bounds the articles FillFeed fetches at once (each host
+// still takes at most PerHost of them).
+const fillAtOnce = 8
+
+// FillFeed fetches the article of each item of f that want accepts (nil:
+// every item with a link) and makes its text the item's. It returns the
+// articles tried and the errors of those that could not be read, whose
+// items keep the feed's text.
+func (a *Articles) FillFeed(ctx context.Context, f *Feed, want func(*Item) bool) (tried int, errs []error) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, fillAtOnce)
+	for i := range f.Items {
+		it := &f.Items[i]
+		if it.Link == "" || want != nil && !want(it) {
+			continue
+		}
+		tried++
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			art, err := a.Fetch(ctx, it.Link)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			WithArticle(it, art)
+		})
+	}
+	wg.Wait()
+	return tried, errs
+}

@@ -401,13 +401,18 @@ func (s *Server) serveOPML(w http.ResponseWriter, r *http.Request) {
 		fi := feedInfo{Rule: rule.Name, BaseURL: s.baseURL}
 		doc.Body = append(doc.Body, outline{Type: "rss", Text: rule.Name, Title: fi.title(), XMLURL: fi.url(formatAtom), HTMLURL: s.baseURL + "/"})
 	}
+	writeOPML(w, doc, "feedhound.opml")
+}
+
+// writeOPML answers with an OPML list, named file for those who save it.
+func writeOPML(w http.ResponseWriter, doc opml, file string) {
 	body, err := marshalXML(doc)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
-	w.Header().Set("Content-Disposition", `inline; filename="feedhound.opml"`)
+	w.Header().Set("Content-Disposition", `inline; filename="`+file+`"`)
 	w.Write(body)
 }
 
@@ -420,12 +425,5 @@ func (s *Server) serveSourcesOPML(w http.ResponseWriter, r *http.Request) {
 		fi.BaseURL = s.baseURL
 		doc.Body = append(doc.Body, outline{Type: "rss", Text: src.Name, Title: fi.title(), XMLURL: fi.url(formatAtom), HTMLURL: feed.ShowURL(src.URL)})
 	}
-	body, err := marshalXML(doc)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
-	w.Header().Set("Content-Disposition", `inline; filename="feedhound-sources.opml"`)
-	w.Write(body)
+	writeOPML(w, doc, "feedhound-sources.opml")
 }

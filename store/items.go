@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -228,14 +229,32 @@ type Matched struct {
 	Hits      []rules.Hit
 }
 
+// matchedColumns are what collectMatched reads: a match and its item.
+const matchedColumns = `i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
+	i.summary, i.content, i.text, i.first_seen`
+
 // LatestMatches returns the newest limit matches of a rule, newest first.
 func (s *Store) LatestMatches(ctx context.Context, rule string, limit int) ([]Matched, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT m.rule, i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
-			i.summary, i.content, i.text, i.first_seen, m.matched_at, m.hits
+	rows, err := s.read.QueryContext(ctx, `SELECT m.rule, `+matchedColumns+`, m.matched_at, m.hits
 		FROM matches m JOIN items i ON i.id = m.item_id
 		WHERE m.rule = ? ORDER BY m.matched_at DESC, i.published DESC, m.item_id DESC LIMIT ?`, rule, limit)
+	return collectMatched(rows, err, "matches of "+rule)
+}
+
+// LatestItems returns the newest limit items of a source, newest first
+// seen, as Matched values without a rule (MatchedAt is when each was first
+// seen): a source's own feed.
+func (s *Store) LatestItems(ctx context.Context, source string, limit int) ([]Matched, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT '', `+matchedColumns+`, i.first_seen, '[]'
+		FROM items i WHERE i.source = ? ORDER BY i.first_seen DESC, i.published DESC, i.id DESC LIMIT ?`, source, limit)
+	return collectMatched(rows, err, "items of "+source)
+}
+
+// collectMatched reads the rows of a query of a rule, matchedColumns, the
+// time matched and the hits; what names the query in errors.
+func collectMatched(rows *sql.Rows, err error, what string) ([]Matched, error) {
 	if err != nil {
-		return nil, fmt.Errorf("matches of %s: %w", rule, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Matched
@@ -246,46 +265,15 @@ func (s *Store) LatestMatches(ctx context.Context, rule string, limit int) ([]Ma
 		it := &m.Item
 		if err := rows.Scan(&m.Rule, &m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
 			&it.Summary, &it.Content, &it.Text, &firstSeen, &matchedAt, &hits); err != nil {
-			return nil, fmt.Errorf("matches of %s: %w", rule, err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		json.Unmarshal([]byte(authors), &it.Authors)
 		json.Unmarshal([]byte(categories), &it.Categories)
 		it.Published, it.Updated = fromMillis(published), fromMillis(updated)
 		m.FirstSeen, m.MatchedAt = fromMillis(firstSeen), fromMillis(matchedAt)
 		if m.Hits, err = fromStoredHits(hits); err != nil {
-			return nil, fmt.Errorf("matches of %s: hits of item %d: %w", rule, m.ItemID, err)
+			return nil, fmt.Errorf("%s: hits of item %d: %w", what, m.ItemID, err)
 		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// LatestItems returns the newest limit items of a source, newest first
-// seen, as Matched values without a rule (MatchedAt is when each was first
-// seen): a source's own feed.
-func (s *Store) LatestItems(ctx context.Context, source string, limit int) ([]Matched, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
-			i.summary, i.content, i.text, i.first_seen
-		FROM items i WHERE i.source = ? ORDER BY i.first_seen DESC, i.published DESC, i.id DESC LIMIT ?`, source, limit)
-	if err != nil {
-		return nil, fmt.Errorf("items of %s: %w", source, err)
-	}
-	defer rows.Close()
-	var out []Matched
-	for rows.Next() {
-		var m Matched
-		var authors, categories string
-		var published, updated, firstSeen int64
-		it := &m.Item
-		if err := rows.Scan(&m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-			&it.Summary, &it.Content, &it.Text, &firstSeen); err != nil {
-			return nil, fmt.Errorf("items of %s: %w", source, err)
-		}
-		json.Unmarshal([]byte(authors), &it.Authors)
-		json.Unmarshal([]byte(categories), &it.Categories)
-		it.Published, it.Updated = fromMillis(published), fromMillis(updated)
-		m.FirstSeen = fromMillis(firstSeen)
-		m.MatchedAt = m.FirstSeen
 		out = append(out, m)
 	}
 	return out, rows.Err()

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -178,10 +177,6 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	return res
 }
 
-// fullTextAtOnce bounds the articles one poll fetches at once (each host
-// takes at most two of them).
-const fullTextAtOnce = 8
-
 // fullText fetches the article of each item of a feed not seen before,
 // and makes its text the item's. An article that cannot be read leaves
 // the item as the feed gave it; tried counts the articles, failed those
@@ -200,32 +195,12 @@ func (w *Watcher) fullText(ctx context.Context, src Source, f *feed.Feed) (tried
 	if src.AllowPrivate && w.privateArticles != nil {
 		articles = w.privateArticles
 	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, fullTextAtOnce)
-	for i := range f.Items {
-		it := &f.Items[i]
-		if !unseen[it.ID] || it.Link == "" {
-			continue
-		}
-		tried++
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			art, err := articles.Fetch(ctx, it.Link)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				failed++
-				last = err.Error()
-				w.log.Warn("full text not read; the feed's text is kept", "source", src.Name, "error", err)
-				return
-			}
-			feed.WithArticle(it, art)
-		})
+	tried, errs := articles.FillFeed(ctx, f, func(it *feed.Item) bool { return unseen[it.ID] })
+	for _, err := range errs {
+		w.log.Warn("full text not read; the feed's text is kept", "source", src.Name, "error", err)
+		last = err.Error()
 	}
-	wg.Wait()
-	return tried, failed, last
+	return tried, len(errs), last
 }
 
 // failureKind names the kind of a failed poll, so that a failure of

@@ -171,7 +171,7 @@ func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readRe
 				f, err := r.Read(ctx, src)
 				res := readResult{src: src, feed: f, err: err}
 				if err == nil && fullText {
-					res.articleErrs = readArticles(ctx, articles, f)
+					_, res.articleErrs = articles.FillFeed(ctx, f, nil)
 				}
 				results[i] <- res
 			})
@@ -182,35 +182,6 @@ func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readRe
 			}
 		}
 	}
-}
-
-// readArticles makes each item's article its text, a few at a time, and
-// returns the articles that could not be read.
-func readArticles(ctx context.Context, a *feed.Articles, f *feed.Feed) []error {
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range f.Items {
-		it := &f.Items[i]
-		if it.Link == "" {
-			continue
-		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			art, err := a.Fetch(ctx, it.Link)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			feed.WithArticle(it, art)
-		})
-	}
-	wg.Wait()
-	return errs
 }
 
 // matchPrinter prints matches for people or, with json, for programs.
