@@ -310,11 +310,17 @@ func (s *Store) ItemCounts(ctx context.Context) (map[string]int, error) {
 	return s.countBy(ctx, `SELECT source, COUNT(*) FROM items GROUP BY source`, "item counts")
 }
 
+// seenSQL is when an item was last seen in its feed: its last_seen, or,
+// for the items present at the source's last full record, the last poll
+// that found its body unchanged.
+const seenSQL = `(CASE WHEN items.last_seen = (SELECT last_recorded FROM sources WHERE sources.name = items.source)
+	THEN MAX(items.last_seen, (SELECT last_present FROM sources WHERE sources.name = items.source)) ELSE items.last_seen END)`
+
 // Prune deletes the items that matched no rule and that no poll has seen
 // since before: an item still in its feed is kept, so it is never taken
 // for new.
 func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
-	r, err := s.write.ExecContext(ctx, `DELETE FROM items WHERE last_seen < ? AND NOT EXISTS (SELECT 1 FROM matches WHERE item_id = items.id)`, millis(before))
+	r, err := s.write.ExecContext(ctx, `DELETE FROM items WHERE `+seenSQL+` < ? AND NOT EXISTS (SELECT 1 FROM matches WHERE item_id = items.id)`, millis(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune: %w", err)
 	}
@@ -325,7 +331,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 // the given sources (all when empty), oldest first.
 func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []string, fn func(Matched) error) error {
 	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, summary, content, text, first_seen
-		FROM items WHERE last_seen >= ?`
+		FROM items WHERE `+seenSQL+` >= ?`
 	args := []any{millis(since)}
 	if len(sources) > 0 {
 		q += ` AND source IN (` + placeholders(len(sources)) + `)`

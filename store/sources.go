@@ -41,18 +41,26 @@ type Source struct {
 	// articles tried, how many could not be read, and the last failure.
 	FullTextFetched, FullTextFailed int
 	FullTextError                   string
+	// BodyHash is the hash of the last body recorded; a 200 with the
+	// same body is not parsed again. LastRecorded is when it was (the
+	// last_seen of the items then in the feed), LastPresent the last poll
+	// that found them still there. TTL is the feed's own <ttl>.
+	BodyHash                  string
+	LastRecorded, LastPresent time.Time
+	TTL                       time.Duration
 }
 
 const sourceColumns = `name, config_url, url, title, etag, last_modified, last_poll, last_status, last_error, failures, next_poll, gone,
 	feed_id, link, feed_updated, language, retry_at, failure_kind, last_success, last_new, failing_since,
-	fulltext_fetched, fulltext_failed, fulltext_error`
+	fulltext_fetched, fulltext_failed, fulltext_error, body_hash, last_recorded, last_present, ttl_seconds`
 
 func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 	var s Source
-	var lastPoll, nextPoll, feedUpdated, retryAt, lastSuccess, failingSince int64
+	var lastPoll, nextPoll, feedUpdated, retryAt, lastSuccess, failingSince, lastRecorded, lastPresent, ttl int64
 	err := row.Scan(&s.Name, &s.ConfigURL, &s.URL, &s.Title, &s.ETag, &s.LastModified, &lastPoll, &s.LastStatus, &s.LastError, &s.Failures, &nextPoll, &s.Gone,
 		&s.FeedID, &s.Link, &feedUpdated, &s.Language, &retryAt, &s.FailureKind, &lastSuccess, &s.LastNew, &failingSince,
-		&s.FullTextFetched, &s.FullTextFailed, &s.FullTextError)
+		&s.FullTextFetched, &s.FullTextFailed, &s.FullTextError, &s.BodyHash, &lastRecorded, &lastPresent, &ttl)
+	s.LastRecorded, s.LastPresent, s.TTL = fromMillis(lastRecorded), fromMillis(lastPresent), time.Duration(ttl)*time.Second
 	s.LastPoll, s.NextPoll = fromMillis(lastPoll), fromMillis(nextPoll)
 	s.FeedUpdated, s.RetryAt, s.LastSuccess = fromMillis(feedUpdated), fromMillis(retryAt), fromMillis(lastSuccess)
 	s.FailingSince = fromMillis(failingSince)
@@ -78,7 +86,7 @@ func (s *Store) EnsureSource(ctx context.Context, name, configURL string) (Sourc
 	return src, s.SaveSource(ctx, src)
 }
 
-var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(24) + `)
+var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(28) + `)
 	ON CONFLICT (name) DO UPDATE SET config_url = excluded.config_url, url = excluded.url, title = excluded.title,
 		etag = excluded.etag, last_modified = excluded.last_modified, last_poll = excluded.last_poll,
 		last_status = excluded.last_status, last_error = excluded.last_error, failures = excluded.failures,
@@ -86,7 +94,8 @@ var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + pla
 		feed_updated = excluded.feed_updated, language = excluded.language, retry_at = excluded.retry_at,
 		failure_kind = excluded.failure_kind, last_success = excluded.last_success, last_new = excluded.last_new,
 		failing_since = excluded.failing_since, fulltext_fetched = excluded.fulltext_fetched,
-		fulltext_failed = excluded.fulltext_failed, fulltext_error = excluded.fulltext_error`
+		fulltext_failed = excluded.fulltext_failed, fulltext_error = excluded.fulltext_error, body_hash = excluded.body_hash,
+		last_recorded = excluded.last_recorded, last_present = excluded.last_present, ttl_seconds = excluded.ttl_seconds`
 
 // SaveSource writes the state of a source.
 func (s *Store) SaveSource(ctx context.Context, src Source) error {
@@ -143,5 +152,6 @@ func sourceArgs(src Source) []any {
 	return []any{src.Name, src.ConfigURL, src.URL, src.Title, src.ETag, src.LastModified, millis(src.LastPoll),
 		src.LastStatus, src.LastError, src.Failures, millis(src.NextPoll), src.Gone,
 		src.FeedID, src.Link, millis(src.FeedUpdated), src.Language, millis(src.RetryAt), src.FailureKind, millis(src.LastSuccess),
-		src.LastNew, millis(src.FailingSince), src.FullTextFetched, src.FullTextFailed, src.FullTextError}
+		src.LastNew, millis(src.FailingSince), src.FullTextFetched, src.FullTextFailed, src.FullTextError,
+		src.BodyHash, millis(src.LastRecorded), millis(src.LastPresent), int64(src.TTL / time.Second)}
 }

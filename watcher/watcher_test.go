@@ -406,7 +406,8 @@ func TestFullDiskPollsWait(t *testing.T) {
 		t.Fatalf("first poll: %+v %v", res, err)
 	}
 	free := fulldisk.Fill(t, disk)
-	src.set(func(s *source) { s.useETag = false }) // every poll is a 200 to record
+	// Every poll is a 200 with a changed body, to record.
+	src.set(func(s *source) { s.useETag = false; s.body = append(s.body, "\n<!-- changed -->"...) })
 	res, _ := w.Poll(ctx, "other")                 // fetches, and fails to record
 	if res.Err == nil {
 		t.Fatalf("a poll recorded on a full disk: %+v", res)
@@ -727,5 +728,56 @@ func TestFullText(t *testing.T) {
 	w.Poll(ctx, "daily")
 	if n := articleHits.Load() - before; n != 0 {
 		t.Errorf("%d articles fetched again", n)
+	}
+}
+
+// TestUnchangedBodyIsNotRecordedAgain: a server that sends no validators
+// but the same body costs no parse and no write, and the items it still
+// carries are neither pruned nor left out of a backfill however long it
+// stays unchanged.
+func TestUnchangedBodyIsNotRecordedAgain(t *testing.T) {
+	src := newSource(t, "wire.atom")
+	src.set(func(s *source) { s.useETag = false })
+	srv := httptest.NewServer(src)
+	defer srv.Close()
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	now := time.Date(2026, 9, 8, 6, 0, 0, 0, time.UTC)
+	w := New(st, &feed.Reader{}, quiet, plan(t, fmt.Sprintf("sources:\n  - name: wire\n    url: %s/atom\n", srv.URL)), Options{Now: func() time.Time { return now }})
+	ctx := context.Background()
+	if res, _ := w.Poll(ctx, "wire"); res.New != 3 {
+		t.Fatalf("first poll: %+v", res)
+	}
+	first := sourceState(t, st, "wire")
+	// Forty days of polls of the same body.
+	for range 40 {
+		now = now.Add(24 * time.Hour)
+		if res, _ := w.Poll(ctx, "wire"); res.Status != "200" || res.Err != nil || res.New != 0 {
+			t.Fatalf("unchanged poll: %+v", res)
+		}
+	}
+	s := sourceState(t, st, "wire")
+	if s.LastRecorded != first.LastRecorded || !s.LastPresent.Equal(now) || s.BodyHash == "" {
+		t.Errorf("state after unchanged polls: recorded %v (was %v), present %v", s.LastRecorded, first.LastRecorded, s.LastPresent)
+	}
+	// Still in the feed: not pruned, and seen in the last week.
+	if n, err := st.Prune(ctx, now.Add(-30*24*time.Hour)); err != nil || n != 0 {
+		t.Errorf("pruned %d items still in an unchanged feed (%v)", n, err)
+	}
+	seen := 0
+	st.ItemsSeenSince(ctx, now.Add(-7*24*time.Hour), nil, func(store.Matched) error { seen++; return nil })
+	if seen != 3 {
+		t.Errorf("%d items seen in the last week, want the feed's 3", seen)
+	}
+	// The feed changes: one story leaves it and is pruned in time.
+	src.set(func(s *source) {
+		s.body = []byte(strings.Replace(string(s.body), "<id>tag:wire.example.org,2026:a1003</id>", "<id>tag:wire.example.org,2026:a1999</id>", 1))
+	})
+	if res, _ := w.Poll(ctx, "wire"); res.New != 1 {
+		t.Fatalf("changed poll: %+v", res)
+	}
+	now = now.Add(31 * 24 * time.Hour)
+	w.Poll(ctx, "wire")
+	if n, _ := st.Prune(ctx, now.Add(-30*24*time.Hour)); n != 1 {
+		t.Errorf("pruned %d items, want the one that left the feed", n)
 	}
 }
