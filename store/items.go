@@ -331,7 +331,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 // the given sources (all when empty), oldest first.
 func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []string, fn func(Matched) error) error {
 	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, summary, content, text, first_seen
-		FROM items WHERE `+seenSQL+` >= ?`
+		FROM items WHERE ` + seenSQL + ` >= ?`
 	args := []any{millis(since)}
 	if len(sources) > 0 {
 		q += ` AND source IN (` + placeholders(len(sources)) + `)`

@@ -408,7 +408,7 @@ func TestFullDiskPollsWait(t *testing.T) {
 	free := fulldisk.Fill(t, disk)
 	// Every poll is a 200 with a changed body, to record.
 	src.set(func(s *source) { s.useETag = false; s.body = append(s.body, "\n<!-- changed -->"...) })
-	res, _ := w.Poll(ctx, "other")                 // fetches, and fails to record
+	res, _ := w.Poll(ctx, "other") // fetches, and fails to record
 	if res.Err == nil {
 		t.Fatalf("a poll recorded on a full disk: %+v", res)
 	}
