@@ -86,9 +86,11 @@ func (p *Pool) Run(ctx context.Context) {
 			}
 			wg.Go(func() {
 				defer func() { <-sem; p.release(name) }()
-				// Send what is due, then let others have the worker.
-				for range 10 {
-					if ctx.Err() != nil || d.step(ctx) > 0 {
+				// Send what is due, then let others have the worker. The
+				// destination is looked up again before each further
+				// message: a changed one takes effect at the next alert.
+				for i := range 10 {
+					if ctx.Err() != nil || i > 0 && !p.unchanged(ctx, name, d) || d.step(ctx) > 0 {
 						return
 					}
 				}
@@ -138,6 +140,13 @@ func (p *Pool) claim(ctx context.Context, name string) (*Deliverer, bool) {
 	p.ds[name] = d
 	p.mu.Unlock()
 	return d, true
+}
+
+// unchanged reports whether a notifier's destination is still the one its
+// Deliverer sends to.
+func (p *Pool) unchanged(ctx context.Context, name string, d *Deliverer) bool {
+	dest, ok, err := p.lookup(ctx, name)
+	return err == nil && ok && dest == d.dest
 }
 
 func (p *Pool) release(name string) {
