@@ -53,6 +53,10 @@ type Deliverer struct {
 	// until it is. stalls counts the tries, for the wait between them.
 	unrecorded func(context.Context) error
 	stalls     int
+	// still, if set, reports whether the destination is still the one
+	// this Deliverer was made for; it is asked before each message, so a
+	// changed destination takes effect at the next alert.
+	still func(context.Context) bool
 
 	// Observe, if set before Run, is called after each attempt with its
 	// result: "delivered", "retry" or "failed".
@@ -114,6 +118,9 @@ func (d *Deliverer) step(ctx context.Context) time.Duration {
 		return d.failedRead(ctx, err)
 	}
 	if len(digest) > 0 {
+		if d.still != nil && !d.still(ctx) {
+			return time.Millisecond // made again for the new destination
+		}
 		if d.limiter.Wait(ctx) == nil {
 			d.deliverDigest(ctx, digest)
 		}
@@ -128,6 +135,9 @@ func (d *Deliverer) step(ctx context.Context) time.Duration {
 		if w := n.NextAttempt.Sub(now); w > 0 {
 			wait = min(wait, w)
 		} else {
+			if d.still != nil && !d.still(ctx) {
+				return time.Millisecond // made again for the new destination
+			}
 			if d.limiter.Wait(ctx) == nil {
 				d.deliver(ctx, n)
 			}

@@ -86,11 +86,9 @@ func (p *Pool) Run(ctx context.Context) {
 			}
 			wg.Go(func() {
 				defer func() { <-sem; p.release(name) }()
-				// Send what is due, then let others have the worker. The
-				// destination is looked up again before each further
-				// message: a changed one takes effect at the next alert.
-				for i := range 10 {
-					if ctx.Err() != nil || i > 0 && !p.unchanged(ctx, name, d) || d.step(ctx) > 0 {
+				// Send what is due, then let others have the worker.
+				for range 10 {
+					if ctx.Err() != nil || d.step(ctx) > 0 {
 						return
 					}
 				}
@@ -136,6 +134,9 @@ func (p *Pool) claim(ctx context.Context, name string) (*Deliverer, bool) {
 	}
 	d = NewDeliverer(dest, p.store, p.client, p.log, p.feedURL)
 	d.Observe = p.Observe
+	// The destination is looked up again before each message, so that
+	// one changed while the Deliverer works takes effect at once.
+	d.still = func(ctx context.Context) bool { return p.unchanged(ctx, name, d) }
 	p.mu.Lock()
 	p.ds[name] = d
 	p.mu.Unlock()
