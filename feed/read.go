@@ -190,20 +190,32 @@ func (r *Reader) maxBytes() int64 {
 
 // readLimited reads a body of at most MaxBytes. size, when known (a
 // Content-Length, a file's size) and within the limit, sizes the buffer
-// at once instead of growing it as io.ReadAll does.
+// at once (else it starts at 32 KiB); it grows as io.ReadAll's does past
+// that.
 func (r *Reader) readLimited(body io.Reader, size int64) ([]byte, error) {
 	max := r.maxBytes()
 	if size <= 0 || size > max {
-		size = min(32<<10, max) // most feeds fit; a larger one grows
+		size = min(32<<10, max) // unknown: most feeds fit, larger ones grow
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1)) // +1: EOF is seen without growing
-	if _, err := buf.ReadFrom(io.LimitReader(body, max+1)); err != nil {
-		return nil, err
+	lr := io.LimitReader(body, max+1)
+	b := make([]byte, 0, size+1) // +1: EOF is seen without growing
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
 	}
-	if int64(buf.Len()) > max {
+	if int64(len(b)) > max {
 		return nil, fmt.Errorf("response larger than %s", byteSize(max))
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 func (r *Reader) readFile(path string) ([]byte, error) {
