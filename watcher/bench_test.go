@@ -228,7 +228,7 @@ func BenchmarkIngest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n, _, err := w.record(ctx, p, "wire", f, time.Now())
+		n, _, _, err := w.record(ctx, p, Source{Name: "wire"}, f, time.Now())
 		if err != nil || n != 10000 {
 			b.Fatalf("recorded %d, %v", n, err)
 		}

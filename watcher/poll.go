@@ -122,15 +122,14 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			if f.Note != "" && w.noted(src.Name, f.Note) {
 				log.Info("scraped the page", "selectors", f.Note, "items", len(f.Items))
 			}
-			if src.FullText {
-				if tried, failed, last := w.fullText(ctx, src, f); tried > 0 {
-					st.FullTextFetched, st.FullTextFailed, st.FullTextError = tried, failed, last
-				}
-			}
 			// The plan as it is now, not as it was when the poll began: a
 			// subscription made while the source answered must see its
 			// stories, which will never be new again.
-			res.New, res.Matches, err = w.record(ctx, w.plan.Load(), src.Name, f, now)
+			var ft fullTextResult
+			res.New, res.Matches, ft, err = w.record(ctx, w.plan.Load(), src, f, now)
+			if ft.tried > 0 {
+				st.FullTextFetched, st.FullTextFailed, st.FullTextError = ft.tried, ft.failed, ft.last
+			}
 			if err == nil {
 				// Validators are saved only with the items: a 304 must
 				// never hide items that were not recorded.
@@ -192,30 +191,30 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	return res
 }
 
-// fullText fetches the article of each item of a feed not seen before,
-// and makes its text the item's. An article that cannot be read leaves
-// the item as the feed gave it; tried counts the articles, failed those
-// not read, and last is the last failure. Items seen before are never
-// fetched again.
-func (w *Watcher) fullText(ctx context.Context, src Source, f *feed.Feed) (tried, failed int, last string) {
-	ids := make([]string, len(f.Items))
-	for i := range f.Items {
-		ids[i] = f.Items[i].ID
-	}
-	unseen, err := w.store.Unseen(ctx, src.Name, ids)
-	if err != nil {
-		return 0, 0, "" // record reports the store's error
-	}
+// fullTextResult is how the full text of a poll's new items went:
+// articles tried, how many could not be read, and the last failure.
+type fullTextResult struct {
+	tried, failed int
+	last          string
+}
+
+// fullText fetches the article of each item not seen before and makes its
+// text the item's; an article that cannot be read leaves the item as the
+// feed gave it. Items seen before are never fetched again.
+func (w *Watcher) fullText(ctx context.Context, src Source, f *feed.Feed, unseen map[string]bool) fullTextResult {
 	articles := w.articles
 	if src.AllowPrivate && w.privateArticles != nil {
 		articles = w.privateArticles
 	}
-	tried, errs := articles.FillFeed(ctx, f, func(it *feed.Item) bool { return unseen[it.ID] })
+	var r fullTextResult
+	var errs []error
+	r.tried, errs = articles.FillFeed(ctx, f, func(it *feed.Item) bool { return unseen[it.ID] })
 	for _, err := range errs {
 		w.log.Warn("full text not read; the feed's text is kept", "source", src.Name, "error", err)
-		last = err.Error()
+		r.last = err.Error()
 	}
-	return tried, len(errs), last
+	r.failed = len(errs)
+	return r
 }
 
 // failureKind names the kind of a failed poll, so that a failure of
@@ -232,15 +231,20 @@ func failureKind(err error) string {
 	return "network"
 }
 
-// record matches the items never seen before and records all of them.
-func (w *Watcher) record(ctx context.Context, p *Plan, source string, f *feed.Feed, now time.Time) (newItems, matches int, err error) {
+// record matches the items never seen before — with their articles'
+// text, for a full-text source — and records all of them.
+func (w *Watcher) record(ctx context.Context, p *Plan, src Source, f *feed.Feed, now time.Time) (newItems, matches int, ft fullTextResult, err error) {
+	source := src.Name
 	ids := make([]string, len(f.Items))
 	for i := range f.Items {
 		ids[i] = f.Items[i].ID
 	}
 	unseen, err := w.store.Unseen(ctx, source, ids)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, ft, err
+	}
+	if src.FullText {
+		ft = w.fullText(ctx, src, f, unseen)
 	}
 	items := make([]store.NewItem, len(f.Items))
 	var found rules.Result // reused for every item
@@ -256,7 +260,7 @@ func (w *Watcher) record(ctx context.Context, p *Plan, source string, f *feed.Fe
 	}
 	res, err := w.store.Record(ctx, source, items, now)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, ft, err
 	}
 	if res.Matches > 0 {
 		w.log.Info("new matches", "source", source, "new_items", res.New, "matches", res.Matches)
@@ -272,7 +276,7 @@ func (w *Watcher) record(ctx context.Context, p *Plan, source string, f *feed.Fe
 			}
 		}
 	}
-	return res.New, res.Matches, nil
+	return res.New, res.Matches, ft, nil
 }
 
 // nextPoll is when a source is next due: its schedule's next time after

@@ -192,15 +192,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 type scheduler struct {
 	w *Watcher
 
-	mu       sync.Mutex // protects all following fields
-	plan     *Plan
-	entries  map[string]*entry    // the planned sources, by name
-	queue    entryHeap            // entries waiting for their time
-	held     map[string][]*entry  // per host: due, but the host is busy
-	hosts    map[string]int       // polls in flight per host
-	started  map[*entry]time.Time // polls in flight, and when they began
-	slowSlot map[*entry]bool      // polls in flight begun in a slow slot
-	slow     map[string]bool      // hosts whose last poll was slow
+	mu      sync.Mutex // protects all following fields
+	plan    *Plan
+	entries map[string]*entry    // the planned sources, by name
+	queue   entryHeap            // entries waiting for their time
+	held    map[string][]*entry  // per host: due, but the host is busy
+	hosts   map[string]int       // polls in flight per host
+	started map[*entry]time.Time // polls in flight, and when they began
+	slow    map[string]bool      // hosts whose last poll was slow
 }
 
 // entry is a planned source.
@@ -211,11 +210,13 @@ type entry struct {
 	index   int  // in the queue, or -1
 	removed bool // no longer in the plan
 	replan  bool // its url, schedule or network permission changed
+	// slowSlot is true while its poll in flight holds a slow slot.
+	slowSlot bool
 }
 
 func newScheduler(w *Watcher) *scheduler {
 	return &scheduler{w: w, entries: map[string]*entry{}, held: map[string][]*entry{}, hosts: map[string]int{},
-		started: map[*entry]time.Time{}, slowSlot: map[*entry]bool{}, slow: map[string]bool{}}
+		started: map[*entry]time.Time{}, slow: map[string]bool{}}
 }
 
 // sync takes up a new plan: a source it has not seen is due at once, give
@@ -295,7 +296,7 @@ func (s *scheduler) sync(ctx context.Context, p *Plan, now time.Time) {
 // turns slow and frees its slot.
 func (s *scheduler) slots(now time.Time) (fast int, slowest time.Time) {
 	for e, t := range s.started {
-		if turns := t.Add(s.w.opts.SlowAfter); turns.After(now) && !s.slowSlot[e] {
+		if turns := t.Add(s.w.opts.SlowAfter); turns.After(now) && !e.slowSlot {
 			fast++
 			if slowest.IsZero() || turns.Before(slowest) {
 				slowest = turns
@@ -340,9 +341,7 @@ loop:
 		e.host = e.src.Host
 		s.hosts[e.host]++
 		s.started[e] = now
-		if inSlow {
-			s.slowSlot[e] = true
-		}
+		e.slowSlot = inSlow
 		out = append(out, e)
 	}
 	for _, e := range later {
@@ -382,7 +381,7 @@ func (s *scheduler) finish(e *entry, res Result) {
 		}
 	}
 	delete(s.started, e)
-	delete(s.slowSlot, e)
+	e.slowSlot = false
 	h := e.host
 	if s.hosts[h]--; s.hosts[h] <= 0 {
 		delete(s.hosts, h)
