@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"mime"
 	"net/url"
 	"strings"
@@ -164,7 +163,7 @@ func (r *Reader) FeedFrom(ctx context.Context, page *Response) (*Response, error
 		if mt == "" {
 			mt = "an HTML page"
 		}
-		return nil, fmt.Errorf("%s: not a feed (%s, and no feed link in the page)", ShowURL(page.URL), mt)
+		return nil, FormatErrorf("%s: not a feed (%s, and no feed link in the page)", ShowURL(page.URL), mt)
 	}
 	return r.Fetch(ctx, Request{URL: links[0].URL})
 }

@@ -291,11 +291,11 @@ func (r *Reader) maxDepth() int {
 func parse(body []byte, contentType, source string, maxDepth int) (*Feed, error) {
 	shown := ShowURL(source)
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, fmt.Errorf("%s: empty response", shown)
+		return nil, FormatErrorf("%s: empty response", shown)
 	}
 	body, err := prepare(body, contentType, maxDepth)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", shown, err)
+		return nil, &formatError{msg: shown + ": " + err.Error(), cause: err}
 	}
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true
@@ -305,9 +305,9 @@ func parse(body []byte, contentType, source string, maxDepth int) (*Feed, error)
 	f, err := p.Parse(bytes.NewReader(body))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, fmt.Errorf("%s: not a feed (no RSS, Atom or JSON Feed document found)", shown)
+			return nil, FormatErrorf("%s: not a feed (no RSS, Atom or JSON Feed document found)", shown)
 		}
-		return nil, fmt.Errorf("%s: parse: %s", shown, oneLine(err.Error()))
+		return nil, FormatErrorf("%s: parse: %s", shown, oneLine(err.Error()))
 	}
 	base := ""
 	if IsURL(source) {
@@ -347,4 +347,32 @@ func byteSize(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// ErrFormat is what the errors of a source whose answer was read, but is
+// not a feed feedhound can use, are: an empty answer, a parse error, a
+// page without a feed, a page whose items are gone. The watcher counts
+// such failures apart from the network's and the server's.
+var ErrFormat = errors.New("not a usable feed")
+
+// formatError is an error of a source's content: it is ErrFormat, and the
+// error that caused it, if any.
+type formatError struct {
+	msg   string
+	cause error
+}
+
+func (e *formatError) Error() string { return e.msg }
+
+func (e *formatError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrFormat}
+	}
+	return []error{ErrFormat, e.cause}
+}
+
+// FormatErrorf returns an error of a source's content, with a message as
+// fmt.Sprintf makes it; errors.Is(err, ErrFormat) holds for it.
+func FormatErrorf(format string, args ...any) error {
+	return &formatError{msg: fmt.Sprintf(format, args...)}
 }

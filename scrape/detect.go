@@ -1,7 +1,6 @@
 package scrape
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -60,7 +59,7 @@ func detect(doc *goquery.Document, p Page) (Selectors, error) {
 		}
 	})
 	if best == nil {
-		return Selectors{}, fmt.Errorf("%s: scrape: no list of stories found (no three or more similar blocks with a headline link); give the selectors", feed.ShowURL(p.URL))
+		return Selectors{}, feed.FormatErrorf("%s: scrape: no list of stories found (no three or more similar blocks with a headline link); give the selectors", feed.ShowURL(p.URL))
 	}
 	sel := Selectors{Item: path(best.parent) + " > " + best.sig}
 	sel.Title = pickTitle(best.members)

@@ -130,7 +130,7 @@ func (sc *Scraper) Scrape(p Page) (*feed.Feed, error) {
 func (sc *Scraper) scrape(doc *goquery.Document, base *url.URL, p Page) (*feed.Feed, error) {
 	items := doc.FindMatcher(sc.item)
 	if items.Length() == 0 {
-		return nil, fmt.Errorf("%s: scrape: item selector '%s' matched nothing", feed.ShowURL(p.URL), sc.sel.Item)
+		return nil, feed.FormatErrorf("%s: scrape: item selector '%s' matched nothing", feed.ShowURL(p.URL), sc.sel.Item)
 	}
 	f := &feed.Feed{
 		Title:    strings.Join(strings.Fields(doc.Find("title").First().Text()), " "),
@@ -148,7 +148,7 @@ func (sc *Scraper) scrape(doc *goquery.Document, base *url.URL, p Page) (*feed.F
 		}
 	})
 	if len(f.Items) == 0 {
-		return nil, fmt.Errorf("%s: scrape: item selector '%s' matched %d elements, none with a title", feed.ShowURL(p.URL), sc.sel.Item, items.Length())
+		return nil, feed.FormatErrorf("%s: scrape: item selector '%s' matched %d elements, none with a title", feed.ShowURL(p.URL), sc.sel.Item, items.Length())
 	}
 	return f, nil
 }

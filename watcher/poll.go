@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -218,14 +217,14 @@ func (w *Watcher) fullText(ctx context.Context, src Source, f *feed.Feed, unseen
 }
 
 // failureKind names the kind of a failed poll, so that a failure of
-// another kind starts a new count: an HTTP status, a feed that does not
-// parse, or the network (and everything else).
+// another kind starts a new count: an HTTP status, an answer that is not a
+// usable feed (feed.ErrFormat), or the network (and everything else).
 func failureKind(err error) string {
 	var se *feed.StatusError
 	switch {
 	case errors.As(err, &se):
 		return fmt.Sprintf("HTTP %d", se.Code)
-	case strings.Contains(err.Error(), ": parse: ") || strings.Contains(err.Error(), "not a feed"):
+	case errors.Is(err, feed.ErrFormat):
 		return "parse"
 	}
 	return "network"

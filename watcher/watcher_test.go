@@ -781,3 +781,17 @@ func TestUnchangedBodyIsNotRecordedAgain(t *testing.T) {
 		t.Errorf("pruned %d items, want the one that left the feed", n)
 	}
 }
+
+func TestFailureKind(t *testing.T) {
+	for err, want := range map[error]string{
+		&feed.StatusError{URL: "https://a.example/", Code: 404}:                             "HTTP 404",
+		feed.FormatErrorf("https://a.example/: parse: XML syntax error on line 3"):          "parse",
+		feed.FormatErrorf("https://a.example/: scrape: item selector 'tr' matched nothing"): "parse",
+		fmt.Errorf("poll: %w", feed.FormatErrorf("https://a.example/: empty response")):     "parse",
+		fmt.Errorf("https://a.example/: dial tcp 127.0.0.1:1: connect: connection refused"): "network",
+	} {
+		if got := failureKind(err); got != want {
+			t.Errorf("failureKind(%v) = %q, want %q", err, got, want)
+		}
+	}
+}
