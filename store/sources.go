@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -86,16 +87,17 @@ func (s *Store) EnsureSource(ctx context.Context, name, configURL string) (Sourc
 	return src, s.SaveSource(ctx, src)
 }
 
-var saveSourceSQL = `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(28) + `)
-	ON CONFLICT (name) DO UPDATE SET config_url = excluded.config_url, url = excluded.url, title = excluded.title,
-		etag = excluded.etag, last_modified = excluded.last_modified, last_poll = excluded.last_poll,
-		last_status = excluded.last_status, last_error = excluded.last_error, failures = excluded.failures,
-		next_poll = excluded.next_poll, gone = excluded.gone, feed_id = excluded.feed_id, link = excluded.link,
-		feed_updated = excluded.feed_updated, language = excluded.language, retry_at = excluded.retry_at,
-		failure_kind = excluded.failure_kind, last_success = excluded.last_success, last_new = excluded.last_new,
-		failing_since = excluded.failing_since, fulltext_fetched = excluded.fulltext_fetched,
-		fulltext_failed = excluded.fulltext_failed, fulltext_error = excluded.fulltext_error, body_hash = excluded.body_hash,
-		last_recorded = excluded.last_recorded, last_present = excluded.last_present, ttl_seconds = excluded.ttl_seconds`
+// saveSourceSQL writes a source's state: every column of sourceColumns,
+// the name first.
+var saveSourceSQL = func() string {
+	cols := strings.Split(strings.Join(strings.Fields(sourceColumns), ""), ",")
+	set := make([]string, 0, len(cols)-1)
+	for _, c := range cols[1:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	return `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(len(cols)) + `)
+	ON CONFLICT (name) DO UPDATE SET ` + strings.Join(set, ", ")
+}()
 
 // SaveSource writes the state of a source.
 func (s *Store) SaveSource(ctx context.Context, src Source) error {
