@@ -123,8 +123,8 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 	src := store.APISource{Name: req.Name, Schedule: req.Schedule, Created: a.now(), FullText: req.FullText, Timezone: req.Timezone}
 	var loc *time.Location
 	if req.Timezone != "" {
-		if loc, err = time.LoadLocation(req.Timezone); err != nil {
-			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("timezone: %q: want a zone name such as Asia/Seoul or UTC", req.Timezone), Field: "timezone"})
+		if loc, err = config.Timezone(req.Timezone); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("timezone: %q: %v", req.Timezone, err), Field: "timezone"})
 			return
 		}
 	}
@@ -139,17 +139,15 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 	if req.Scrape != nil {
 		// A page scraped for items: it is read now, through the guard, and
 		// must give items with these selectors (or with those found).
-		p := scrape.Parser{Location: loc}
-		if !req.Scrape.IsZero() {
-			if p.Scraper, err = scrape.Compile(*req.Scrape); err != nil {
-				field, msg := "scrape", err.Error()
-				var se *scrape.SelectorError
-				if errors.As(err, &se) {
-					field, msg = "scrape."+se.Field, se.Err.Error()
-				}
-				writeError(w, http.StatusUnprocessableEntity, apiError{Error: field + ": " + msg, Field: field})
-				return
+		p, err := scrape.NewParser(*req.Scrape, loc)
+		if err != nil {
+			field, msg := "scrape", err.Error()
+			var se *scrape.SelectorError
+			if errors.As(err, &se) {
+				field, msg = "scrape."+se.Field, se.Err.Error()
 			}
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: field + ": " + msg, Field: field})
+			return
 		}
 		resp, err := a.Reader.Fetch(r.Context(), feed.Request{URL: req.URL})
 		if err != nil {

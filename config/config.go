@@ -385,9 +385,9 @@ func (d *decoder) source(n ast.Node) Source {
 			s.FullText = d.boolean(kv.Value, "fulltext")
 		case "timezone":
 			name := d.str(kv.Value, "timezone")
-			loc, err := time.LoadLocation(name)
-			if err != nil || name == "" {
-				d.addf(pos(kv.Value), "timezone %q: want a zone name such as Asia/Seoul or UTC", name)
+			loc, err := Timezone(name)
+			if err != nil {
+				d.addf(pos(kv.Value), "timezone %q: %v", name, err)
 			} else {
 				s.Timezone = loc
 			}
@@ -676,6 +676,16 @@ func (d *decoder) parseQuery(r *Rule) {
 		return
 	}
 	d.addf(p, "rule %s: %v", r.Name, err)
+}
+
+// Timezone reads the zone of a source's dates that give none, by its
+// name in the zone database (Asia/Seoul, UTC).
+func Timezone(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		return nil, errors.New("want a zone name such as Asia/Seoul or UTC")
+	}
+	return loc, nil
 }
 
 // CheckSchedule checks a source's schedule: a cron spec or descriptor

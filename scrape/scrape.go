@@ -304,6 +304,18 @@ type Parser struct {
 	Now func() time.Time
 }
 
+// NewParser returns the Parser of a scraped source: with sel compiled, or,
+// when sel is empty, finding the items of each page.
+func NewParser(sel Selectors, loc *time.Location) (Parser, error) {
+	p := Parser{Location: loc}
+	if sel.IsZero() {
+		return p, nil
+	}
+	var err error
+	p.Scraper, err = Compile(sel)
+	return p, err
+}
+
 // Parse scrapes a fetched page. The feed's Note names the selectors used.
 func (p Parser) Parse(resp *feed.Response) (*feed.Feed, error) {
 	now := time.Now

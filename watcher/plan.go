@@ -84,7 +84,7 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 			}
 		}
 		if s.Timezone != "" {
-			loc, err := time.LoadLocation(s.Timezone)
+			loc, err := config.Timezone(s.Timezone)
 			if err != nil {
 				p.Skipped = append(p.Skipped, fmt.Errorf("source %s: timezone: %w", s.Name, err))
 				continue
@@ -107,13 +107,9 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 			AllowPrivate: c.AllowPrivateNetworks || s.AllowPrivateNetworks, FullText: s.FullText,
 		}
 		if s.Scrape != nil {
-			sp := scrape.Parser{Location: s.Timezone}
-			if !s.Scrape.IsZero() {
-				if sp.Scraper, err = scrape.Compile(*s.Scrape); err != nil {
-					return nil, fmt.Errorf("source %s: scrape: %w", s.Name, err)
-				}
+			if src.Parser, err = scrape.NewParser(*s.Scrape, s.Timezone); err != nil {
+				return nil, fmt.Errorf("source %s: scrape: %w", s.Name, err)
 			}
-			src.Parser = sp
 		}
 		p.Sources = append(p.Sources, src)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/feedhound/feedhound/feed"
-	"github.com/feedhound/feedhound/netguard"
 )
 
 const discoverUsage = `Usage:
@@ -38,7 +37,7 @@ func runDiscover(ctx context.Context, e *env, args []string) int {
 	if len(pos) != 1 || !feed.IsURL(pos[0]) {
 		return usageError(e, "discover", "want one http(s) URL")
 	}
-	r := &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{Timeout: sourceTimeout})}
+	r := userReader()
 	links, err := r.Discover(ctx, pos[0])
 	if errors.Is(err, feed.ErrNoFeed) {
 		fmt.Fprintf(e.stderr, "feedhound: %s: %v\n", pos[0], err)

@@ -46,6 +46,13 @@ Examples:
 // sourceTimeout bounds reading one source.
 const sourceTimeout = 30 * time.Second
 
+// userReader reads what a user names on the command line: files, and URLs
+// that may be on the user's own network (the guard is for what strangers
+// give the daemon).
+func userReader() *feed.Reader {
+	return &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{Timeout: sourceTimeout}), Files: true}
+}
+
 func runMatch(ctx context.Context, e *env, args []string) int {
 	fs := flag.NewFlagSet("match", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), matchUsage) }
@@ -147,8 +154,7 @@ type readResult struct {
 // given, so output does not depend on which server answers first.
 func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readResult) bool) {
 	return func(yield func(readResult) bool) {
-		// A URL the user typed may be on their own network.
-		r := &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{Timeout: sourceTimeout}), Files: true}
+		r := userReader()
 		articles := &feed.Articles{Reader: r}
 		results := make([]chan readResult, len(srcs))
 		sem := make(chan struct{}, 4)

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
-	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/scrape"
 )
 
@@ -72,22 +72,16 @@ func runScrape(ctx context.Context, e *env, args []string) int {
 	if len(pos) != 1 {
 		return usageError(e, "scrape", "want one URL")
 	}
-	loc, err := time.LoadLocation(*zone)
+	loc, err := config.Timezone(*zone)
 	if err != nil {
-		return usageError(e, "scrape", "--timezone %q: want a zone name such as Asia/Seoul or UTC", *zone)
+		return usageError(e, "scrape", "--timezone %q: %v", *zone, err)
 	}
-	p := scrape.Parser{Location: loc}
-	if !sel.IsZero() {
-		if p.Scraper, err = scrape.Compile(sel); err != nil {
-			printError(e.stderr, err)
-			return exitError
-		}
+	p, err := scrape.NewParser(sel, loc)
+	if err != nil {
+		printError(e.stderr, err)
+		return exitError
 	}
-	// The URL is the user's own: it may be on their network.
-	r := &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{Timeout: sourceTimeout})}
-	if !feed.IsURL(pos[0]) {
-		r.Files = true // a saved page
-	}
+	r := userReader() // a URL or a saved page
 	rctx, cancel := context.WithTimeout(ctx, sourceTimeout)
 	defer cancel()
 	resp, err := r.Fetch(rctx, feed.Request{URL: pos[0]})
