@@ -93,10 +93,11 @@ func privateWarnings(c *config.Config) []string {
 		if err != nil {
 			return "", ""
 		}
-		if a.Zone() != "" {
-			return host, "an address with an IPv6 zone"
+		var r *netguard.Refused
+		if errors.As(netguard.Policy{}.Check(a), &r) {
+			return host, r.Why // as the guard will say it, zones included
 		}
-		return host, netguard.Classify(a)
+		return "", ""
 	}
 	for _, s := range c.Sources {
 		if s.AllowPrivateNetworks || c.AllowPrivateNetworks {
