@@ -43,8 +43,8 @@ type robotsEntry struct {
 
 // Fetch fetches the article at link and extracts its text.
 func (a *Articles) Fetch(ctx context.Context, link string) (fulltext.Article, error) {
-	u, err := url.Parse(link)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := url.Parse(WebLink(link))
+	if err != nil || u.Host == "" {
 		return fulltext.Article{}, fmt.Errorf("%s: full text: not an http or https link", ShowURL(link))
 	}
 	if !a.allowed(ctx, u) {
@@ -134,20 +134,12 @@ func (a *Articles) allowed(ctx context.Context, u *url.URL) bool {
 // summary stays the item's summary.
 func WithArticle(it *Item, art fulltext.Article) {
 	it.Content = art.HTML
-	summary := strings.TrimSpace(stripSummary(it))
+	summary := strings.TrimSpace(htmltext.FromHTML(it.Summary))
 	if summary == "" || strings.Contains(art.Text, summary) {
 		it.Text = art.Text
 		return
 	}
 	it.Text = summary + "\n\n" + art.Text
-}
-
-// stripSummary is the plain text of an item's summary.
-func stripSummary(it *Item) string {
-	if it.Summary == "" {
-		return ""
-	}
-	return htmltext.FromHTML(it.Summary)
 }
 
 // fillAtOnce bounds the articles FillFeed fetches at once (each host

@@ -82,7 +82,7 @@ func linksIn(page []byte, pageURL string) []Link {
 			if base != nil {
 				u = base.ResolveReference(u)
 			}
-			if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			if WebLink(u.String()) == "" {
 				continue // file:, javascript:, data: — never followed
 			}
 			if seen[u.String()] {
