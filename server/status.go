@@ -84,20 +84,11 @@ type statusRule struct {
 	LastMatch   time.Time
 }
 
+// statusSource is a source's row: its stored state (URL as it may be
+// shown), and how many items it has.
 type statusSource struct {
-	Name, URL, Title string
-	LastPoll         time.Time
-	LastStatus       string
-	LastError        string
-	LastNew          int
-	Failures         int
-	FailingSince     time.Time
-	NextPoll         time.Time
-	Gone             bool
-	Items            int
-	FullTextFetched  int
-	FullTextFailed   int
-	FullTextError    string
+	store.Source
+	Items int
 }
 
 // Failing reports whether the source's last poll failed.
@@ -189,18 +180,14 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		st := stats[rule.Name]
 		data.Rules = append(data.Rules, statusRule{Name: rule.Name, Query: rule.Query.String(), Matches: st.Matches, LastMatch: st.LastMatch})
 	}
-	byName := map[string]int{}
-	for i, st := range states {
-		byName[st.Name] = i
+	byName := map[string]store.Source{}
+	for _, st := range states {
+		byName[st.Name] = st
 	}
 	for _, src := range p.Sources {
-		row := statusSource{Name: src.Name, URL: src.URL, Items: counts[src.Name]}
-		if i, ok := byName[src.Name]; ok {
-			st := states[i]
-			row.URL, row.Title = st.URL, st.Title
-			row.LastPoll, row.LastStatus, row.LastError, row.LastNew = st.LastPoll, st.LastStatus, st.LastError, st.LastNew
-			row.Failures, row.FailingSince, row.NextPoll, row.Gone = st.Failures, st.FailingSince, st.NextPoll, st.Gone
-			row.FullTextFetched, row.FullTextFailed, row.FullTextError = st.FullTextFetched, st.FullTextFailed, st.FullTextError
+		row := statusSource{Source: store.Source{Name: src.Name, URL: src.URL}, Items: counts[src.Name]}
+		if st, ok := byName[src.Name]; ok {
+			row.Source = st
 		}
 		row.URL = feed.ShowURL(row.URL)
 		data.Sources = append(data.Sources, row)
