@@ -328,7 +328,7 @@ func (d *decoder) top(n ast.Node, c *Config) {
 		case "listen":
 			c.Listen = d.str(kv.Value, "listen")
 		case "data":
-			c.Data = d.secret(kv.Value, "data") // ${STATE_DIRECTORY}/feedhound.db under systemd
+			c.Data = d.expand(kv.Value, "data") // ${STATE_DIRECTORY}/feedhound.db under systemd
 		case "base_url":
 			c.BaseURL = d.str(kv.Value, "base_url")
 		case "allow_private_networks":
@@ -503,7 +503,7 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 			if strings.HasSuffix(key, "_file") {
 				v = d.secretFile(kv.Value, key)
 			} else {
-				v = d.secret(kv.Value, key)
+				v = d.expand(kv.Value, key)
 			}
 			if strings.HasPrefix(key, "url") {
 				nt.URL = v
@@ -529,9 +529,9 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 // envRef matches ${NAME} in a value.
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// secret reads a value that may name environment variables as ${NAME}
+// expand reads a value that may name environment variables as ${NAME}
 // (notifiers' secrets, and the data path).
-func (d *decoder) secret(n ast.Node, what string) string {
+func (d *decoder) expand(n ast.Node, what string) string {
 	v := d.str(n, what)
 	return envRef.ReplaceAllStringFunc(v, func(ref string) string {
 		name := envRef.FindStringSubmatch(ref)[1]
