@@ -44,10 +44,16 @@ talks summit meeting minister visit state military nuclear security foreign trad
 north south korea russia china japan united states kim putin xi moscow seoul beijing
 tokyo pyongyang washington sanctions missile weapons defence economy market week`)
 
-// New returns a Generator with a vocabulary of size words (at least the
-// common words), drawn from a Zipf distribution as words in news text are.
-func New(seed uint64, size int) *Generator {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+// vocabSeed fixes the vocabulary: generators with different seeds draw
+// items and rules from the same words, so a rule set made with one seed
+// searches for words that occur in the items made with another.
+const vocabSeed = 0x5eed
+
+// Vocabulary returns the first size words of the benchmarks' vocabulary
+// (at least the common words), ranked by frequency. It is the same for
+// every seed.
+func Vocabulary(size int) []string {
+	r := rand.New(rand.NewPCG(vocabSeed, vocabSeed^0x9e3779b97f4a7c15))
 	vocab := append([]string(nil), common...)
 	seen := map[string]bool{}
 	for _, w := range vocab {
@@ -64,6 +70,15 @@ func New(seed uint64, size int) *Generator {
 			vocab = append(vocab, w)
 		}
 	}
+	return vocab
+}
+
+// New returns a Generator over the Vocabulary of size words, drawn from
+// a Zipf distribution as words in news text are. The seed chooses the
+// draws, not the words.
+func New(seed uint64, size int) *Generator {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	vocab := Vocabulary(size)
 	return &Generator{r: r, zipf: rand.NewZipf(r, 1.1, 2, uint64(len(vocab)-1)), vocab: vocab}
 }
 
