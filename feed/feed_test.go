@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -180,6 +181,47 @@ func TestConditionalGET(t *testing.T) {
 	}
 	if !strings.HasPrefix(sawUA, "feedhound/") {
 		t.Errorf("User-Agent %q does not name feedhound", sawUA)
+	}
+}
+
+// TestUnchangedBody: a server that sends no validators answers 200 with
+// the same body; a request naming the last body's hash gets Unchanged and
+// no body, a changed body or one from another URL comes back whole, and
+// reusing the buffer of an unchanged body never changes a body kept.
+func TestUnchangedBody(t *testing.T) {
+	version := "one"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "/feed", http.StatusFound)
+			return
+		}
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>%s</title></channel></rss>`, version)
+	}))
+	defer srv.Close()
+	var r Reader
+	ctx := context.Background()
+	first, err := r.Fetch(ctx, Request{URL: srv.URL + "/feed"})
+	if err != nil || first.Unchanged || first.BodyHash != HashBody(first.Body) || len(first.Body) == 0 {
+		t.Fatalf("first fetch: %+v, %v", first, err)
+	}
+	kept := string(first.Body)
+	for range 3 {
+		same, err := r.Fetch(ctx, Request{URL: srv.URL + "/feed", BodyHash: first.BodyHash})
+		if err != nil || !same.Unchanged || same.Body != nil || same.Status != 200 || same.BodyHash != first.BodyHash {
+			t.Fatalf("same body: %+v, %v; want Unchanged without a body", same, err)
+		}
+	}
+	if string(first.Body) != kept {
+		t.Fatalf("a body kept was overwritten: %q", first.Body)
+	}
+	moved, err := r.Fetch(ctx, Request{URL: srv.URL + "/moved", BodyHash: first.BodyHash})
+	if err != nil || moved.Unchanged || string(moved.Body) != kept {
+		t.Fatalf("the same body from another URL: %+v, %v; want it whole", moved, err)
+	}
+	version = "two"
+	changed, err := r.Fetch(ctx, Request{URL: srv.URL + "/feed", BodyHash: first.BodyHash})
+	if err != nil || changed.Unchanged || !strings.Contains(string(changed.Body), "two") || changed.BodyHash == first.BodyHash {
+		t.Fatalf("changed body: %+v, %v", changed, err)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/robfig/cron/v3"
 
 	"github.com/feedhound/feedhound/feed"
@@ -89,11 +88,15 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	if src.AllowPrivate && w.opts.PrivateReader != nil {
 		reader = w.opts.PrivateReader
 	}
-	resp, err := reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified})
+	// The same body as the one last recorded (a server that sends no
+	// validators) comes back Unchanged: nothing to parse or record, as
+	// for a 304.
+	resp, err := reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash})
+	unchanged := err == nil && resp.Unchanged
 	var parser Parser = reader
 	if src.Parser != nil {
 		parser = src.Parser // a page scraped for items: the page is the source
-	} else if err == nil && resp.Status == http.StatusOK && resp.IsHTML() {
+	} else if err == nil && resp.Status == http.StatusOK && !unchanged && resp.IsHTML() {
 		// A page, not a feed: poll the feed it links to from now on.
 		var found *feed.Response
 		if found, err = reader.FeedFrom(ctx, resp); err == nil {
@@ -101,16 +104,6 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			st.URL, resp = found.URL, found
 			resp.Moved = false
 		}
-	}
-	unchanged := false
-	var hash string
-	if err == nil && resp.Status == http.StatusOK {
-		// xxhash and the length: a 64-bit hash is enough to tell a feed
-		// from its last version, at a tenth of SHA-256's cost.
-		hash = fmt.Sprintf("xx%016x-%d", xxhash.Sum64(resp.Body), len(resp.Body))
-		// The same body as the one last recorded (a server that sends no
-		// validators): nothing to parse or record, as for a 304.
-		unchanged = hash == st.BodyHash && st.URL == resp.URL
 	}
 	if unchanged {
 		floor = max(st.TTL, resp.MaxAge)
@@ -134,7 +127,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 				// never hide items that were not recorded.
 				st.ETag, st.LastModified, st.Title = resp.ETag, resp.LastModified, f.Title
 				st.FeedID, st.Link, st.FeedUpdated, st.Language = f.ID, f.Link, f.Updated, f.Language
-				st.BodyHash, st.LastRecorded, st.LastPresent, st.TTL = hash, now, now, f.TTL
+				st.BodyHash, st.LastRecorded, st.LastPresent, st.TTL = resp.BodyHash, now, now, f.TTL
 				floor = max(f.TTL, resp.MaxAge)
 			}
 		}
