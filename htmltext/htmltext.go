@@ -6,6 +6,8 @@ package htmltext
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -19,16 +21,18 @@ func FromHTML(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return collapse(s)
 	}
-	var b strings.Builder
+	var c collapser
+	c.b.Grow(len(s))
 	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0 // depth inside elements whose text is not shown
 	for {
 		switch tt := z.Next(); tt {
 		case html.ErrorToken:
-			return collapse(b.String())
+			return c.String()
 		case html.TextToken:
 			if skip == 0 {
-				b.Write(z.Text())
+				t := z.Text() // valid until the next token; write copies it
+				c.write(unsafe.String(unsafe.SliceData(t), len(t)))
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
@@ -40,7 +44,7 @@ func FromHTML(s string) string {
 				continue
 			}
 			if breaks(a) {
-				b.WriteByte(' ')
+				c.space = true
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
@@ -50,7 +54,7 @@ func FromHTML(s string) string {
 				continue
 			}
 			if breaks(a) {
-				b.WriteByte(' ')
+				c.space = true
 			}
 		}
 	}
@@ -78,21 +82,80 @@ func breaks(a atom.Atom) bool {
 }
 
 // collapse folds runs of white space, including no-break spaces, into
-// single spaces, trims the ends and puts the text in NFC.
+// single spaces, trims the ends and puts the text in NFC. Text that is
+// already so is returned as it is.
 func collapse(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff' {
-			space = b.Len() > 0
+	if collapsedASCII(s) {
+		return s
+	}
+	var c collapser
+	c.b.Grow(len(s))
+	c.write(s)
+	return c.String()
+}
+
+// collapsedASCII reports whether s is ASCII with single spaces between
+// words and none at the ends: what collapse would return unchanged.
+func collapsedASCII(s string) bool {
+	prev := byte(' ')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || asciiSpace[c] && (c != ' ' || prev == ' ') {
+			return false
+		}
+		prev = c
+	}
+	return prev != ' ' || s == ""
+}
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports as space.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// collapser gathers text, folding white space as it goes: a run of space
+// between words becomes one space, and space at the ends none.
+type collapser struct {
+	b        strings.Builder
+	space    bool // a space is due before the next word
+	nonASCII bool // some rune was not ASCII, so NFC may change the text
+}
+
+func (c *collapser) write(s string) {
+	for i := 0; i < len(s); {
+		ch := s[i]
+		if ch < utf8.RuneSelf {
+			i++
+			if asciiSpace[ch] {
+				c.space = true
+				continue
+			}
+			c.separate()
+			c.b.WriteByte(ch)
 			continue
 		}
-		if space {
-			b.WriteByte(' ')
-			space = false
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff' {
+			c.space = true
+			continue
 		}
-		b.WriteRune(r)
+		c.separate()
+		c.nonASCII = true
+		c.b.WriteRune(r)
 	}
-	return norm.NFC.String(b.String())
+}
+
+// separate writes the space due before a word, unless it would lead.
+func (c *collapser) separate() {
+	if c.space && c.b.Len() > 0 {
+		c.b.WriteByte(' ')
+	}
+	c.space = false
+}
+
+// String returns the text gathered, in NFC.
+func (c *collapser) String() string {
+	if !c.nonASCII {
+		return c.b.String()
+	}
+	return norm.NFC.String(c.b.String())
 }

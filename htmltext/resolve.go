@@ -16,7 +16,8 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite"
 // a relative URL, and all text, are kept byte for byte. A nil or relative
 // base leaves s as it is.
 func ResolveURLs(s string, base *url.URL) string {
-	if base == nil || !base.IsAbs() || !strings.Contains(s, "<") {
+	// An attribute with a value has an '=': without one, no tag has a URL.
+	if base == nil || !base.IsAbs() || !strings.Contains(s, "<") || !strings.Contains(s, "=") {
 		return s
 	}
 	var b strings.Builder
