@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/feedhound/feedhound/internal/corpus"
+	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 )
 
 // benchCorpus returns 2,000 synthetic news items of about 1 KB.
@@ -86,6 +87,85 @@ func BenchmarkRegexpBaseline(b *testing.B) {
 			b.ReportMetric(float64(matches)/float64(i), "matches/item")
 		})
 	}
+}
+
+// BenchmarkAhoCorasickAnchor is an in-process anchor for BenchmarkMatch: a
+// Go port of Rust's aho-corasick (a DFA, ASCII case-insensitive, leftmost
+// longest) finds the words and phrases of the same rules in the title and
+// content of the same items, and counts them. It does less than the
+// matcher — no normalising beyond ASCII case, no word boundaries, no
+// boolean logic, no positions kept — so it is a floor to compare with,
+// not a rival.
+func BenchmarkAhoCorasickAnchor(b *testing.B) {
+	docs, total := benchCorpus()
+	for _, n := range ruleCounts[1:4] {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			rs, _ := benchRules(b, n)
+			phrases := rulePhrases(rs)
+			builder := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{
+				AsciiCaseInsensitive: true,
+				MatchKind:            ahocorasick.LeftMostLongestMatch,
+				DFA:                  true,
+			})
+			ac := builder.Build(phrases)
+			b.SetBytes(int64(total / len(docs)))
+			b.ReportAllocs()
+			found, i := 0, 0
+			for b.Loop() {
+				d := &docs[i%len(docs)]
+				for _, s := range [2]string{d.Title, d.Content} {
+					for it := ac.Iter(s); it.Next() != nil; {
+						found++
+					}
+				}
+				i++
+			}
+			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "items/s")
+			b.ReportMetric(float64(len(phrases)), "phrases")
+			b.ReportMetric(float64(found)/float64(i), "found/item")
+		})
+	}
+}
+
+// rulePhrases returns the distinct texts of the rules' terms, a phrase's
+// parts joined by spaces, as the anchor searches for them.
+func rulePhrases(rs []Rule) []string {
+	seen := map[string]bool{}
+	var out []string
+	var walk func(Node)
+	term := func(t *Term) {
+		words := make([]string, len(t.Parts))
+		for i, p := range t.Parts {
+			words[i] = p.Text
+		}
+		if s := strings.Join(words, " "); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	walk = func(n Node) {
+		switch n := n.(type) {
+		case *And:
+			for _, c := range n.Nodes {
+				walk(c)
+			}
+		case *Or:
+			for _, c := range n.Nodes {
+				walk(c)
+			}
+		case *Not:
+			walk(n.Node)
+		case *Term:
+			term(n)
+		case *Near:
+			term(n.A)
+			term(n.B)
+		}
+	}
+	for _, r := range rs {
+		walk(r.Query.Root)
+	}
+	return out
 }
 
 // BenchmarkCompile measures parsing and compiling 10,000 rules.
