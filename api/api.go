@@ -56,9 +56,10 @@ type Options struct {
 	BaseURL string
 	// Plan gives the plan being carried out.
 	Plan func() *watcher.Plan
-	// Changed is called after a subscription or a source is added,
-	// changed or deleted.
-	Changed func()
+	// Changed is called after a subscription is created, changed or
+	// deleted, with its id, and after a source is added or deleted, with
+	// "".
+	Changed func(subscription string)
 	Log     *slog.Logger
 }
 
@@ -416,7 +417,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Backfilled = &n
 	}
-	a.Changed()
+	a.Changed(sub.ID)
 	w.Header().Set("Location", "/api/v1/subscriptions/"+sub.ID)
 	writeJSON(w, http.StatusCreated, v)
 }
@@ -566,7 +567,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	a.Changed()
+	a.Changed(sub.ID)
 	writeJSON(w, http.StatusOK, a.view(sub))
 }
 
@@ -580,7 +581,7 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	a.Changed()
+	a.Changed(r.PathValue("id"))
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -56,7 +56,7 @@ func setup(t *testing.T) *fixture {
 	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, netguard.Options{Timeout: 5 * time.Second})}
 	a := New(st, Options{Reader: reader, Guard: netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, Resolver: offlineResolver,
 		BaseURL: "http://127.0.0.1:8080", Plan: func() *watcher.Plan { return p },
-		Changed: func() { f.changes.Add(1) }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Changed: func(string) { f.changes.Add(1) }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.h = a.Handler()
 	return f
 }
@@ -477,7 +477,7 @@ func TestSSRFThroughTheAPI(t *testing.T) {
 	}))
 	defer srv.Close()
 	a := New(f.st, Options{Reader: &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{Timeout: 5 * time.Second})}, Resolver: offlineResolver,
-		BaseURL: "http://x", Plan: func() *watcher.Plan { p, _ := watcher.NewPlan(&config.Config{}, watcher.Dynamic{}); return p }, Changed: func() {}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		BaseURL: "http://x", Plan: func() *watcher.Plan { p, _ := watcher.NewPlan(&config.Config{}, watcher.Dynamic{}); return p }, Changed: func(string) {}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.h = a.Handler()
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	tests := []struct{ url, err string }{

@@ -58,7 +58,7 @@ func BenchmarkSubscriptions(b *testing.B) {
 	}
 	p := replan()
 	token, _ := st.CreateToken(ctx, "bench", false, time.Now())
-	a := New(st, Options{BaseURL: "http://x", Plan: func() *watcher.Plan { return p }, Changed: func() {}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a := New(st, Options{BaseURL: "http://x", Plan: func() *watcher.Plan { return p }, Changed: func(string) {}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	h := a.Handler()
 	call := func(method, path, body string) time.Duration {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))

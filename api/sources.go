@@ -176,7 +176,7 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	a.Changed()
+	a.Changed("")
 	writeJSON(w, http.StatusCreated, viewOf(src))
 }
 
@@ -195,7 +195,7 @@ func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
-	a.Changed()
+	a.Changed("")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -218,9 +218,6 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request) {
 		Rules []ruleJSON `json:"rules"`
 	}{Rules: []ruleJSON{}}
 	for _, rule := range a.Plan().Rules {
-		if store.IsSubscriptionRule(rule.Name) {
-			continue
-		}
 		rj := ruleJSON{Name: rule.Name, Query: rule.Query.String(), Sources: []string{}, ReadOnly: true}
 		for s := range rule.Sources {
 			rj.Sources = append(rj.Sources, s)

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )
@@ -212,12 +213,12 @@ func (s *Server) serveSubscriptionFeed(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	rule, ok := s.rule(sub.Rule())
-	if !ok { // created a moment ago; the plan has not caught up
+	q, err := rules.Parse(sub.Query)
+	if err != nil || !s.plan().Subscriptions.Has(sub.ID) { // created a moment ago; the plan has not caught up
 		http.Error(w, "the subscription is being set up; try again in a moment", http.StatusServiceUnavailable)
 		return
 	}
-	s.writeFeed(w, r, s.ruleFeed(rule, r.URL.Path, sub.Name), f, true)
+	s.writeFeed(w, r, s.ruleFeed(watcher.Rule{Name: sub.Rule(), Query: q}, r.URL.Path, sub.Name), f, true)
 }
 
 // writeFeed serves a feed in a format. A private feed — a subscription's,
@@ -395,9 +396,6 @@ type outline struct {
 func (s *Server) serveOPML(w http.ResponseWriter, r *http.Request) {
 	doc := opml{Version: "2.0", Title: "feedhound filtered feeds", Created: time.Now().UTC().Format(time.RFC1123Z)}
 	for _, rule := range s.plan().Rules {
-		if store.IsSubscriptionRule(rule.Name) {
-			continue // its feed is a secret of its owner
-		}
 		fi := feedInfo{Rule: rule.Name, BaseURL: s.baseURL}
 		doc.Body = append(doc.Body, outline{Type: "rss", Text: rule.Name, Title: fi.title(), XMLURL: fi.url(formatAtom), HTMLURL: s.baseURL + "/"})
 	}

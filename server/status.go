@@ -172,11 +172,8 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		data.Database = health.Error()
 	}
 	data.Alerts.Pending, data.Alerts.Delivered, data.Alerts.Failed = alerts["pending"], alerts["delivered"], alerts["failed"]
+	data.Subscriptions = p.Subscriptions.Len()
 	for _, rule := range p.Rules {
-		if store.IsSubscriptionRule(rule.Name) {
-			data.Subscriptions++
-			continue
-		}
 		st := stats[rule.Name]
 		data.Rules = append(data.Rules, statusRule{Name: rule.Name, Query: rule.Query.String(), Matches: st.Matches, LastMatch: st.LastMatch})
 	}

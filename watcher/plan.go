@@ -24,9 +24,12 @@ import (
 // configuration makes a new Plan.
 type Plan struct {
 	Sources []Source
-	Rules   []Rule
-	// Skipped lists the stored subscriptions left out because their
-	// query is no longer accepted (one made before a limit existed).
+	// Rules are the configured rules; the subscriptions made through the
+	// API are Subscriptions.
+	Rules         []Rule
+	Subscriptions *Subscriptions
+	// Skipped lists the API's sources left out because they are no longer
+	// accepted; Subscriptions.Skipped lists the subscriptions.
 	Skipped []error
 	matcher *rules.Matcher
 }
@@ -63,9 +66,11 @@ type Rule struct {
 }
 
 // Dynamic is what the API added to the configuration: subscriptions, each
-// a rule named by its Rule(), and sources.
+// a rule named by its Rule(), and sources. Matched, when set, is the
+// subscriptions already built, and Subscriptions is not read.
 type Dynamic struct {
 	Subscriptions []store.Subscription
+	Matched       *Subscriptions
 	Sources       []store.APISource
 }
 
@@ -139,32 +144,21 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 		p.Rules = append(p.Rules, pr)
 		rs[i] = rules.Rule{Name: r.Name, Query: q}
 	}
-	for _, sub := range d.Subscriptions {
-		q, err := rules.Parse(sub.Query)
-		if err != nil {
-			p.Skipped = append(p.Skipped, fmt.Errorf("subscription %s: query: %w", sub.ID, err))
-			continue
-		}
-		pr := Rule{Name: sub.Rule(), Query: q}
-		if sub.Notify.URL != "" {
-			pr.Notify = []string{sub.Rule()} // its own destination, named as its rule
-		}
-		if sub.Digest != "" {
-			if pr.Digest, err = config.DigestSchedule(sub.Digest); err != nil {
-				return nil, fmt.Errorf("subscription %s: %w", sub.ID, err)
-			}
-		}
-		if len(sub.Sources) > 0 {
-			pr.Sources = map[string]bool{}
-			for _, s := range sub.Sources {
-				pr.Sources[s] = true
-			}
-		}
-		p.Rules = append(p.Rules, pr)
-		rs = append(rs, rules.Rule{Name: pr.Name, Query: q})
+	if len(rs) > 0 {
+		p.matcher = rules.NewMatcher(rs)
 	}
-	p.matcher = rules.NewMatcher(rs)
+	p.Subscriptions = d.Matched
+	if p.Subscriptions == nil {
+		p.Subscriptions = NewSubscriptions(d.Subscriptions)
+	}
 	return p, nil
+}
+
+// WithSubscriptions returns the plan with other subscriptions.
+func (p *Plan) WithSubscriptions(s *Subscriptions) *Plan {
+	q := *p
+	q.Subscriptions = s
+	return &q
 }
 
 // source returns the planned source with the name.
@@ -181,20 +175,12 @@ func (p *Plan) source(name string) (Source, bool) {
 // It matches into res, which the caller keeps for all the items of a feed.
 func (p *Plan) match(res *rules.Result, source, feedTitle string, it *feed.Item, now time.Time) []store.Match {
 	doc := Document(source, feedTitle, it)
-	p.matcher.MatchInto(res, &doc)
 	var out []store.Match
-	for _, m := range res.Matches {
-		r := p.Rules[m.Rule]
-		if r.Sources != nil && !r.Sources[source] {
-			continue
-		}
-		sm := store.Match{Rule: m.Name, Hits: slices.Clone(m.Hits), Notify: r.Notify}
-		if r.Digest != nil && len(r.Notify) > 0 {
-			sm.DigestAt = r.Digest.Next(now)
-		}
-		out = append(out, sm)
+	if p.matcher != nil {
+		p.matcher.MatchInto(res, &doc)
+		out = collect(out, res, p.Rules, nil, source, now)
 	}
-	return out
+	return p.Subscriptions.match(out, res, &doc, source, now)
 }
 
 // Document is what rules see of an item.

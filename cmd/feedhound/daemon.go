@@ -46,9 +46,12 @@ type daemon struct {
 	// subscriptions; reload replaces it.
 	rules *config.Config
 
-	replanNow chan struct{}   // subscriptions changed
-	pool      *notify.Pool    // delivers the subscriptions' own alerts
-	guard     netguard.Policy // for URLs that API clients give
+	// planMu is held while a plan is made and set: by a reload, and when
+	// the API changes subscriptions or sources.
+	planMu  sync.Mutex
+	updates *watcher.Updates // carries the API's changes into the plan
+	pool    *notify.Pool     // delivers the subscriptions' own alerts
+	guard   netguard.Policy  // for URLs that API clients give
 }
 
 // newDaemon reads the configuration, opens the database and starts
@@ -67,7 +70,16 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 		lock.Unlock()
 		return nil, err
 	}
-	p, err := plan(ctx, c, st, log)
+	subs, err := watcher.LoadSubscriptions(ctx, st)
+	if err != nil {
+		st.Close()
+		lock.Unlock()
+		return nil, err
+	}
+	for _, e := range subs.Skipped {
+		log.Error("subscription not matched; change its query through the API", "error", e)
+	}
+	p, err := plan(ctx, c, st, subs, log)
 	if err != nil {
 		st.Close()
 		lock.Unlock()
@@ -88,7 +100,9 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	if strings.HasSuffix(base, ":0") { // an ephemeral port: use the one we got
 		base = "http://" + ln.Addr().String()
 	}
-	d := &daemon{path: path, log: log, store: st, lock: lock, ln: ln, base: base, cfg: c, rules: c, replanNow: make(chan struct{}, 1)}
+	d := &daemon{path: path, log: log, store: st, lock: lock, ln: ln, base: base, cfg: c, rules: c}
+	d.updates = &watcher.Updates{Store: st, Log: log, Set: d.setSubscriptions,
+		Current: func() *watcher.Subscriptions { return d.watch.Plan().Subscriptions }}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, base, log)
 	// What API clients give is guarded unless the whole instance allows
 	// private networks.
@@ -132,7 +146,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
 	guarded := &feed.Reader{Client: netguard.NewClient(d.guard, netguard.Options{})}
-	mux.Handle("/api/v1/", api.New(d.store, api.Options{Reader: guarded, Guard: d.guard, BaseURL: d.baseURL(), Plan: d.watch.Plan, Changed: d.replan, Log: d.log}).Handler())
+	mux.Handle("/api/v1/", api.New(d.store, api.Options{Reader: guarded, Guard: d.guard, BaseURL: d.baseURL(), Plan: d.watch.Plan, Changed: d.updates.Changed, Log: d.log}).Handler())
 	mux.Handle("/", d.srv.Handler())
 	hs := &http.Server{
 		Handler:           mux,
@@ -158,7 +172,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	wg.Go(func() { d.watch.Run(wctx) })
 	stopDeliverers := d.startDeliverers(wctx, d.cfg.Notifiers, &wg)
 	wg.Go(func() { d.pool.Run(wctx) })
-	wg.Go(func() { d.replanLoop(wctx) })
+	wg.Go(func() { d.updates.Run(wctx) })
 	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", d.cfg.Data)
 
 	var err error
@@ -243,7 +257,9 @@ func (d *daemon) reload() *config.Config {
 	c, err := loadConfig(d.path)
 	if err == nil {
 		var p *watcher.Plan
-		if p, err = plan(context.Background(), c, d.store, d.log); err == nil {
+		d.planMu.Lock()
+		defer d.planMu.Unlock()
+		if p, err = plan(context.Background(), c, d.store, d.watch.Plan().Subscriptions, d.log); err == nil {
 			if berr := backfillRules(context.Background(), c, d.store, d.log); berr != nil {
 				d.log.Error("backfill", "error", berr)
 			}
@@ -264,44 +280,33 @@ func (d *daemon) reload() *config.Config {
 	return nil
 }
 
-// replan asks for the plan to be made again, for changed subscriptions.
-// Requests that come while one is being made are served by one more.
-func (d *daemon) replan() {
-	select {
-	case d.replanNow <- struct{}{}:
-	default:
-	}
-}
-
-// replanLoop makes the plan again whenever asked, until ctx ends.
-func (d *daemon) replanLoop(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.replanNow:
-		}
+// setSubscriptions makes subs the plan's subscriptions, and makes the
+// plan again when the API's sources changed.
+func (d *daemon) setSubscriptions(subs *watcher.Subscriptions, sources bool) {
+	d.planMu.Lock()
+	defer d.planMu.Unlock()
+	p := d.watch.Plan().WithSubscriptions(subs)
+	if sources {
 		d.mu.Lock()
 		c := d.rules
 		d.mu.Unlock()
-		p, err := plan(ctx, c, d.store, d.log)
+		np, err := plan(context.Background(), c, d.store, subs, d.log)
 		if err != nil {
-			d.log.Error("subscriptions changed, but the plan could not be made again", "error", err)
-			continue
+			d.log.Error("sources changed, but the plan could not be made again", "error", err)
+		} else {
+			p = np
 		}
-		d.watch.SetPlan(p)
-		d.srv.PlanChanged()
 	}
+	d.watch.SetPlan(p)
+	d.srv.PlanChanged()
 }
 
-// ruleNames lists the configured rules of a plan (subscriptions are not
-// metrics' business: there may be a million).
+// ruleNames lists the configured rules of a plan (subscriptions, which
+// the plan keeps apart, are not metrics' business: there may be a million).
 func ruleNames(p *watcher.Plan) []string {
-	var names []string
-	for _, r := range p.Rules {
-		if !store.IsSubscriptionRule(r.Name) {
-			names = append(names, r.Name)
-		}
+	names := make([]string, len(p.Rules))
+	for i, r := range p.Rules {
+		names[i] = r.Name
 	}
 	return names
 }
@@ -335,30 +340,17 @@ func backfillRules(ctx context.Context, c *config.Config, st *store.Store, log *
 	return nil
 }
 
-// plan makes the plan of a configuration and the stored subscriptions,
-// logging those it must leave out.
-func plan(ctx context.Context, c *config.Config, st *store.Store, log *slog.Logger) (*watcher.Plan, error) {
-	var subs []store.Subscription
-	var after int64
-	for {
-		page, err := st.Subscriptions(ctx, after, 1000)
-		if err != nil {
-			return nil, err
-		}
-		subs = append(subs, page...)
-		if len(page) < 1000 {
-			break
-		}
-		after = page[len(page)-1].Seq()
-	}
+// plan makes the plan of a configuration, the subscriptions and the
+// API's stored sources, logging those it must leave out.
+func plan(ctx context.Context, c *config.Config, st *store.Store, subs *watcher.Subscriptions, log *slog.Logger) (*watcher.Plan, error) {
 	srcs, err := st.APISources(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p, err := watcher.NewPlan(c, watcher.Dynamic{Subscriptions: subs, Sources: srcs})
+	p, err := watcher.NewPlan(c, watcher.Dynamic{Matched: subs, Sources: srcs})
 	if err == nil {
 		for _, e := range p.Skipped {
-			log.Error("subscription not matched; change its query through the API", "error", e)
+			log.Error("source not polled; add it again through the API", "error", e)
 		}
 	}
 	return p, err

@@ -451,6 +451,45 @@ func TestDaemonAPISubscription(t *testing.T) {
 	waitFor(t, func() bool { return sortedTitles(t, sub.Feeds.Atom) == want })
 }
 
+// TestDaemonAPISubscriptionChange: a subscription's changed query is
+// matched from the next poll on, and a deleted one matches nothing more.
+func TestDaemonAPISubscriptionChange(t *testing.T) {
+	url, switchTo := switchingSource(t, "asia.rdf")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	writeConfig(t, path, fmt.Sprintf("  - name: world\n    url: %s\n    schedule: '@every 1s'\n    allow_private_networks: true\n", url), "  - name: other\n    query: tennis\n")
+	var token string
+	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), "app", false, time.Now()) })
+	base, stop := startDaemon(t, path)
+	defer stop()
+	call := func(method, path, body string) int {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	changed := createSubscription(t, base, token, `{"name": "changed", "query": "curling"}`)
+	deleted := createSubscription(t, base, token, `{"name": "deleted", "query": "Shoigu"}`)
+	if code := call("PATCH", "/api/v1/subscriptions/"+changed.ID, `{"query": "Shoigu OR \"Kim-Putin summit\""}`); code != 200 {
+		t.Fatalf("patch: %d", code)
+	}
+	if code := call("DELETE", "/api/v1/subscriptions/"+deleted.ID, ""); code != 204 {
+		t.Fatalf("delete: %d", code)
+	}
+	switchTo("wire.atom")
+	want := "KIM—PUTIN SUMMIT: what to expect in Vladivostok|Sergéi Shoigu lands in Pyongyang ahead of leaders’ meeting"
+	waitFor(t, func() bool { return sortedTitles(t, changed.Feeds.Atom) == want })
+	withStore(t, dir, func(st *store.Store) {
+		if ms, err := st.LatestMatches(context.Background(), store.SubscriptionRulePrefix+deleted.ID, 10); err != nil || len(ms) != 0 {
+			t.Errorf("the deleted subscription matched %d stories, %v", len(ms), err)
+		}
+	})
+}
+
 func TestDaemonSubscriptionWebhook(t *testing.T) {
 	url, switchTo := switchingSource(t, "asia.rdf")
 	var mu sync.Mutex
