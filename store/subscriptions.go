@@ -56,18 +56,45 @@ func randomID(n int) string {
 // CreateSubscription stores a new subscription, giving it an id and a
 // feed token.
 func (s *Store) CreateSubscription(ctx context.Context, sub Subscription, now time.Time) (Subscription, error) {
-	sub.ID = "sub_" + randomID(12)
-	sub.FeedToken = randomID(24)
-	sub.Created, sub.Updated = now, now
-	sources, _ := json.Marshal(orEmpty(sub.Sources))
-	r, err := s.write.ExecContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now), sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest)
+	subs, err := s.CreateSubscriptions(ctx, []Subscription{sub}, now)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("create subscription: %w", err)
+		return Subscription{}, err
 	}
-	sub.seq, _ = r.LastInsertId()
-	return sub, nil
+	return subs[0], nil
+}
+
+// CreateSubscriptions stores new subscriptions in one transaction, as
+// CreateSubscription stores one: all of them or none.
+func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, now time.Time) ([]Subscription, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("create subscription: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("create subscription: %w", err)
+	}
+	defer stmt.Close()
+	out := make([]Subscription, len(subs))
+	for i, sub := range subs {
+		sub.ID = "sub_" + randomID(12)
+		sub.FeedToken = randomID(24)
+		sub.Created, sub.Updated = now, now
+		sources, _ := json.Marshal(orEmpty(sub.Sources))
+		r, err := stmt.ExecContext(ctx, sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now),
+			sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("create subscription: %w", err)
+		}
+		sub.seq, _ = r.LastInsertId()
+		out[i] = sub
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("create subscription: %w", err)
+	}
+	return out, nil
 }
 
 const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest`

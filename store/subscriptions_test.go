@@ -62,3 +62,27 @@ func TestSubscriptions(t *testing.T) {
 		t.Errorf("the old feed token still works: %v", err)
 	}
 }
+
+// TestCreateSubscriptions: several at once are stored as one by one, in
+// order, each with its own ids; a batch that cannot be stored leaves none.
+func TestCreateSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	made, err := s.CreateSubscriptions(ctx, []Subscription{{Name: "a", Query: "Putin"}, {Name: "b", Query: "Xi", Sources: []string{"wire"}}}, t0)
+	if err != nil || len(made) != 2 || made[0].ID == made[1].ID || made[0].FeedToken == made[1].FeedToken {
+		t.Fatalf("made %+v, %v", made, err)
+	}
+	list, _ := s.Subscriptions(ctx, 0, 10)
+	opts := cmp.Options{cmpopts.IgnoreUnexported(Subscription{}), cmpopts.EquateApproxTime(0), cmpopts.EquateEmpty()}
+	if diff := cmp.Diff(made, list, opts); diff != "" {
+		t.Errorf("stored (-made +listed):\n%s", diff)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.CreateSubscriptions(cancelled, []Subscription{{Query: "c"}}, t0); err == nil {
+		t.Error("a cancelled batch was stored")
+	}
+	if n, _ := s.SubscriptionCount(ctx); n != 2 {
+		t.Errorf("%d subscriptions after a failed batch, want 2", n)
+	}
+}
