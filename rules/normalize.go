@@ -257,6 +257,18 @@ func (tz *tokenizer) add(r rune, i int) {
 	tz.buf = utf8.AppendRune(tz.buf, r)
 }
 
+// Words calls fn with each word of s, normalised as Normalize gives it,
+// until fn returns false. The word is valid only during the call.
+func Words(s string, fn func(word string) bool) {
+	var tz tokenizer
+	stop := false
+	tz.each(s, func(t token) {
+		if !stop && !fn(t.text) {
+			stop = true
+		}
+	})
+}
+
 // Normalize returns the words of s, normalised for matching and separated
 // by single spaces: what the matcher compares. It is idempotent.
 func Normalize(s string) string {

@@ -1,0 +1,311 @@
+// Package story tells when two items are the same story: one copy of a
+// wire report republished under another headline, trimmed, extended, with
+// a dateline added or removed, in capitals or in British spelling. It
+// signs an item's title and lead (Sign), keeps the signatures of a time
+// window in an index that finds a new item's candidates without looking
+// at every item (Index), and checks each candidate precisely (Same). A
+// false merge hides news, so the check asks for much of the same text and
+// the same figures: different events about the same people, and daily
+// reports made from one template with other numbers, stay apart.
+//
+// The package does no I/O.
+package story
+
+import (
+	"math/bits"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/feedhound/feedhound/rules"
+)
+
+// Doc is what a story is told by.
+type Doc struct {
+	Title string
+	Text  string // the plain text of the body
+	// Published is when the item was published, or first seen.
+	Published time.Time
+}
+
+// leadWords is how much of the body signs an item: about two paragraphs,
+// which a trimmed copy keeps and an extended one starts with.
+const leadWords = 60
+
+// shingleLen is the number of words (or CJK characters) in a shingle.
+const shingleLen = 3
+
+// Signature is what the index keeps of an item. Its zero value is an
+// item without text, which is the same story as nothing.
+type Signature struct {
+	// shingles are the hashes of the lead's shingles, sorted, distinct.
+	shingles []uint32
+	// title holds the hashes of the title's words, sorted, distinct.
+	title []uint32
+	// numbers are the hashes of the figures in the title and lead.
+	numbers   []uint32
+	minhash   [numHashes]uint32
+	published time.Time
+	short     bool // a title and little or no text
+}
+
+// Published returns the time the signed item was published.
+func (s *Signature) Published() time.Time { return s.published }
+
+// shortWords is the length of lead under which an item is short: it is
+// then grouped only on a near-identical title published close in time.
+const shortWords = 12
+
+// Sign makes the signature of a document.
+func Sign(d Doc) Signature {
+	title := units(d.Title, maxTitleWords)
+	lead := units(stripDateline(d.Text), leadWords)
+	sig := Signature{published: d.Published, short: len(lead) < shortWords}
+	// A separator keeps shingles from joining the title's end to the
+	// lead's start.
+	seq := slices.Concat(title, []unit{{hash: 0x5e9a}}, lead)
+	for i := 0; i+shingleLen <= len(seq); i++ {
+		sig.shingles = append(sig.shingles, shingle(seq[i:i+shingleLen]))
+	}
+	if len(seq) < shingleLen {
+		for _, u := range seq {
+			sig.shingles = append(sig.shingles, uint32(u.hash))
+		}
+	}
+	for _, u := range title {
+		sig.title = append(sig.title, uint32(u.hash))
+	}
+	for _, u := range seq {
+		if u.number {
+			sig.numbers = append(sig.numbers, uint32(u.hash))
+		}
+	}
+	sig.shingles = sortedSet(sig.shingles)
+	sig.title = sortedSet(sig.title)
+	sig.numbers = sortedSet(sig.numbers)
+	sig.minhash = minhash(sig.shingles)
+	return sig
+}
+
+// unit is what shingles are made of: a word, or a CJK character.
+type unit struct {
+	hash   uint64
+	number bool // a figure: it holds a digit
+}
+
+// shingle hashes a run of units.
+func shingle(us []unit) uint32 {
+	h := uint64(len(us))
+	for _, u := range us {
+		h = bits.RotateLeft64(h^u.hash, 23) * 0x9E3779B97F4A7C15
+	}
+	return uint32(h>>32) ^ uint32(h)
+}
+
+// maxTitleWords bounds the words of a title that count.
+const maxTitleWords = 40
+
+// units splits text into what shingles are made of, at most limit of
+// them: normalised words, with British spellings made American, and each
+// character of Hangul, Han and kana on its own, as those scripts do not
+// separate words the same way. Only the start of a long text is read.
+func units(s string, limit int) []unit {
+	if cut := limit * 9; len(s) > cut { // about limit words of English; a CJK character is 3 bytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	out := make([]unit, 0, limit)
+	rules.Words(s, func(w string) bool {
+		r, _ := utf8.DecodeRuneInString(w)
+		if unicode.In(r, unicode.Hangul, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+			for i, c := range w {
+				if len(out) == limit {
+					break
+				}
+				out = append(out, unit{hash: xxhash.Sum64String(w[i : i+utf8.RuneLen(c)])})
+			}
+		} else {
+			out = append(out, unit{hash: xxhash.Sum64String(american(w)), number: isNumber(w)})
+		}
+		return len(out) < limit
+	})
+	return out
+}
+
+// american spells a word as American English does, by the common
+// patterns: -ise, -isation, -our, -tre, -ence, -ogue, doubled l.
+// Applied to both sides of a comparison, a word it spells wrong is still
+// spelt the same way on both.
+func american(w string) string {
+	if len(w) < 5 || !strings.ContainsRune("egdrns", rune(w[len(w)-1])) {
+		return w
+	}
+	for _, sfx := range [...][2]string{
+		{"isation", "ization"}, {"isations", "izations"}, {"ising", "izing"}, {"ised", "ized"}, {"ises", "izes"}, {"ise", "ize"},
+		{"yse", "yze"}, {"ysed", "yzed"}, {"our", "or"}, {"ours", "ors"}, {"tre", "ter"}, {"tres", "ters"},
+		{"ence", "ense"}, {"ogue", "og"}, {"ogues", "ogs"}, {"lled", "led"}, {"lling", "ling"}, {"amme", "am"}, {"ammes", "ams"},
+	} {
+		if strings.HasSuffix(w, sfx[0]) {
+			return w[:len(w)-len(sfx[0])] + sfx[1]
+		}
+	}
+	return w
+}
+
+// stripDateline drops a leading dateline: "SEOUL, Sept. 10 (Yonhap) --",
+// "VLADIVOSTOK, Russia (AP) —", "(서울=연합뉴스) 김수진 기자 =": the words
+// before a dash or an equals sign within the first few words, when they
+// name an agency in parentheses or are a place in capitals.
+func stripDateline(s string) string {
+	head := s[:min(len(s), 120)]
+	for _, sep := range []string{" -- ", " — ", " – ", " = "} {
+		i := strings.Index(head, sep)
+		if i < 0 {
+			continue
+		}
+		pre := head[:i]
+		if strings.Contains(pre, "(") && strings.Contains(pre, ")") || isCapitals(pre) {
+			return s[i+len(sep):]
+		}
+	}
+	return s
+}
+
+// isCapitals reports whether the first word of s is written in capitals,
+// as a dateline's place is.
+func isCapitals(s string) bool {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
+	if len(f) == 0 || len(f[0]) < 3 {
+		return false
+	}
+	for _, r := range f[0] {
+		if !unicode.IsUpper(r) && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isNumber(w string) bool {
+	for _, r := range w {
+		if unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedSet(hs []uint32) []uint32 {
+	slices.Sort(hs)
+	return slices.Compact(hs)
+}
+
+// numHashes is the length of a MinHash signature: bands of bandRows.
+const (
+	numHashes = bands * bandRows
+	bands     = 20
+	bandRows  = 3
+)
+
+// minhash returns the MinHash signature of a set of shingle hashes: for
+// each of numHashes hash functions, the least value over the set.
+func minhash(set []uint32) [numHashes]uint32 {
+	var m [numHashes]uint32
+	for i := range m {
+		m[i] = ^uint32(0)
+	}
+	for _, x := range set {
+		// The i-th hash function is a + i·b, from two halves of one
+		// 64-bit mix of x, finished by a 32-bit xorshift-multiply.
+		h := uint64(x)
+		h ^= h >> 31
+		h *= 0x9E3779B97F4A7C15
+		h ^= h >> 29
+		a, b := uint32(h), uint32(h>>32)|1
+		for i := range m {
+			v := a + uint32(i)*b
+			v ^= v >> 16
+			v *= 0x85EBCA6B
+			v ^= v >> 13
+			if v < m[i] {
+				m[i] = v
+			}
+		}
+	}
+	return m
+}
+
+// bandKey is the key of band b of a signature in the index.
+func (s *Signature) bandKey(b int) uint64 {
+	h := uint64(b+1) * 0x9E3779B97F4A7C15
+	for _, v := range s.minhash[b*bandRows : (b+1)*bandRows] {
+		h = bits.RotateLeft64(h^uint64(v), 27) * 0xBF58476D1CE4E5B9
+	}
+	return h
+}
+
+// Thresholds of the precise check, chosen on the labelled fixtures in
+// testdata/stories (see TestPrecisionAndRecall).
+const (
+	// MinContainment is the share of the smaller lead's shingles that the
+	// other must have.
+	MinContainment = 0.5
+	// MinTitleOverlap is the share of the shorter title's words a short
+	// item (a title with little text) must share with the other's.
+	MinTitleOverlap = 0.85
+	// ShortGap is how close in time short items must be.
+	ShortGap = 6 * time.Hour
+)
+
+// Same reports whether two signed items are the same story.
+func Same(a, b *Signature) bool {
+	if len(a.shingles) == 0 || len(b.shingles) == 0 {
+		return false
+	}
+	if a.short || b.short {
+		gap := a.published.Sub(b.published)
+		if gap < 0 {
+			gap = -gap
+		}
+		return gap <= ShortGap && overlap(a.title, b.title) >= MinTitleOverlap && sameNumbers(a, b)
+	}
+	return overlap(a.shingles, b.shingles) >= MinContainment && sameNumbers(a, b)
+}
+
+// sameNumbers reports whether the figures of two items agree: those of
+// the one with fewer are nearly all in the other. Templated reports —
+// markets, weather — differ in little else.
+func sameNumbers(a, b *Signature) bool {
+	if len(a.numbers) == 0 || len(b.numbers) == 0 {
+		return true
+	}
+	return overlap(a.numbers, b.numbers) >= 0.8
+}
+
+// overlap returns |a ∩ b| / min(|a|, |b|) of two sorted sets.
+func overlap(a, b []uint32) float64 {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return 0
+	}
+	common, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			common++
+			i++
+			j++
+		}
+	}
+	return float64(common) / float64(n)
+}

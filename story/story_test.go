@@ -1,0 +1,179 @@
+package story
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// labelled is an item of testdata/stories with its story's label.
+type labelled struct {
+	label, source string
+	doc           Doc
+}
+
+func readFixtures(t testing.TB) []labelled {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "testdata", "stories", "stories.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []labelled
+	label := ""
+	var field *string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "":
+			field = nil
+		case strings.HasPrefix(line, "=== "):
+			label, field = strings.TrimPrefix(line, "=== "), nil
+		case strings.HasPrefix(line, "--- "):
+			src, at, ok := strings.Cut(strings.TrimPrefix(line, "--- "), " | ")
+			tm, err := time.Parse(time.RFC3339, at)
+			if !ok || err != nil || label == "" {
+				t.Fatalf("stories.txt:%d: want --- SOURCE | RFC 3339 time under a === label", n)
+			}
+			out = append(out, labelled{label: label, source: src, doc: Doc{Published: tm}})
+		case strings.HasPrefix(line, "title:") && len(out) > 0:
+			field = &out[len(out)-1].doc.Title
+			*field = strings.TrimSpace(strings.TrimPrefix(line, "title:"))
+		case strings.HasPrefix(line, "body:") && len(out) > 0:
+			field = &out[len(out)-1].doc.Text
+			*field = strings.TrimSpace(strings.TrimPrefix(line, "body:"))
+		case field != nil:
+			*field += " " + strings.TrimSpace(line)
+		default:
+			t.Fatalf("stories.txt:%d: unexpected line %q", n, line)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// sameEvent reports whether two labels are one story or one event: a
+// rewrite's label names the event.
+func sameEvent(a, b string) bool { return a == b }
+
+// TestPrecisionAndRecall groups the labelled fixtures through an Index,
+// in order of publication, and holds pairwise precision (pairs grouped
+// that are one story) and recall (pairs of copies that are grouped) to
+// thresholds. Precision comes first: a false merge hides news.
+func TestPrecisionAndRecall(t *testing.T) {
+	items := readFixtures(t)
+	slices.SortStableFunc(items, func(a, b labelled) int { return a.doc.Published.Compare(b.doc.Published) })
+	ix := NewIndex(0)
+	stories := make([]int64, len(items))
+	for i, it := range items {
+		stories[i] = ix.Add(int64(i+1), Sign(it.doc))
+	}
+	var grouped, falseMerges, copies, copiesGrouped, rewrites, rewritesGrouped int
+	for i := range items {
+		for j := i + 1; j < len(items); j++ {
+			a, b := items[i], items[j]
+			together := stories[i] == stories[j]
+			same := sameEvent(a.label, b.label)
+			rewrite := same && strings.HasPrefix(a.label, "rewrite:")
+			if together {
+				grouped++
+				if !same {
+					falseMerges++
+					t.Errorf("false merge: %s %q (%s) with %s %q (%s)", a.source, a.doc.Title, a.label, b.source, b.doc.Title, b.label)
+				}
+			}
+			switch {
+			case rewrite:
+				rewrites++
+				if together {
+					rewritesGrouped++
+				}
+			case same:
+				copies++
+				if together {
+					copiesGrouped++
+				} else {
+					t.Logf("copies apart: %s %q with %s %q (%s)", a.source, a.doc.Title, b.source, b.doc.Title, a.label)
+				}
+			}
+		}
+	}
+	precision := 1.0
+	if grouped > 0 {
+		precision = float64(grouped-falseMerges) / float64(grouped)
+	}
+	recall := float64(copiesGrouped) / float64(copies)
+	t.Logf("%d items; pairs grouped %d, false merges %d; copies %d, grouped %d; rewrites %d, grouped %d",
+		len(items), grouped, falseMerges, copies, copiesGrouped, rewrites, rewritesGrouped)
+	t.Logf("pairwise precision %.3f, recall of copies %.3f", precision, recall)
+	if precision < 0.99 {
+		t.Errorf("precision %.3f, want at least 0.99", precision)
+	}
+	if recall < 0.9 {
+		t.Errorf("recall of copies %.3f, want at least 0.9", recall)
+	}
+}
+
+func TestSameChecksFiguresAndTime(t *testing.T) {
+	at := time.Date(2026, 9, 14, 15, 45, 0, 0, time.UTC)
+	kospi := func(points, close string, at time.Time) Signature {
+		return Sign(Doc{Title: "Seoul shares close higher", Published: at,
+			Text: "Seoul shares closed higher, led by gains in chipmakers. The benchmark KOSPI rose " + points +
+				" points to close at " + close + ". Trading volume was moderate, with gainers outnumbering losers across the board."})
+	}
+	a, b, c := kospi("21.37", "2,536.12", at), kospi("21.37", "2,536.12", at.Add(time.Hour)), kospi("8.04", "2,544.16", at.Add(24*time.Hour))
+	if !Same(&a, &b) {
+		t.Error("two copies of one market report are not the same story")
+	}
+	if Same(&a, &c) {
+		t.Error("two days' market reports with other figures are the same story")
+	}
+	short := func(title string, at time.Time) Signature { return Sign(Doc{Title: title, Published: at}) }
+	s1, s2 := short("Kim-Putin summit ends after three hours of talks", at), short("Kim-Putin summit ends after three hours of talks", at.Add(10*time.Minute))
+	s3 := short("Kim-Putin summit ends after three hours of talks", at.Add(2*24*time.Hour))
+	s4 := short("Kim-Putin summit begins in Vladivostok", at.Add(5*time.Minute))
+	if !Same(&s1, &s2) || Same(&s1, &s3) || Same(&s1, &s4) {
+		t.Errorf("titles only: same title close in time %v (want true), days apart %v, another title %v (want false)",
+			Same(&s1, &s2), Same(&s1, &s3), Same(&s1, &s4))
+	}
+	var empty Signature
+	if Same(&empty, &empty) || Same(&a, &empty) {
+		t.Error("an item without text is some story's")
+	}
+}
+
+func TestIndexAgesOutAndStaysSmall(t *testing.T) {
+	ix := NewIndex(24 * time.Hour)
+	start := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	doc := func(i int, at time.Time) Signature {
+		return Sign(Doc{Published: at, Title: "Report number " + strings.Repeat("x", i%7),
+			Text: "The same agency report about the summit is carried again and again by many outlets across the region today, word for word."})
+	}
+	first := ix.Add(1, doc(0, start))
+	if got := ix.Add(2, doc(1, start.Add(time.Hour))); got != first {
+		t.Errorf("a copy an hour later is story %d, want %d", got, first)
+	}
+	if got := ix.Add(3, doc(2, start.Add(30*time.Hour))); got != 3 {
+		t.Errorf("a copy 30 hours later, past the window, is story %d, want its own (3)", got)
+	}
+	if ix.Len() != 1 {
+		t.Errorf("%d items kept, want 1: the first two aged out", ix.Len())
+	}
+	for i := range 1000 {
+		ix.Add(int64(10+i), doc(i, start.Add(time.Duration(i)*time.Hour)))
+	}
+	if n := ix.Len(); n > 25 {
+		t.Errorf("%d items kept of a 24-hour window of hourly items", n)
+	}
+	if len(ix.buckets) > 25*bands {
+		t.Errorf("%d buckets kept for %d items", len(ix.buckets), ix.Len())
+	}
+}
