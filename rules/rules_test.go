@@ -2,10 +2,26 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
+
+func TestWordsAgreesWithNormalize(t *testing.T) {
+	for _, s := range []string{"Kim Jong-un may visit Russia", "Sergéi Shoigu, Ｐｕｔｉｎ and ½", "김정은 푸틴 정상회담", "東京で会談", ""} {
+		var got []string
+		Words(s, func(w string) bool { got = append(got, strings.Clone(w)); return true })
+		if want := strings.Fields(Normalize(s)); !slices.Equal(got, want) {
+			t.Errorf("Words(%q) = %q, want %q", s, got, want)
+		}
+	}
+	n := 0
+	Words("one two three four", func(string) bool { n++; return n < 2 })
+	if n != 2 {
+		t.Errorf("Words called fn %d times after it returned false at 2", n)
+	}
+}
 
 func TestNormalize(t *testing.T) {
 	tests := []struct {
