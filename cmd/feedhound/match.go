@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,16 +14,23 @@ import (
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/story"
 	"github.com/feedhound/feedhound/watcher"
 )
 
 const matchUsage = `Usage:
-  feedhound match [--json] [--color WHEN] [--fulltext] QUERY SOURCE...
-  feedhound match [--json] [--color WHEN] [--fulltext] --rules FILE SOURCE...
+  feedhound match [--json] [--color WHEN] [--fulltext] [--group] QUERY SOURCE...
+  feedhound match [--json] [--color WHEN] [--fulltext] [--group] --rules FILE SOURCE...
 
 Reads each SOURCE (a feed file or an http(s) URL) and prints the items that
 match QUERY, or any rule of the rule set in FILE: a feedhound config file,
 or one "name<TAB>query" per line.
+
+With --group, copies of one story across the sources (the same report
+under other headlines, trimmed, with a dateline added) are grouped: each
+story is printed once, by its first copy, with the others listed under
+it; with --json every line has a "story" field, the id of the story's
+first copy.
 
 Put -- before a QUERY that starts with a minus: feedhound match -- '-x y' f.rss
 
@@ -34,6 +42,9 @@ Flags:
   --rules FILE    match the rules in FILE instead of QUERY
   --fulltext      fetch each item's article and match its text (an article
                   that cannot be read is reported, and the feed's text used)
+  --group         group the copies of one story (see above)
+  --window DUR    with --group, how far apart in time copies may be
+                  (default 72h)
   --color WHEN    highlight matches: auto (on a terminal, unless NO_COLOR
                   is set), always or never (default auto)
 
@@ -41,6 +52,7 @@ Examples:
   feedhound match '"Kim-Putin summit"' https://www.koreatimes.co.kr/www/rss/nation.xml
   feedhound match 'title:summit (Putin OR Xi) -sports' world.rss asia.atom
   feedhound match --json --rules rules.tsv feeds/*.xml | jq .link
+  feedhound match --group '"Kim-Putin summit"' yonhap.rss koreatimes.rss herald.rss
 `
 
 // sourceTimeout bounds reading one source.
@@ -60,6 +72,8 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 	rulesFile := fs.String("rules", "", "")
 	color := fs.String("color", "auto", "")
 	fullText := fs.Bool("fulltext", false, "")
+	group := fs.Bool("group", false, "")
+	window := fs.Duration("window", story.DefaultWindow, "")
 	pos, code, ok := parseFlags(fs, args, e)
 	if !ok {
 		return code
@@ -97,11 +111,18 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 		rs = []rules.Rule{{Query: q}}
 		pos = pos[1:]
 	}
+	if *window <= 0 {
+		return usageError(e, "match", "--window must be more than zero, not %s", *window)
+	}
 	m := rules.NewMatcher(rs)
 
 	out := bufio.NewWriter(e.stdout)
 	defer out.Flush()
 	p := &matchPrinter{w: out, json: *jsonOut, named: *rulesFile != "", style: style}
+	var grouped *storyGroups
+	if *group {
+		grouped = &storyGroups{index: story.NewIndex(*window), now: time.Now()}
+	}
 	matched, failed := false, false
 	progress := newProgress(e.stderr, len(pos))
 	var found rules.Result // reused for every item
@@ -126,14 +147,24 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 				continue
 			}
 			matched = true
+			if grouped != nil {
+				grouped.add(res.src, it, doc, ms)
+				continue
+			}
 			progress.clear()
-			if err := p.print(res.src, it, &doc, ms); err != nil {
+			if err := p.print(res.src, it, &doc, ms, nil); err != nil {
 				fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
 				return exitError
 			}
 		}
 	}
 	progress.clear()
+	if grouped != nil {
+		if err := grouped.print(p); err != nil {
+			fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
+			return exitError
+		}
+	}
 	switch {
 	case failed:
 		return exitError
@@ -208,6 +239,7 @@ type jsonHit struct {
 
 type jsonMatch struct {
 	ID        string    `json:"id"`
+	Story     string    `json:"story,omitempty"`
 	Title     string    `json:"title"`
 	Link      string    `json:"link"`
 	Source    string    `json:"source"`
@@ -216,11 +248,17 @@ type jsonMatch struct {
 	Matches   []jsonHit `json:"matches"`
 }
 
-func (p *matchPrinter) print(src string, it *feed.Item, doc *rules.Document, ms []rules.Match) error {
+// print prints an item's matches. With grouping, g is the item's story:
+// for JSON its first copy's id, for people the other copies, listed
+// under the first.
+func (p *matchPrinter) print(src string, it *feed.Item, doc *rules.Document, ms []rules.Match, g *storyGroup) error {
 	if p.json {
 		enc := jsonLines(p.w)
 		for _, m := range ms {
 			jm := jsonMatch{ID: it.ID, Title: it.Title, Link: it.Link, Source: src, Matches: []jsonHit{}}
+			if g != nil {
+				jm.Story = g.copies[0].item.ID
+			}
 			if !it.Published.IsZero() {
 				s := it.Published.Format(time.RFC3339)
 				jm.Published = &s
@@ -261,8 +299,90 @@ func (p *matchPrinter) print(src string, it *feed.Item, doc *rules.Document, ms 
 	if hits := hitsIn(all, rules.FieldContent, 0); len(hits) > 0 {
 		fmt.Fprintln(p.w, "  "+p.style.snippet(doc.Content, hits))
 	}
+	if g != nil && len(g.copies) > 1 {
+		fmt.Fprintf(p.w, "  also reported by %d more:\n", len(g.copies)-1)
+		for _, c := range g.copies[1:] {
+			line := "    " + c.src + " — " + c.item.Title
+			if c.item.Link != "" {
+				line += " " + c.item.Link
+			}
+			fmt.Fprintln(p.w, line)
+		}
+	}
 	_, err := fmt.Fprintln(p.w)
 	return err
+}
+
+// storyGroups gathers the matching items of all sources, to group the
+// copies of each story when all are read.
+type storyGroups struct {
+	index *story.Index
+	now   time.Time // the time of an item that gives none
+	items []matchedItem
+}
+
+type matchedItem struct {
+	src  string
+	item *feed.Item
+	doc  rules.Document
+	ms   []rules.Match
+}
+
+// storyGroup is the copies of one story, the first first.
+type storyGroup struct{ copies []*matchedItem }
+
+func (g *storyGroups) add(src string, it *feed.Item, doc rules.Document, ms []rules.Match) {
+	// The matches' hits live in the Result, which the next item reuses.
+	kept := slices.Clone(ms)
+	for i := range kept {
+		kept[i].Hits = slices.Clone(kept[i].Hits)
+	}
+	g.items = append(g.items, matchedItem{src: src, item: it, doc: doc, ms: kept})
+}
+
+// print groups the items in order of publication, so each story's first
+// copy is its earliest, and prints each story once (for people) or each
+// item with its story (JSON), stories in the order of their first copy.
+func (g *storyGroups) print(p *matchPrinter) error {
+	published := func(m *matchedItem) time.Time {
+		if m.item.Published.IsZero() {
+			return g.now
+		}
+		return m.item.Published
+	}
+	order := make([]int, len(g.items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return published(&g.items[a]).Compare(published(&g.items[b])) })
+	groups := map[int64]*storyGroup{}
+	var heads []int64
+	for _, i := range order {
+		m := &g.items[i]
+		id := int64(i + 1)
+		s := g.index.Add(id, story.Sign(story.Doc{Title: m.item.Title, Text: m.item.Text, Published: published(m)}))
+		if groups[s] == nil {
+			groups[s] = &storyGroup{}
+			heads = append(heads, s)
+		}
+		groups[s].copies = append(groups[s].copies, m)
+	}
+	for _, s := range heads {
+		sg := groups[s]
+		if p.json {
+			for _, m := range sg.copies {
+				if err := p.print(m.src, m.item, &m.doc, m.ms, sg); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		first := sg.copies[0]
+		if err := p.print(first.src, first.item, &first.doc, first.ms, sg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hitsIn returns the hits in one value of a field.
