@@ -50,6 +50,9 @@ type Config struct {
 	// MinInterval is the shortest time between polls that a source's
 	// schedule may ask for (min_interval; default DefaultMinInterval).
 	MinInterval time.Duration
+	// StoryWindow is how far apart in time copies of one story may be
+	// (story_window; zero means story.DefaultWindow, 72h).
+	StoryWindow time.Duration
 	Sources     []Source
 	Notifiers   []Notifier
 	Rules       []Rule
@@ -101,12 +104,21 @@ type Rule struct {
 	// Backfill, when set, matches the stories stored in that window when
 	// the rule is new or its query changed, without alerts.
 	Backfill time.Duration
-	Pos      Pos // of the entry
+	// Group is GroupStory (the default: one alert per story, whatever
+	// copies arrive) or GroupNone (an alert for every copy).
+	Group string
+	Pos   Pos // of the entry
 	// QueryPos is where the query's first character is in the file.
 	QueryPos  Pos
 	sourcePos []Pos
 	notifyPos []Pos
 }
+
+// The values of a rule's group.
+const (
+	GroupStory = "story"
+	GroupNone  = "none"
+)
 
 // Pos is a position in a file; lines and columns count from 1.
 type Pos struct {
@@ -311,11 +323,11 @@ func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []str
 }
 
 var (
-	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "sources", "notifiers", "rules"}
+	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "story_window", "sources", "notifiers", "rules"}
 	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks", "scrape", "timezone", "fulltext"}
 	scrapeKeys   = []string{"item", "title", "link", "date", "summary", "author", "image"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
-	ruleKeys     = []string{"name", "query", "sources", "notify", "digest", "backfill"}
+	ruleKeys     = []string{"name", "query", "sources", "notify", "digest", "backfill", "group"}
 )
 
 func (d *decoder) top(n ast.Node, c *Config) {
@@ -339,6 +351,13 @@ func (d *decoder) top(n ast.Node, c *Config) {
 				d.addf(pos(kv.Value), "min_interval %q: want a duration of at least 1s, such as 1m", v)
 			} else {
 				c.MinInterval = iv
+			}
+		case "story_window":
+			v := d.str(kv.Value, "story_window")
+			if w, err := time.ParseDuration(v); err != nil || w < time.Minute || w > MaxBackfill {
+				d.addf(pos(kv.Value), "story_window %q: want a duration from 1m to 2160h (90 days), such as 72h", v)
+			} else {
+				c.StoryWindow = w
 			}
 		case "sources":
 			c.Sources = decodeList(d, kv.Value, "sources", d.source)
@@ -441,7 +460,7 @@ func (d *decoder) scrape(n ast.Node) *scrape.Selectors {
 }
 
 func (d *decoder) rule(n ast.Node) Rule {
-	r := Rule{Pos: entryPos(n)}
+	r := Rule{Pos: entryPos(n), Group: GroupStory}
 	kvs, _ := d.entries(n, "a rule")
 	var sourcesNodes []ast.Node
 	for _, kv := range kvs {
@@ -462,6 +481,11 @@ func (d *decoder) rule(n ast.Node) Rule {
 			r.Digest = d.str(kv.Value, "digest")
 			if _, err := DigestSchedule(r.Digest); err != nil {
 				d.addf(pos(kv.Value), "%v", err)
+			}
+		case "group":
+			r.Group = d.str(kv.Value, "group")
+			if r.Group != GroupStory && r.Group != GroupNone {
+				d.addf(pos(kv.Value), "group %q: want story (one alert per story, the default) or none (one for every copy)", r.Group)
 			}
 		case "notify":
 			list, _ := d.items(kv.Value, "notify")

@@ -40,7 +40,7 @@ rules:
 		},
 		Rules: []Rule{{
 			Name: "kim-putin", Query: `"Kim-Putin summit" OR (Kim NEAR/8 Putin AND summit)`,
-			Sources: []string{"koreatimes"}, Pos: Pos{9, 5}, QueryPos: Pos{10, 13},
+			Sources: []string{"koreatimes"}, Group: GroupStory, Pos: Pos{9, 5}, QueryPos: Pos{10, 13},
 		}},
 	}
 	if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(Rule{}, Source{}), cmpopts.IgnoreFields(Rule{}, "Parsed")); diff != "" {
@@ -67,7 +67,7 @@ rules:
   - name: r
     qeury: x
 `, []string{
-			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, min_interval, sources, notifiers, rules)`,
+			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, min_interval, story_window, sources, notifiers, rules)`,
 			`f.yaml:7:5: unknown key "shedule" in a source (did you mean "schedule"?)`,
 			`f.yaml:9:5: rule "r" has no query`,
 			`f.yaml:10:5: unknown key "qeury" in a rule (did you mean "query"?)`,
@@ -149,6 +149,19 @@ sources:
 			`f.yaml:5:15: schedule "@every 1ns": polls 1ns apart; at least 1m0s apart (min_interval)`,
 			`f.yaml:8:15: schedule "@every 0s": polls 0s apart; at least 1m0s apart (min_interval)`,
 			`f.yaml:11:15: schedule "@every 30s": polls 30s apart; at least 1m0s apart (min_interval)`,
+		}},
+		{"group and story_window", `
+story_window: 30s
+sources:
+  - name: w
+    url: https://w.example/feed
+rules:
+  - name: r
+    query: summit
+    group: stories
+`, []string{
+			`f.yaml:2:15: story_window "30s": want a duration from 1m to 2160h (90 days), such as 72h`,
+			`f.yaml:9:12: group "stories": want story (one alert per story, the default) or none (one for every copy)`,
 		}},
 		{"min_interval", `
 min_interval: 2m

@@ -21,12 +21,18 @@ type Match struct {
 	Notify []string // names of notifiers; an alert for each goes in the outbox
 	// DigestAt, when set, holds the alerts for a digest sent then.
 	DigestAt time.Time
+	// OncePerStory alerts only for the first item of a story that the
+	// rule matches: a later copy's match is recorded without alerts.
+	OncePerStory bool
 }
 
 // NewItem is an item to record, with the rules it matched.
 type NewItem struct {
 	Item    feed.Item
 	Matches []Match
+	// Story is the database id of the first item of the story the item
+	// is a copy of; zero when it is the first of its own.
+	Story int64
 }
 
 // RecordResult counts what Record did.
@@ -35,6 +41,9 @@ type RecordResult struct {
 	Updated       int // known items whose content changed
 	Matches       int // matches recorded
 	Notifications int // alerts put in the outbox
+	// IDs holds the database id of each item stored for the first time,
+	// zero for the others, in the order given.
+	IDs []int64
 }
 
 // chunk is how many values go into one IN (...) list.
@@ -89,8 +98,8 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 		return res, fmt.Errorf("record %s: %w", source, err)
 	}
 	defer tx.Rollback()
-	insert, err := tx.PrepareContext(ctx, `INSERT INTO items (source, guid, title, link, authors, categories, published, updated, summary, content, text, content_hash, first_seen, last_seen)
-		VALUES (`+placeholders(14)+`) ON CONFLICT (source, guid) DO NOTHING`)
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO items (source, guid, title, link, authors, categories, published, updated, summary, content, text, content_hash, first_seen, last_seen, story)
+		VALUES (`+placeholders(14)+`, NULLIF(?, 0)) ON CONFLICT (source, guid) DO NOTHING`)
 	if err != nil {
 		return res, fmt.Errorf("record %s: %w", source, err)
 	}
@@ -112,14 +121,22 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 	if err != nil {
 		return res, fmt.Errorf("record %s: %w", source, err)
 	}
+	// Whether the rule matched an earlier copy of the story, which had
+	// the alert.
+	storyMatched, err := tx.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM matches m JOIN items i ON i.id = m.item_id
+		WHERE m.rule = ? AND i.id != ? AND (i.id = ? OR i.story = ?))`)
+	if err != nil {
+		return res, fmt.Errorf("record %s: %w", source, err)
+	}
+	res.IDs = make([]int64, len(items))
 	at := millis(now)
-	for _, ni := range items {
+	for k, ni := range items {
 		it := &ni.Item
 		authors, _ := json.Marshal(orEmpty(it.Authors))
 		categories, _ := json.Marshal(orEmpty(it.Categories))
 		hash := contentHash(it)
 		r, err := insert.ExecContext(ctx, source, it.ID, it.Title, it.Link, string(authors), string(categories),
-			millis(it.Published), millis(it.Updated), it.Summary, it.Content, it.Text, hash, at, at)
+			millis(it.Published), millis(it.Updated), it.Summary, it.Content, it.Text, hash, at, at, ni.Story)
 		if err != nil {
 			return res, fmt.Errorf("record %s item %s: %w", source, it.ID, err)
 		}
@@ -141,6 +158,7 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 		if err != nil {
 			return res, err
 		}
+		res.IDs[k] = id
 		for _, m := range ni.Matches {
 			hits, err := json.Marshal(toStoredHits(m.Hits))
 			if err != nil {
@@ -150,6 +168,15 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 				return res, fmt.Errorf("record match of %s: %w", m.Rule, err)
 			}
 			res.Matches++
+			if m.OncePerStory && ni.Story != 0 && len(m.Notify) > 0 {
+				var told bool
+				if err := storyMatched.QueryRowContext(ctx, m.Rule, id, ni.Story, ni.Story).Scan(&told); err != nil {
+					return res, fmt.Errorf("record match of %s: %w", m.Rule, err)
+				}
+				if told {
+					continue // a copy of a story the rule has alerted about
+				}
+			}
 			for _, n := range m.Notify {
 				if _, err := addNotification.ExecContext(ctx, n, m.Rule, id, at, !m.DigestAt.IsZero(), millis(m.DigestAt)); err != nil {
 					return res, fmt.Errorf("record notification of %s to %s: %w", m.Rule, n, err)
@@ -227,11 +254,14 @@ type Matched struct {
 	FirstSeen time.Time
 	MatchedAt time.Time
 	Hits      []rules.Hit
+	// Story is the database id of the first item of the item's story,
+	// its own when it is the first.
+	Story int64
 }
 
 // matchedColumns are what collectMatched reads: a match and its item.
 const matchedColumns = `i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
-	i.summary, i.content, i.text, i.first_seen`
+	i.summary, i.content, i.text, i.first_seen, COALESCE(i.story, i.id)`
 
 // LatestMatches returns the newest limit matches of a rule, newest first.
 func (s *Store) LatestMatches(ctx context.Context, rule string, limit int) ([]Matched, error) {
@@ -264,7 +294,7 @@ func collectMatched(rows *sql.Rows, err error, what string) ([]Matched, error) {
 		var published, updated, firstSeen, matchedAt int64
 		it := &m.Item
 		if err := rows.Scan(&m.Rule, &m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-			&it.Summary, &it.Content, &it.Text, &firstSeen, &matchedAt, &hits); err != nil {
+			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story, &matchedAt, &hits); err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		json.Unmarshal([]byte(authors), &it.Authors)
@@ -330,7 +360,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 // ItemsSeenSince calls fn for each item last seen at since or later, of
 // the given sources (all when empty), oldest first.
 func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []string, fn func(Matched) error) error {
-	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, summary, content, text, first_seen
+	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, summary, content, text, first_seen, COALESCE(story, id)
 		FROM items WHERE ` + seenSQL + ` >= ?`
 	args := []any{millis(since)}
 	if len(sources) > 0 {
@@ -350,7 +380,7 @@ func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []s
 		var published, updated, firstSeen int64
 		it := &m.Item
 		if err := rows.Scan(&m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-			&it.Summary, &it.Content, &it.Text, &firstSeen); err != nil {
+			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story); err != nil {
 			return err
 		}
 		json.Unmarshal([]byte(authors), &it.Authors)

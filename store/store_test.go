@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -45,8 +46,8 @@ func TestRecordOnceAcrossRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (RecordResult{New: 2, Matches: 1}) {
-		t.Errorf("first record = %+v, want 2 new, 1 match", res)
+	if res.New != 2 || res.Matches != 1 || res.Updated != 0 || res.Notifications != 0 || len(res.IDs) != 2 || res.IDs[0] == 0 || res.IDs[1] == 0 {
+		t.Errorf("first record = %+v, want 2 new with their ids, 1 match", res)
 	}
 	s.Close()
 
@@ -73,7 +74,7 @@ func TestRecordOnceAcrossRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (RecordResult{Updated: 1}) {
+	if res.New != 0 || res.Matches != 0 || res.Updated != 1 || res.Notifications != 0 || res.IDs[0] != 0 || res.IDs[1] != 0 {
 		t.Errorf("second record = %+v, want 1 updated only", res)
 	}
 	ms, err := s.LatestMatches(ctx, "kim-putin", 50)
@@ -220,5 +221,45 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 	stats, _ := s.RuleStats(ctx)
 	if stats["kim-putin"].Matches != 80 {
 		t.Errorf("matches = %d, want 80", stats["kim-putin"].Matches)
+	}
+}
+
+// TestStoriesAlertOnce: a copy of a story is stored with the story's
+// first item, and a rule that alerts once per story records the copy's
+// match without a second alert; a rule whose first match in the story
+// is the copy alerts, as does a rule that groups nothing.
+func TestStoriesAlertOnce(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	once := func(rule string) Match { return Match{Rule: rule, Notify: []string{"desk"}, OncePerStory: true} }
+	first, err := s.Record(ctx, "wire", []NewItem{{Item: item("w1", "Kim may visit Russia"), Matches: []Match{once("kim")}}}, t0)
+	if err != nil || first.Notifications != 1 {
+		t.Fatalf("first copy: %+v, %v", first, err)
+	}
+	story := first.IDs[0]
+	copyRes, err := s.Record(ctx, "times", []NewItem{{Item: item("t1", "Kim Jong-un may visit Russia"), Story: story,
+		Matches: []Match{once("kim"), once("russia"), {Rule: "all", Notify: []string{"desk"}}}}}, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if copyRes.Matches != 3 || copyRes.Notifications != 2 {
+		t.Errorf("the copy: %d matches, %d alerts; want 3 matches and 2 alerts (russia's first, and all's)", copyRes.Matches, copyRes.Notifications)
+	}
+	for _, rule := range []string{"kim", "russia"} {
+		ms, _ := s.LatestMatches(ctx, rule, 10)
+		for _, m := range ms {
+			if m.Story != story {
+				t.Errorf("%s: item %s has story %d, want %d", rule, m.Item.ID, m.Story, story)
+			}
+		}
+	}
+	pending, _ := s.Notifications(ctx, false, 10)
+	var got []string
+	for _, n := range pending {
+		got = append(got, n.Rule)
+	}
+	slices.Sort(got)
+	if want := []string{"all", "kim", "russia"}; !slices.Equal(got, want) {
+		t.Errorf("alerts for %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package story
 
 import (
+	"container/heap"
 	"slices"
 	"time"
 )
@@ -19,9 +20,32 @@ const DefaultWindow = 72 * time.Hour
 type Index struct {
 	window  time.Duration
 	entries map[int64]*entry
-	buckets map[uint64][]int64 // band key -> items
-	// order lists the items by publication, oldest first, for aging out.
-	order []int64
+	buckets map[uint64]bucket // band key -> items
+	// byAge holds the items by publication, the oldest on top, for aging
+	// out: feeds list their newest items first, so items come in any
+	// order.
+	byAge ageHeap
+	// newest is the latest publication of an item put.
+	newest time.Time
+}
+
+type aged struct {
+	published time.Time
+	id        int64
+}
+
+// ageHeap is a min-heap of items by publication (container/heap).
+type ageHeap []aged
+
+func (h ageHeap) Len() int           { return len(h) }
+func (h ageHeap) Less(i, j int) bool { return h[i].published.Before(h[j].published) }
+func (h ageHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *ageHeap) Push(x any)        { *h = append(*h, x.(aged)) }
+func (h *ageHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 type entry struct {
@@ -29,12 +53,28 @@ type entry struct {
 	story int64
 }
 
+// bucket holds the items of a band key: most keys have one, kept without
+// a slice of its own.
+type bucket struct {
+	first int64
+	more  []int64
+}
+
+func (b *bucket) each(fn func(id int64)) {
+	if b.first != 0 {
+		fn(b.first)
+	}
+	for _, id := range b.more {
+		fn(id)
+	}
+}
+
 // NewIndex returns an empty index of a window; zero means DefaultWindow.
 func NewIndex(window time.Duration) *Index {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	return &Index{window: window, entries: map[int64]*entry{}, buckets: map[uint64][]int64{}}
+	return &Index{window: window, entries: map[int64]*entry{}, buckets: map[uint64]bucket{}}
 }
 
 // Len returns the number of items in the index.
@@ -45,21 +85,28 @@ func (ix *Index) Len() int { return len(ix.entries) }
 // candidates that are the same story, the earliest published wins.
 func (ix *Index) Find(sig *Signature) (int64, bool) {
 	var best *entry
-	seen := map[int64]bool{}
+	var seen map[int64]bool
 	for b := range bands {
-		for _, id := range ix.buckets[sig.bandKey(b)] {
+		bk, ok := ix.buckets[sig.bands[b]]
+		if !ok {
+			continue
+		}
+		bk.each(func(id int64) {
 			if seen[id] {
-				continue
+				return
+			}
+			if seen == nil {
+				seen = map[int64]bool{}
 			}
 			seen[id] = true
 			e := ix.entries[id]
 			if e == nil || !ix.within(&e.sig, sig) || !Same(&e.sig, sig) {
-				continue
+				return
 			}
 			if best == nil || e.sig.published.Before(best.sig.published) {
 				best = e
 			}
-		}
+		})
 	}
 	if best == nil {
 		return 0, false
@@ -72,9 +119,8 @@ func (ix *Index) Find(sig *Signature) (int64, bool) {
 func (ix *Index) candidates(sig *Signature) int {
 	seen := map[int64]bool{}
 	for b := range bands {
-		for _, id := range ix.buckets[sig.bandKey(b)] {
-			seen[id] = true
-		}
+		bk := ix.buckets[sig.bands[b]]
+		bk.each(func(id int64) { seen[id] = true })
 	}
 	return len(seen)
 }
@@ -106,45 +152,43 @@ func (ix *Index) Put(id, story int64, sig Signature) {
 	}
 	ix.entries[id] = &entry{sig: sig, story: story}
 	for b := range bands {
-		k := sig.bandKey(b)
-		ix.buckets[k] = append(ix.buckets[k], id)
+		k := sig.bands[b]
+		bk := ix.buckets[k]
+		if bk.first == 0 {
+			bk.first = id
+		} else {
+			bk.more = append(bk.more, id)
+		}
+		ix.buckets[k] = bk
 	}
-	// Items mostly come in order of publication: insert from the end.
-	i := len(ix.order)
-	for i > 0 && ix.entries[ix.order[i-1]].sig.published.After(sig.published) {
-		i--
+	heap.Push(&ix.byAge, aged{published: sig.published, id: id})
+	if sig.published.After(ix.newest) {
+		ix.newest = sig.published
 	}
-	ix.order = slices.Insert(ix.order, i, id)
-	ix.age(sig.published)
+	ix.age()
 }
 
 // age drops the items published more than a window before the newest.
-func (ix *Index) age(newest time.Time) {
-	if n := len(ix.order); n > 0 {
-		newest = maxTime(newest, ix.entries[ix.order[n-1]].sig.published)
-	}
-	cut := 0
-	for cut < len(ix.order) && newest.Sub(ix.entries[ix.order[cut]].sig.published) > ix.window {
-		id := ix.order[cut]
+func (ix *Index) age() {
+	for len(ix.byAge) > 0 && ix.newest.Sub(ix.byAge[0].published) > ix.window {
+		id := heap.Pop(&ix.byAge).(aged).id
 		e := ix.entries[id]
 		for b := range bands {
-			k := e.sig.bandKey(b)
-			ids := slices.DeleteFunc(ix.buckets[k], func(x int64) bool { return x == id })
-			if len(ids) == 0 {
+			k := e.sig.bands[b]
+			bk := ix.buckets[k]
+			if bk.first == id {
+				bk.first = 0
+			}
+			bk.more = slices.DeleteFunc(bk.more, func(x int64) bool { return x == id })
+			if bk.first == 0 && len(bk.more) > 0 {
+				bk.first, bk.more = bk.more[0], bk.more[1:]
+			}
+			if bk.first == 0 {
 				delete(ix.buckets, k)
 			} else {
-				ix.buckets[k] = ids
+				ix.buckets[k] = bk
 			}
 		}
 		delete(ix.entries, id)
-		cut++
 	}
-	ix.order = ix.order[cut:]
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }

@@ -47,8 +47,9 @@ type Signature struct {
 	// title holds the hashes of the title's words, sorted, distinct.
 	title []uint32
 	// numbers are the hashes of the figures in the title and lead.
-	numbers   []uint32
-	minhash   [numHashes]uint32
+	numbers []uint32
+	// bands are the keys of the MinHash signature's bands in the index.
+	bands     [bands]uint64
 	published time.Time
 	short     bool // a title and little or no text
 }
@@ -87,7 +88,16 @@ func Sign(d Doc) Signature {
 	sig.shingles = sortedSet(sig.shingles)
 	sig.title = sortedSet(sig.title)
 	sig.numbers = sortedSet(sig.numbers)
-	sig.minhash = minhash(sig.shingles)
+	m := minhash(sig.shingles)
+	for b := range sig.bands {
+		// A band's rows are buckets far apart: densification makes
+		// neighbouring buckets alike.
+		var rows [bandRows]uint32
+		for r := range rows {
+			rows[r] = m[b+r*bands]
+		}
+		sig.bands[b] = bandKey(b, rows[:])
+	}
 	return sig
 }
 
@@ -123,7 +133,7 @@ func units(s string, limit int) []unit {
 	out := make([]unit, 0, limit)
 	rules.Words(s, func(w string) bool {
 		r, _ := utf8.DecodeRuneInString(w)
-		if unicode.In(r, unicode.Hangul, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+		if r >= 0x1100 && unicode.In(r, unicode.Hangul, unicode.Han, unicode.Hiragana, unicode.Katakana) {
 			for i, c := range w {
 				if len(out) == limit {
 					break
@@ -143,20 +153,30 @@ func units(s string, limit int) []unit {
 // Applied to both sides of a comparison, a word it spells wrong is still
 // spelt the same way on both.
 func american(w string) string {
-	if len(w) < 5 || !strings.ContainsRune("egdrns", rune(w[len(w)-1])) {
+	if len(w) < 5 {
 		return w
 	}
-	for _, sfx := range [...][2]string{
-		{"isation", "ization"}, {"isations", "izations"}, {"ising", "izing"}, {"ised", "ized"}, {"ises", "izes"}, {"ise", "ize"},
-		{"yse", "yze"}, {"ysed", "yzed"}, {"our", "or"}, {"ours", "ors"}, {"tre", "ter"}, {"tres", "ters"},
-		{"ence", "ense"}, {"ogue", "og"}, {"ogues", "ogs"}, {"lled", "led"}, {"lling", "ling"}, {"amme", "am"}, {"ammes", "ams"},
-	} {
+	for _, sfx := range britishEndings[w[len(w)-1]] {
 		if strings.HasSuffix(w, sfx[0]) {
 			return w[:len(w)-len(sfx[0])] + sfx[1]
 		}
 	}
 	return w
 }
+
+// britishEndings lists British endings and their American spelling by
+// their last letter, longest first.
+var britishEndings = func() (t [256][][2]string) {
+	for _, e := range [...][2]string{
+		{"isations", "izations"}, {"isation", "ization"}, {"ising", "izing"}, {"ysed", "yzed"}, {"ised", "ized"}, {"ises", "izes"},
+		{"ise", "ize"}, {"yse", "yze"}, {"ours", "ors"}, {"our", "or"}, {"tres", "ters"}, {"tre", "ter"}, {"ence", "ense"},
+		{"ogues", "ogs"}, {"ogue", "og"}, {"lled", "led"}, {"lling", "ling"}, {"ammes", "ams"}, {"amme", "am"},
+	} {
+		last := e[0][len(e[0])-1]
+		t[last] = append(t[last], e)
+	}
+	return t
+}()
 
 // stripDateline drops a leading dateline: "SEOUL, Sept. 10 (Yonhap) --",
 // "VLADIVOSTOK, Russia (AP) —", "(서울=연합뉴스) 김수진 기자 =": the words
@@ -213,38 +233,49 @@ const (
 	bandRows  = 3
 )
 
-// minhash returns the MinHash signature of a set of shingle hashes: for
-// each of numHashes hash functions, the least value over the set.
+// minhash returns a MinHash signature of a set of shingle hashes by one
+// permutation hashing: each shingle is hashed once, into one of numHashes
+// buckets, and each bucket keeps its least value; an empty bucket takes
+// the value of the next bucket that has one, changed by the distance
+// (densification by rotation, after Shrivastava and Li, 2014). Two sets
+// then agree in a bucket about as often as their Jaccard similarity, at
+// one hash a shingle instead of numHashes.
 func minhash(set []uint32) [numHashes]uint32 {
+	const empty = ^uint32(0)
 	var m [numHashes]uint32
 	for i := range m {
-		m[i] = ^uint32(0)
+		m[i] = empty
 	}
 	for _, x := range set {
-		// The i-th hash function is a + i·b, from two halves of one
-		// 64-bit mix of x, finished by a 32-bit xorshift-multiply.
 		h := uint64(x)
 		h ^= h >> 31
 		h *= 0x9E3779B97F4A7C15
 		h ^= h >> 29
-		a, b := uint32(h), uint32(h>>32)|1
-		for i := range m {
-			v := a + uint32(i)*b
-			v ^= v >> 16
-			v *= 0x85EBCA6B
-			v ^= v >> 13
-			if v < m[i] {
-				m[i] = v
+		h *= 0xBF58476D1CE4E5B9
+		h ^= h >> 32
+		b := (h >> 32) * numHashes >> 32
+		if v := uint32(h) >> 1; v < m[b] { // below empty
+			m[b] = v
+		}
+	}
+	if len(set) == 0 {
+		return m
+	}
+	orig := m
+	for i := range m {
+		for d := 1; m[i] == empty; d++ {
+			if v := orig[(i+d)%numHashes]; v != empty {
+				m[i] = v ^ uint32(d)*0x9E3779B9
 			}
 		}
 	}
 	return m
 }
 
-// bandKey is the key of band b of a signature in the index.
-func (s *Signature) bandKey(b int) uint64 {
+// bandKey is the key of band b, whose values are m, in the index.
+func bandKey(b int, m []uint32) uint64 {
 	h := uint64(b+1) * 0x9E3779B97F4A7C15
-	for _, v := range s.minhash[b*bandRows : (b+1)*bandRows] {
+	for _, v := range m {
 		h = bits.RotateLeft64(h^uint64(v), 27) * 0xBF58476D1CE4E5B9
 	}
 	return h

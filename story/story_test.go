@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedhound/feedhound/internal/corpus"
 )
 
 // labelled is an item of testdata/stories with its story's label.
@@ -175,5 +177,72 @@ func TestIndexAgesOutAndStaysSmall(t *testing.T) {
 	}
 	if len(ix.buckets) > 25*bands {
 		t.Errorf("%d buckets kept for %d items", len(ix.buckets), ix.Len())
+	}
+}
+
+// TestMinhashEstimatesJaccard: the share of buckets in which two
+// signatures agree is close to the sets' Jaccard similarity, the property
+// the index's bands rely on.
+func TestMinhashEstimatesJaccard(t *testing.T) {
+	for _, c := range []struct{ shared, own int }{{60, 0}, {45, 10}, {30, 20}, {20, 40}, {5, 60}, {3, 1}} {
+		var totalAgree, trials float64
+		for seed := range 200 {
+			var a, b []uint32
+			base := uint32(seed * 1000)
+			for i := range c.shared {
+				a, b = append(a, base+uint32(i)), append(b, base+uint32(i))
+			}
+			for i := range c.own {
+				a, b = append(a, base+500+uint32(i)), append(b, base+700+uint32(i))
+			}
+			ma, mb := minhash(sortedSet(a)), minhash(sortedSet(b))
+			agree := 0
+			for i := range ma {
+				if ma[i] == mb[i] {
+					agree++
+				}
+			}
+			totalAgree += float64(agree) / numHashes
+			trials++
+		}
+		j := float64(c.shared) / float64(c.shared+2*c.own)
+		if got := totalAgree / trials; got < j-0.06 || got > j+0.06 {
+			t.Errorf("%d shared, %d each: buckets agree %.2f of the time, Jaccard %.2f", c.shared, c.own, got, j)
+		}
+	}
+}
+
+func TestAmericanSpelling(t *testing.T) {
+	for british, american_ := range map[string]string{
+		"organised": "organized", "organisation": "organization", "organisations": "organizations", "colour": "color",
+		"labours": "labors", "centre": "center", "defence": "defense", "catalogue": "catalog", "travelled": "traveled",
+		"travelling": "traveling", "programme": "program", "analysed": "analyzed", "summit": "summit", "Putin": "Putin",
+	} {
+		if got := american(british); got != american_ {
+			t.Errorf("american(%q) = %q, want %q", british, got, american_)
+		}
+	}
+}
+
+// TestUnrelatedItemsAreSeldomCandidates: items that share only common
+// words share a band with few of 20,000 others, so a new item is checked
+// against a handful, not a share of the index (banding neighbouring,
+// densified buckets once made it a hundred times as many).
+func TestUnrelatedItemsAreSeldomCandidates(t *testing.T) {
+	at := time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC)
+	g := corpus.New(7, 20000)
+	ix := NewIndex(0)
+	for i := range 20000 {
+		it := g.Item(600)
+		ix.Put(int64(i+1), int64(i+1), Sign(Doc{Title: it.Title, Text: it.Content, Published: at}))
+	}
+	total := 0
+	for range 200 {
+		it := g.Item(600)
+		sig := Sign(Doc{Title: it.Title, Text: it.Content, Published: at})
+		total += ix.candidates(&sig)
+	}
+	if avg := float64(total) / 200; avg > 0.1 {
+		t.Errorf("%.2f candidates a new item among 20,000 unrelated ones, want at most 0.1", avg)
 	}
 }

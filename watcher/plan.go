@@ -63,6 +63,9 @@ type Rule struct {
 	Sources map[string]bool // nil: every source
 	Notify  []string        // notifiers to alert
 	Digest  cron.Schedule   // when set, alerts wait for the next digest
+	// OncePerStory alerts for the first copy of a story only (group:
+	// story, the default).
+	OncePerStory bool
 }
 
 // Dynamic is what the API added to the configuration: subscriptions, each
@@ -127,7 +130,7 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 				return nil, fmt.Errorf("rule %s: %w", r.Name, err)
 			}
 		}
-		pr := Rule{Name: r.Name, Query: q, Notify: r.Notify}
+		pr := Rule{Name: r.Name, Query: q, Notify: r.Notify, OncePerStory: r.Group != config.GroupNone}
 		if r.Digest != "" {
 			sched, err := config.DigestSchedule(r.Digest)
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
+	"github.com/feedhound/feedhound/story"
 )
 
 // Result is the outcome of one poll.
@@ -239,6 +240,7 @@ func (w *Watcher) record(ctx context.Context, p *Plan, src Source, f *feed.Feed,
 		ft = w.fullText(ctx, src, f, unseen)
 	}
 	items := make([]store.NewItem, len(f.Items))
+	sigs := make([]*story.Signature, len(f.Items))
 	var found rules.Result // reused for every item
 	for i := range f.Items {
 		it := &f.Items[i]
@@ -248,9 +250,11 @@ func (w *Watcher) record(ctx context.Context, p *Plan, src Source, f *feed.Feed,
 		items[i] = store.NewItem{Item: *it}
 		if unseen[it.ID] {
 			items[i].Matches = p.match(&found, source, f.Title, it, now)
+			sig := sign(it)
+			sigs[i] = &sig
 		}
 	}
-	res, err := w.store.Record(ctx, source, items, now)
+	res, err := w.stories.record(ctx, w.store, w.log, source, items, sigs, now)
 	if err != nil {
 		return 0, 0, ft, err
 	}

@@ -66,7 +66,7 @@ func subscriptionRule(sub store.Subscription) (Rule, *rules.Query, error) {
 	if err != nil {
 		return Rule{}, nil, fmt.Errorf("subscription %s: query: %w", sub.ID, err)
 	}
-	r := Rule{Name: sub.Rule()}
+	r := Rule{Name: sub.Rule(), OncePerStory: true}
 	if sub.Notify.URL != "" {
 		r.Notify = []string{r.Name} // its own destination, named as its rule
 	}
@@ -206,7 +206,7 @@ func collect(out []store.Match, res *rules.Result, rs []Rule, masked map[int32]b
 		if r.Sources != nil && !r.Sources[source] {
 			continue
 		}
-		sm := store.Match{Rule: m.Name, Hits: slices.Clone(m.Hits), Notify: r.Notify}
+		sm := store.Match{Rule: m.Name, Hits: slices.Clone(m.Hits), Notify: r.Notify, OncePerStory: r.OncePerStory}
 		if r.Digest != nil && len(r.Notify) > 0 {
 			sm.DigestAt = r.Digest.Next(now)
 		}

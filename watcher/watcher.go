@@ -12,6 +12,7 @@ import (
 
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/store"
+	"github.com/feedhound/feedhound/story"
 )
 
 // Options tune a Watcher. The zero value of each field means its default.
@@ -35,6 +36,9 @@ type Options struct {
 	Retention time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// StoryWindow is how far apart in time copies of one story may be;
+	// zero means story.DefaultWindow.
+	StoryWindow time.Duration
 	// OnMatch, if set, is called with the name of each rule that has new
 	// matches, and how many, after they are recorded.
 	OnMatch func(rule string, n int)
@@ -58,6 +62,8 @@ type Watcher struct {
 	plan   atomic.Pointer[Plan]
 	wake   chan struct{} // a new plan, or a poll finished
 	states *stateWriter
+	// stories groups the copies of a story across sources.
+	stories *stories
 	// rounds counts the scheduling rounds of Run: tests hold it to a
 	// few per poll, where a busy loop would make millions.
 	rounds atomic.Int64
@@ -102,8 +108,11 @@ func New(st *store.Store, r *feed.Reader, log *slog.Logger, p *Plan, opts Option
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.StoryWindow <= 0 {
+		opts.StoryWindow = story.DefaultWindow
+	}
 	w := &Watcher{store: st, reader: r, log: log, opts: opts, now: opts.Now, wake: make(chan struct{}, 1), states: newStateWriter(st, log),
-		articles: &feed.Articles{Reader: r}}
+		articles: &feed.Articles{Reader: r}, stories: newStories(opts.StoryWindow)}
 	if opts.PrivateReader != nil {
 		w.privateArticles = &feed.Articles{Reader: opts.PrivateReader}
 	}

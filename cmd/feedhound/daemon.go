@@ -131,6 +131,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 			d.srv.InvalidateSource(res.Source)
 		}
 	}
+	opts.StoryWindow = c.StoryWindow
 	opts.PrivateReader = &feed.Reader{Client: netguard.NewClient(netguard.Policy{AllowPrivate: true}, netguard.Options{})}
 	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{})}
 	d.watch = watcher.New(st, reader, log, p, opts)

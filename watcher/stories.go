@@ -1,0 +1,84 @@
+package watcher
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/store"
+	"github.com/feedhound/feedhound/story"
+)
+
+// stories decides which story each new item is a copy of, across
+// sources. The index of the window's items is filled from the store when
+// it is first needed; mu is held from finding the stories of a poll's
+// items until they are recorded and indexed, so two copies recorded at
+// once by two polls cannot both start a story.
+type stories struct {
+	mu     sync.Mutex // protects all following fields
+	index  *story.Index
+	window time.Duration
+	loaded bool
+}
+
+func newStories(window time.Duration) *stories {
+	return &stories{index: story.NewIndex(window), window: window}
+}
+
+// sign is the signature of an item, dated as it is stored.
+func sign(it *feed.Item) story.Signature {
+	return story.Sign(story.Doc{Title: it.Title, Text: it.Text, Published: it.Published})
+}
+
+// load fills the index with the items stored in the window, once. A
+// store that cannot be read leaves it empty until the next poll: items
+// are recorded all the same, only not grouped.
+func (s *stories) load(ctx context.Context, st *store.Store, now time.Time, log *slog.Logger) {
+	if s.loaded {
+		return
+	}
+	n := 0
+	err := st.ItemsSeenSince(ctx, now.Add(-s.window), nil, func(m store.Matched) error {
+		s.index.Put(m.ItemID, m.Story, sign(&m.Item))
+		n++
+		return nil
+	})
+	if err != nil {
+		log.Error("stories: the items of the window could not be read; new items are not grouped until they are", "error", err)
+		s.index = story.NewIndex(s.window)
+		return
+	}
+	s.loaded = true
+	log.Debug("stories: items of the window indexed", "items", n)
+}
+
+// record records a poll's items, giving each new one the story it is a
+// copy of, and indexes them. sigs holds the signatures of the new items
+// (nil for the others).
+func (s *stories) record(ctx context.Context, st *store.Store, log *slog.Logger, source string, items []store.NewItem, sigs []*story.Signature, now time.Time) (store.RecordResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load(ctx, st, now, log)
+	for i, sig := range sigs {
+		if sig != nil {
+			items[i].Story, _ = s.index.Find(sig)
+		}
+	}
+	res, err := st.Record(ctx, source, items, now)
+	if err != nil {
+		return res, err
+	}
+	for i, sig := range sigs {
+		if sig == nil || res.IDs[i] == 0 {
+			continue
+		}
+		first := items[i].Story
+		if first == 0 {
+			first = res.IDs[i]
+		}
+		s.index.Put(res.IDs[i], first, *sig)
+	}
+	return res, nil
+}

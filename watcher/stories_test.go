@@ -1,0 +1,85 @@
+package watcher
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedhound/feedhound/feed"
+)
+
+// storyFeeds serves one feed per path: copies of one wire report under
+// three headlines, and a report of another event.
+func storyFeeds(t *testing.T) *httptest.Server {
+	report := "North Korean leader Kim Jong-un may travel to Russia later this month to hold talks with President Vladimir Putin, a government source in Seoul said Thursday. The two leaders are expected to meet in the far eastern port city of Vladivostok on the sidelines of an economic forum, the source said, asking not to be named."
+	items := map[string]string{
+		"/wire":   `<item><guid>w1</guid><title>N. Korean leader Kim may visit Russia for Putin summit</title><pubDate>Thu, 10 Sep 2026 00:00:00 GMT</pubDate><description>SEOUL, Sept. 10 (Wire) -- ` + report + `</description></item>`,
+		"/times":  `<item><guid>t1</guid><title>Kim Jong-un may visit Russia for summit with Putin</title><pubDate>Thu, 10 Sep 2026 01:00:00 GMT</pubDate><description>` + report + `</description></item>`,
+		"/herald": `<item><guid>h1</guid><title>KIM COULD TRAVEL TO VLADIVOSTOK FOR PUTIN SUMMIT</title><pubDate>Thu, 10 Sep 2026 02:00:00 GMT</pubDate><description>` + report + `</description></item>`,
+		"/other":  `<item><guid>o1</guid><title>Kim arrives in Vladivostok for Putin summit</title><pubDate>Thu, 10 Sep 2026 03:00:00 GMT</pubDate><description>North Korean leader Kim Jong-un arrived in Vladivostok on Thursday aboard his armoured train, greeted by the regional governor. Kim is expected to hold a summit with Russian President Vladimir Putin on Friday on Russky Island, officials said.</description></item>`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>%s</title>%s</channel></rss>`, r.URL.Path, items[r.URL.Path])
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestCopiesOfAStoryAlertOnce: three outlets carry one wire report; a
+// rule grouped by story (the default) alerts for the first copy only, one
+// with group: none for each; all copies are stored with the first's
+// story, and after a restart a fourth copy still joins it.
+func TestCopiesOfAStoryAlertOnce(t *testing.T) {
+	ctx := context.Background()
+	srv := storyFeeds(t)
+	var cfg strings.Builder
+	cfg.WriteString("sources:\n")
+	for _, s := range []string{"wire", "times", "herald", "other"} {
+		fmt.Fprintf(&cfg, "  - name: %s\n    url: %s/%s\n", s, srv.URL, s)
+	}
+	cfg.WriteString("notifiers:\n  - name: desk\n    type: webhook\n    url: https://hooks.example/desk\n")
+	cfg.WriteString("rules:\n  - name: grouped\n    query: Kim AND Putin\n    notify: [desk]\n  - name: every\n    query: Kim AND Putin\n    notify: [desk]\n    group: none\n")
+	p := plan(t, cfg.String())
+	path := filepath.Join(t.TempDir(), "db")
+	st := openStore(t, path)
+	now := time.Date(2026, 9, 10, 4, 0, 0, 0, time.UTC)
+	w := New(st, &feed.Reader{}, quiet, p, Options{Now: func() time.Time { return now }})
+	for _, s := range []string{"wire", "times", "other"} {
+		if res, err := w.Poll(ctx, s); err != nil || res.New != 1 {
+			t.Fatalf("poll %s: %+v, %v", s, res, err)
+		}
+	}
+	// A new watcher, as after a restart, fills its index from the store.
+	w = New(st, &feed.Reader{}, quiet, p, Options{Now: func() time.Time { return now }})
+	if _, err := w.Poll(ctx, "herald"); err != nil {
+		t.Fatal(err)
+	}
+	alerts := map[string][]string{}
+	ns, _ := st.Notifications(ctx, false, 100)
+	for _, n := range ns {
+		alerts[n.Rule] = append(alerts[n.Rule], n.Match.Item.Title)
+	}
+	for _, titles := range alerts {
+		slices.Sort(titles)
+	}
+	if got, want := alerts["grouped"], []string{"Kim arrives in Vladivostok for Putin summit", "N. Korean leader Kim may visit Russia for Putin summit"}; !slices.Equal(got, want) {
+		t.Errorf("group: story alerted for %q, want %q (the first copy and the other event)", got, want)
+	}
+	if got := alerts["every"]; len(got) != 4 {
+		t.Errorf("group: none alerted %d times, want 4: %q", len(got), got)
+	}
+	ms, _ := st.LatestMatches(ctx, "grouped", 10)
+	stories := map[string]int64{}
+	for _, m := range ms {
+		stories[m.Item.ID] = m.Story
+	}
+	if len(ms) != 4 || stories["t1"] != stories["w1"] || stories["h1"] != stories["w1"] || stories["o1"] == stories["w1"] {
+		t.Errorf("stories %v: want w1, t1 and h1 in one, o1 in its own", stories)
+	}
+}
