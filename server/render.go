@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"html"
+	"strings"
 	"time"
 
 	"github.com/gorilla/feeds"
@@ -137,9 +139,56 @@ func newest(ms []store.Matched) time.Time {
 	return t
 }
 
-// bodies returns the sanitised summary and content HTML of an item.
-func bodies(it *feed.Item) (summary, content string) {
-	return sanitizer.Sanitize(it.Summary), sanitizer.Sanitize(it.Content)
+// bodies returns the sanitised summary and content HTML of an entry. A
+// story's entry ends with the other outlets that carried it.
+func (fi feedInfo) bodies(m *store.Matched) (summary, content string) {
+	summary, content = sanitizer.Sanitize(m.Item.Summary), sanitizer.Sanitize(m.Item.Content)
+	if len(m.Also) == 0 {
+		return summary, content
+	}
+	also := fi.alsoHTML(m.Also)
+	switch {
+	case content != "":
+		content += also
+	case summary != "":
+		summary += also
+	default:
+		summary = "<p>" + html.EscapeString(textOf(&m.Item)) + "</p>" + also
+	}
+	return summary, content
+}
+
+// alsoHTML lists the other copies of a story: "Also reported by: Korea
+// Herald — Kremlin confirms Kim's Russia trip", each linked.
+func (fi feedInfo) alsoHTML(copies []store.Matched) string {
+	var b strings.Builder
+	b.WriteString("<p>Also reported by: ")
+	for i := range copies {
+		c := &copies[i]
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		text := html.EscapeString(fi.sourceName(c.Source) + " — " + c.Item.Title)
+		if link := feed.WebLink(c.Item.Link); link != "" {
+			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(link), text)
+		} else {
+			b.WriteString(text)
+		}
+	}
+	b.WriteString("</p>")
+	return b.String()
+}
+
+// entryUpdated is when an entry last changed: its item's update, or, for a
+// story, when its latest copy was matched.
+func entryUpdated(m *store.Matched) time.Time {
+	t := firstTime(m.Item.Updated, itemDate(m))
+	for _, c := range m.Also {
+		if c.MatchedAt.After(t) {
+			t = c.MatchedAt
+		}
+	}
+	return t
 }
 
 func render(f format, fi feedInfo, ms []store.Matched) ([]byte, error) {
@@ -172,7 +221,11 @@ type rssChannel struct {
 
 // rssItem adds the url that RSS 2.0 requires of <source>, and the
 // authors as dc:creator (RSS's own <author> must be an e-mail address).
+// Its title and link hide gorilla's, in their place, so that an item
+// without a link has no empty <link>, which validators reject.
 type rssItem struct {
+	Title string `xml:"title"`
+	Link  string `xml:"link,omitempty"`
 	*feeds.RssItem
 	Src      *rssSource `xml:"source"`
 	Creators []string   `xml:"dc:creator"`
@@ -203,10 +256,8 @@ func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
 	items := []rssItem{}
 	for i := range ms {
 		m := &ms[i]
-		summary, content := bodies(&m.Item)
+		summary, content := fi.bodies(m)
 		it := &feeds.RssItem{
-			Title:       m.Item.Title,
-			Link:        feed.WebLink(m.Item.Link),
 			Description: firstNonEmpty(summary, content, textOf(&m.Item)),
 			Guid:        &feeds.RssGuid{Id: entryID(m.Source, m.Item.ID), IsPermaLink: "false"},
 			PubDate:     itemDate(m).Format(time.RFC1123Z),
@@ -217,7 +268,7 @@ func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		if len(m.Item.Categories) > 0 {
 			it.Category = m.Item.Categories[0]
 		}
-		ri := rssItem{RssItem: it, Creators: m.Item.Authors, Language: fi.Sources[m.Source].Language}
+		ri := rssItem{Title: m.Item.Title, Link: feed.WebLink(m.Item.Link), RssItem: it, Creators: m.Item.Authors, Language: fi.Sources[m.Source].Language}
 		if u := fi.Sources[m.Source].URL; u != "" {
 			ri.Src = &rssSource{URL: u, Name: fi.sourceName(m.Source)}
 		}
@@ -286,11 +337,11 @@ func renderAtom(fi feedInfo, ms []store.Matched) ([]byte, error) {
 	}
 	for i := range ms {
 		m := &ms[i]
-		summary, content := bodies(&m.Item)
+		summary, content := fi.bodies(m)
 		e := atomEntry{AtomEntry: &feeds.AtomEntry{
 			Title:     m.Item.Title,
 			Id:        entryID(m.Source, m.Item.ID),
-			Updated:   firstTime(m.Item.Updated, itemDate(m)).UTC().Format(time.RFC3339),
+			Updated:   entryUpdated(m).UTC().Format(time.RFC3339),
 			Published: itemDate(m).UTC().Format(time.RFC3339),
 		}}
 		if link := feed.WebLink(m.Item.Link); link != "" {
@@ -304,6 +355,12 @@ func renderAtom(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		}
 		if e.Summary == nil && e.Content == nil {
 			e.Summary = &feeds.AtomSummary{Content: textOf(&m.Item), Type: "text"}
+		}
+		if e.Links == nil && e.Content == nil {
+			// An entry without an alternate link must have content (RFC
+			// 4287, 4.1.2): its summary is all there is of it.
+			e.Content = &feeds.AtomContent{Content: e.Summary.Content, Type: e.Summary.Type}
+			e.Summary = nil
 		}
 		for _, a := range m.Item.Authors {
 			e.Authors = append(e.Authors, atomPerson{Name: a})
@@ -338,10 +395,24 @@ type jsonDoc struct {
 	Items    []*jsonItem `json:"items"`
 }
 
-// jsonItem adds JSON Feed 1.1's language.
+// jsonItem adds JSON Feed 1.1's language, and feedhound's extension: the
+// story an entry is, and the other outlets that carried it.
 type jsonItem struct {
 	*feeds.JSONItem
-	Language string `json:"language,omitempty"`
+	Language  string     `json:"language,omitempty"`
+	Feedhound *jsonStory `json:"_feedhound,omitempty"`
+}
+
+type jsonStory struct {
+	Story string     `json:"story"` // the id of the story's entry
+	Also  []jsonCopy `json:"also"`
+}
+
+type jsonCopy struct {
+	Source string `json:"source"`
+	Title  string `json:"title"`
+	URL    string `json:"url,omitempty"`
+	ID     string `json:"id"`
 }
 
 func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
@@ -358,7 +429,7 @@ func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
 	}
 	for i := range ms {
 		m := &ms[i]
-		summary, content := bodies(&m.Item)
+		summary, content := fi.bodies(m)
 		date := itemDate(m)
 		it := &feeds.JSONItem{
 			Id:            entryID(m.Source, m.Item.ID),
@@ -375,14 +446,21 @@ func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
 			// JSON Feed wants content_html or content_text in every item.
 			it.ContentText = firstNonEmpty(m.Item.Text, m.Item.Title)
 		}
-		if !m.Item.Updated.IsZero() {
-			u := m.Item.Updated
+		if u := entryUpdated(m); !m.Item.Updated.IsZero() || len(m.Also) > 0 {
 			it.ModifiedDate = &u
 		}
 		for _, a := range m.Item.Authors {
 			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
 		}
-		doc.Items = append(doc.Items, &jsonItem{JSONItem: it, Language: fi.Sources[m.Source].Language})
+		ji := &jsonItem{JSONItem: it, Language: fi.Sources[m.Source].Language}
+		if len(m.Also) > 0 {
+			ji.Feedhound = &jsonStory{Story: it.Id, Also: []jsonCopy{}}
+			for _, c := range m.Also {
+				ji.Feedhound.Also = append(ji.Feedhound.Also, jsonCopy{Source: fi.sourceName(c.Source), Title: c.Item.Title,
+					URL: feed.WebLink(c.Item.Link), ID: entryID(c.Source, c.Item.ID)})
+			}
+		}
+		doc.Items = append(doc.Items, ji)
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

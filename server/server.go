@@ -161,6 +161,10 @@ func (s *Server) ruleFeed(rule watcher.Rule, self, title string) feedSpec {
 		key:  rule.Name,
 		info: feedInfo{Rule: rule.Name, Query: rule.Query.String(), Self: self, Title: title},
 		load: func(ctx context.Context, limit int) ([]store.Matched, error) {
+			if rule.OncePerStory {
+				// One entry per story: its first copy, listing the others.
+				return s.store.LatestStories(ctx, rule.Name, limit)
+			}
 			return s.store.LatestMatches(ctx, rule.Name, limit)
 		},
 	}
@@ -218,7 +222,7 @@ func (s *Server) serveSubscriptionFeed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the subscription is being set up; try again in a moment", http.StatusServiceUnavailable)
 		return
 	}
-	s.writeFeed(w, r, s.ruleFeed(watcher.Rule{Name: sub.Rule(), Query: q}, r.URL.Path, sub.Name), f, true)
+	s.writeFeed(w, r, s.ruleFeed(watcher.Rule{Name: sub.Rule(), Query: q, OncePerStory: true}, r.URL.Path, sub.Name), f, true)
 }
 
 // writeFeed serves a feed in a format. A private feed — a subscription's,

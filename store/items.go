@@ -257,6 +257,9 @@ type Matched struct {
 	// Story is the database id of the first item of the item's story,
 	// its own when it is the first.
 	Story int64
+	// Also holds, for LatestStories, the later copies of the story that
+	// the rule matched, in the order they were matched.
+	Also []Matched
 }
 
 // matchedColumns are what collectMatched reads: a match and its item.
@@ -269,6 +272,34 @@ func (s *Store) LatestMatches(ctx context.Context, rule string, limit int) ([]Ma
 		FROM matches m JOIN items i ON i.id = m.item_id
 		WHERE m.rule = ? ORDER BY m.matched_at DESC, i.published DESC, m.item_id DESC LIMIT ?`, rule, limit)
 	return collectMatched(rows, err, "matches of "+rule)
+}
+
+// LatestStories returns the newest limit stories a rule matched, newest
+// first by when the rule first matched them (then by publication, as
+// LatestMatches orders items): each is the first copy the rule matched,
+// with the later ones in Also.
+func (s *Store) LatestStories(ctx context.Context, rule string, limit int) ([]Matched, error) {
+	rows, err := s.read.QueryContext(ctx, `WITH st AS (
+			SELECT COALESCE(i.story, i.id) AS story, MIN(m.matched_at) AS first_at, MIN(i.published) AS published
+			FROM matches m JOIN items i ON i.id = m.item_id WHERE m.rule = ?
+			GROUP BY 1 ORDER BY first_at DESC, published DESC, story DESC LIMIT ?)
+		SELECT m.rule, `+matchedColumns+`, m.matched_at, m.hits
+		FROM st JOIN items i ON i.id = st.story OR i.story = st.story
+		JOIN matches m ON m.item_id = i.id AND m.rule = ?
+		ORDER BY st.first_at DESC, st.published DESC, st.story DESC, m.matched_at, i.id`, rule, limit, rule)
+	copies, err := collectMatched(rows, err, "stories of "+rule)
+	if err != nil {
+		return nil, err
+	}
+	var out []Matched
+	for _, c := range copies {
+		if n := len(out); n > 0 && out[n-1].Story == c.Story {
+			out[n-1].Also = append(out[n-1].Also, c)
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // LatestItems returns the newest limit items of a source, newest first

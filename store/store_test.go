@@ -263,3 +263,33 @@ func TestStoriesAlertOnce(t *testing.T) {
 		t.Errorf("alerts for %v, want %v", got, want)
 	}
 }
+
+// TestLatestStories: a rule's stories come newest first, each its first
+// copy with the later ones, and a limit counts stories, not copies.
+func TestLatestStories(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	m := []Match{{Rule: "kim"}}
+	a, _ := s.Record(ctx, "wire", []NewItem{{Item: item("w1", "Kim may visit Russia"), Matches: m}}, t0)
+	s.Record(ctx, "times", []NewItem{{Item: item("t1", "Kim Jong-un may visit Russia"), Matches: m, Story: a.IDs[0]}}, t0.Add(time.Hour))
+	s.Record(ctx, "wire", []NewItem{{Item: item("w2", "Kim arrives in Vladivostok"), Matches: m}}, t0.Add(2*time.Hour))
+	s.Record(ctx, "herald", []NewItem{{Item: item("h1", "KIM COULD TRAVEL TO RUSSIA"), Matches: m, Story: a.IDs[0]}}, t0.Add(3*time.Hour))
+	got, err := s.LatestStories(ctx, "kim", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shape []string
+	for _, st := range got {
+		line := st.Item.ID
+		for _, c := range st.Also {
+			line += " " + c.Item.ID
+		}
+		shape = append(shape, line)
+	}
+	if want := []string{"w2", "w1 t1 h1"}; !slices.Equal(shape, want) {
+		t.Errorf("stories %q, want %q", shape, want)
+	}
+	if one, _ := s.LatestStories(ctx, "kim", 1); len(one) != 1 || one[0].Item.ID != "w2" {
+		t.Errorf("limit 1 gave %d stories", len(one))
+	}
+}
