@@ -238,6 +238,10 @@ type WebhookItem struct {
 	Categories []string      `json:"categories"`
 	Snippet    string        `json:"snippet"`
 	Matches    []MatchedText `json:"matches"`
+	// Story is the public id of the item's story; Also lists the other
+	// outlets' copies of it stored so far.
+	Story string `json:"story"`
+	Also  []Copy `json:"also"`
 }
 
 // Webhook renders a message as a generic webhook's JSON body.
@@ -248,7 +252,10 @@ func Webhook(m Message) []byte {
 	}
 	for _, e := range m.Entries {
 		it := WebhookItem{ID: e.ID, Title: e.Title, Link: e.Link, Source: e.Source, Authors: orEmpty(e.Authors),
-			Categories: orEmpty(e.Categories), Snippet: e.Snippet.Text, Matches: e.Matches}
+			Categories: orEmpty(e.Categories), Snippet: e.Snippet.Text, Matches: e.Matches, Story: e.Story, Also: e.Also}
+		if it.Also == nil {
+			it.Also = []Copy{}
+		}
 		if it.Matches == nil {
 			it.Matches = []MatchedText{}
 		}

@@ -31,6 +31,18 @@ type Entry struct {
 	Terms      []string      // the matched terms, in canonical form
 	Snippet    rules.Snippet // the text around the first match
 	Matches    []MatchedText
+	// Story is the public id of the item's story (store.ItemUUID of its
+	// first item); Also lists the story's other copies stored so far.
+	Story string
+	Also  []Copy
+}
+
+// Copy is another outlet's copy of an entry's story.
+type Copy struct {
+	ID     string `json:"id"` // store.ItemUUID of the copy
+	Source string `json:"source"`
+	Title  string `json:"title"`
+	Link   string `json:"link"`
 }
 
 // MatchedText is one hit of a term, with the text it matched.
@@ -48,7 +60,10 @@ func EntryOf(m *store.Matched) Entry {
 	it := &m.Item
 	e := Entry{
 		ID: it.ID, Title: it.Title, Link: feed.WebLink(it.Link), Source: m.Source,
-		Published: it.Published, Authors: it.Authors, Categories: it.Categories,
+		Published: it.Published, Authors: it.Authors, Categories: it.Categories, Story: m.StoryID,
+	}
+	for _, c := range m.Also {
+		e.Also = append(e.Also, Copy{ID: store.ItemUUID(c.Source, c.Item.ID), Source: c.Source, Title: c.Item.Title, Link: feed.WebLink(c.Item.Link)})
 	}
 	doc := rules.Document{Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories, Link: it.Link, Source: m.Source}
 	var content []rules.Hit

@@ -227,6 +227,29 @@ func TestWebhookSigned(t *testing.T) {
 	if p.Type != "match" || p.Rule != "kim-putin" || len(p.Items) != 1 || p.Items[0].Title != "Summit set" {
 		t.Errorf("payload %+v", p)
 	}
+	if p.Items[0].Also == nil || !strings.Contains(string(got), `"also":[]`) {
+		t.Errorf("an item without copies has no empty also list: %s", got)
+	}
+}
+
+// TestWebhookCarriesTheStory: each item of a webhook payload has its
+// story and the other outlets' copies.
+func TestWebhookCarriesTheStory(t *testing.T) {
+	e := entry("Summit set", "https://a.example/1", "the Kim–Putin summit")
+	e.Story = "urn:uuid:story"
+	e.Also = []Copy{{ID: "urn:uuid:copy", Source: "herald", Title: "Kim to meet Putin", Link: "https://herald.example/k"}}
+	var p struct {
+		Items []struct {
+			Story string
+			Also  []Copy
+		}
+	}
+	if err := json.Unmarshal(Webhook(Message{ID: "m", Rule: "r", Entries: []Entry{e}}), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 1 || p.Items[0].Story != "urn:uuid:story" || len(p.Items[0].Also) != 1 || p.Items[0].Also[0] != e.Also[0] {
+		t.Errorf("payload items %+v", p.Items)
+	}
 }
 
 func TestSendOutcomes(t *testing.T) {

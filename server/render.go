@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto/sha1"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -106,16 +105,8 @@ func (fi feedInfo) description() string {
 // concurrent use.
 var sanitizer = bluemonday.UGCPolicy()
 
-// entryID is an item's id in the filtered feeds: a name-based UUID of its
-// source and stable ID, the same in every render, format and restart.
-func entryID(source, guid string) string {
-	h := sha1.New()
-	h.Write([]byte("feedhound\x00" + source + "\x00" + guid))
-	u := h.Sum(nil)[:16]
-	u[6] = u[6]&0x0f | 0x50 // version 5
-	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}
+// entryID is an item's id in the filtered feeds (store.ItemUUID).
+func entryID(source, guid string) string { return store.ItemUUID(source, guid) }
 
 // feedID is the id of a filtered feed itself.
 func feedID(rule string) string { return entryID("feed", rule) }
@@ -404,7 +395,7 @@ type jsonItem struct {
 }
 
 type jsonStory struct {
-	Story string     `json:"story"` // the id of the story's entry
+	Story string     `json:"story"` // the entry id of the story's first item
 	Also  []jsonCopy `json:"also"`
 }
 
@@ -454,7 +445,7 @@ func renderJSON(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		}
 		ji := &jsonItem{JSONItem: it, Language: fi.Sources[m.Source].Language}
 		if len(m.Also) > 0 {
-			ji.Feedhound = &jsonStory{Story: it.Id, Also: []jsonCopy{}}
+			ji.Feedhound = &jsonStory{Story: m.StoryID, Also: []jsonCopy{}}
 			for _, c := range m.Also {
 				ji.Feedhound.Also = append(ji.Feedhound.Also, jsonCopy{Source: fi.sourceName(c.Source), Title: c.Item.Title,
 					URL: feed.WebLink(c.Item.Link), ID: entryID(c.Source, c.Item.ID)})

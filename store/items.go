@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/feedhound/feedhound/feed"
@@ -255,8 +257,10 @@ type Matched struct {
 	MatchedAt time.Time
 	Hits      []rules.Hit
 	// Story is the database id of the first item of the item's story,
-	// its own when it is the first.
-	Story int64
+	// its own when it is the first; StoryID is the first item's ItemUUID,
+	// the story's public id.
+	Story   int64
+	StoryID string
 	// Also holds, for LatestStories, the later copies of the story that
 	// the rule matched, in the order they were matched.
 	Also []Matched
@@ -264,7 +268,27 @@ type Matched struct {
 
 // matchedColumns are what collectMatched reads: a match and its item.
 const matchedColumns = `i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
-	i.summary, i.content, i.text, i.first_seen, COALESCE(i.story, i.id)`
+	i.summary, i.content, i.text, i.first_seen, COALESCE(i.story, i.id),
+	COALESCE((SELECT f.source || char(0) || f.guid FROM items f WHERE f.id = i.story), i.source || char(0) || i.guid)`
+
+// ItemUUID is an item's public id in the filtered feeds and alerts: a
+// name-based UUID of its source and stable ID, the same in every render,
+// format and restart.
+func ItemUUID(source, guid string) string {
+	h := sha1.New()
+	h.Write([]byte("feedhound\x00" + source + "\x00" + guid))
+	u := h.Sum(nil)[:16]
+	u[6] = u[6]&0x0f | 0x50 // version 5
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// storyUUID is the public id of a story from its first item's source and
+// guid, joined by a zero byte.
+func storyUUID(key string) string {
+	source, guid, _ := strings.Cut(key, "\x00")
+	return ItemUUID(source, guid)
+}
 
 // LatestMatches returns the newest limit matches of a rule, newest first.
 func (s *Store) LatestMatches(ctx context.Context, rule string, limit int) ([]Matched, error) {
@@ -321,13 +345,14 @@ func collectMatched(rows *sql.Rows, err error, what string) ([]Matched, error) {
 	var out []Matched
 	for rows.Next() {
 		var m Matched
-		var authors, categories, hits string
+		var authors, categories, hits, storyKey string
 		var published, updated, firstSeen, matchedAt int64
 		it := &m.Item
 		if err := rows.Scan(&m.Rule, &m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story, &matchedAt, &hits); err != nil {
+			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story, &storyKey, &matchedAt, &hits); err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
+		m.StoryID = storyUUID(storyKey)
 		json.Unmarshal([]byte(authors), &it.Authors)
 		json.Unmarshal([]byte(categories), &it.Categories)
 		it.Published, it.Updated = fromMillis(published), fromMillis(updated)

@@ -24,8 +24,7 @@ type Notification struct {
 }
 
 const notificationColumns = `n.id, n.notifier, n.rule, n.created, n.status, n.attempts, n.next_attempt, n.last_error, n.delivered_at,
-	i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated, i.summary, i.content, i.text,
-	i.first_seen, m.matched_at, m.hits`
+	` + matchedColumns + `, m.matched_at, m.hits`
 
 const notificationJoin = ` FROM notifications n JOIN items i ON i.id = n.item_id
 	JOIN matches m ON m.item_id = n.item_id AND m.rule = n.rule`
@@ -33,14 +32,15 @@ const notificationJoin = ` FROM notifications n JOIN items i ON i.id = n.item_id
 func scanNotification(row interface{ Scan(...any) error }) (Notification, error) {
 	var n Notification
 	var created, next, delivered, published, updated, firstSeen, matchedAt int64
-	var authors, categories, hits string
+	var authors, categories, hits, storyKey string
 	it := &n.Match.Item
 	err := row.Scan(&n.ID, &n.Notifier, &n.Rule, &created, &n.Status, &n.Attempts, &next, &n.LastError, &delivered,
 		&n.Match.Source, &n.Match.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-		&it.Summary, &it.Content, &it.Text, &firstSeen, &matchedAt, &hits)
+		&it.Summary, &it.Content, &it.Text, &firstSeen, &n.Match.Story, &storyKey, &matchedAt, &hits)
 	if err != nil {
 		return n, err
 	}
+	n.Match.StoryID = storyUUID(storyKey)
 	n.Created, n.NextAttempt, n.DeliveredAt = fromMillis(created), fromMillis(next), fromMillis(delivered)
 	json.Unmarshal([]byte(authors), &it.Authors)
 	json.Unmarshal([]byte(categories), &it.Categories)
@@ -65,8 +65,23 @@ func (s *Store) NextNotification(ctx context.Context, notifier string) (n Notifi
 	if !rows.Next() {
 		return n, false, rows.Err()
 	}
-	n, err = scanNotification(rows)
+	if n, err = scanNotification(rows); err != nil {
+		return n, false, err
+	}
+	rows.Close()
+	n.Match.Also, err = s.storyCopies(ctx, &n.Match)
 	return n, err == nil, err
+}
+
+// maxCopies is how many other copies of its story an alert lists.
+const maxCopies = 10
+
+// storyCopies returns the other copies of a match's story stored so far,
+// in the order they were first seen, at most maxCopies of them.
+func (s *Store) storyCopies(ctx context.Context, m *Matched) ([]Matched, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT '', `+matchedColumns+`, i.first_seen, '[]' FROM items i
+		WHERE (i.id = ? OR i.story = ?) AND i.id != ? ORDER BY i.first_seen, i.id LIMIT ?`, m.Story, m.Story, m.ItemID, maxCopies)
+	return collectMatched(rows, err, "copies of a story")
 }
 
 // maxDigest is how many alerts one digest takes from the outbox.
@@ -103,7 +118,16 @@ func (s *Store) DueDigest(ctx context.Context, notifier string, now time.Time) (
 		}
 		due = append(due, n)
 	}
-	return due, time.Time{}, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, err
+	}
+	rows.Close()
+	for i := range due {
+		if due[i].Match.Also, err = s.storyCopies(ctx, &due[i].Match); err != nil {
+			return nil, time.Time{}, err
+		}
+	}
+	return due, time.Time{}, nil
 }
 
 // DueNotifiers returns up to limit notifiers whose names start with

@@ -262,6 +262,15 @@ func TestStoriesAlertOnce(t *testing.T) {
 	if want := []string{"all", "kim", "russia"}; !slices.Equal(got, want) {
 		t.Errorf("alerts for %v, want %v", got, want)
 	}
+	// The first alert, for the first copy, names the story and lists the
+	// copy recorded since.
+	n, ok, err := s.NextNotification(ctx, "desk")
+	if err != nil || !ok || n.Match.Item.ID != "w1" {
+		t.Fatalf("next alert: %+v, %v, %v", n.Match.Item.ID, ok, err)
+	}
+	if n.Match.StoryID != ItemUUID("wire", "w1") || len(n.Match.Also) != 1 || n.Match.Also[0].Item.ID != "t1" || n.Match.Also[0].Source != "times" {
+		t.Errorf("the alert's story %q and copies %+v", n.Match.StoryID, n.Match.Also)
+	}
 }
 
 // TestLatestStories: a rule's stories come newest first, each its first
