@@ -197,6 +197,7 @@ type subscriptionJSON struct {
 	} `json:"feeds"`
 	Notify     *notifyView `json:"notify,omitempty"`
 	Digest     string      `json:"digest,omitempty"`
+	Group      string      `json:"group"`
 	Matches    []matchJSON `json:"matches,omitempty"`
 	Backfilled *int        `json:"backfilled,omitempty"` // stories matched by a backfill
 }
@@ -210,7 +211,7 @@ type matchJSON struct {
 }
 
 func (a *API) view(s store.Subscription) subscriptionJSON {
-	v := subscriptionJSON{ID: s.ID, Name: s.Name, Query: s.Query, Sources: s.Sources, Created: s.Created.UTC(), Digest: s.Digest}
+	v := subscriptionJSON{ID: s.ID, Name: s.Name, Query: s.Query, Sources: s.Sources, Created: s.Created.UTC(), Digest: s.Digest, Group: s.Group}
 	if s.Notify.URL != "" {
 		v.Notify = &notifyView{Type: s.Notify.Type, URL: notify.Redact(s.Notify.URL), Signed: s.Notify.Secret != ""}
 	}
@@ -229,6 +230,17 @@ type createRequest struct {
 	Notify   *notifySpec `json:"notify"`
 	Digest   string      `json:"digest"`
 	Backfill string      `json:"backfill"` // "7d": match the stories of the last seven days too
+	Group    string      `json:"group"`    // "story" (the default) or "none"
+}
+
+// validGroup reports whether group is a subscription's grouping, and
+// answers 422 if not.
+func validGroup(w http.ResponseWriter, group string) bool {
+	if group == "" || group == config.GroupStory || group == config.GroupNone {
+		return true
+	}
+	writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("group: want story (one alert per story, the default) or none (one for every copy), not %q", group), Field: "group"})
+	return false
 }
 
 // notifySpec is where a subscription's alerts go.
@@ -385,7 +397,7 @@ func (a *API) validate(w http.ResponseWriter, query string, sources []string) bo
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
-	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) || !a.checkNotify(w, r, req.Notify, req.Digest) {
+	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) || !a.checkNotify(w, r, req.Notify, req.Digest) || !validGroup(w, req.Group) {
 		return
 	}
 	var backfill time.Duration
@@ -399,7 +411,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	if req.Name == "" {
 		req.Name = req.Query
 	}
-	sub := store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources, Digest: req.Digest}
+	sub := store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources, Digest: req.Digest, Group: req.Group}
 	if req.Notify != nil {
 		sub.Notify = store.Destination(*req.Notify)
 	}
@@ -518,6 +530,7 @@ type patchRequest struct {
 	// Notify replaces the destination, secret included; null removes it.
 	Notify json.RawMessage `json:"notify"`
 	Digest *string         `json:"digest"` // "": each alert on its own
+	Group  *string         `json:"group"`
 }
 
 func (a *API) patch(w http.ResponseWriter, r *http.Request) {
@@ -555,7 +568,10 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 	if req.Digest != nil {
 		sub.Digest = *req.Digest
 	}
-	if !a.validate(w, sub.Query, sub.Sources) || !a.checkNotify(w, r, dest, sub.Digest) {
+	if req.Group != nil {
+		sub.Group = *req.Group
+	}
+	if !a.validate(w, sub.Query, sub.Sources) || !a.checkNotify(w, r, dest, sub.Digest) || !validGroup(w, sub.Group) {
 		return
 	}
 	sub.Notify = store.Destination{}

@@ -186,7 +186,9 @@ func TestBadRequests(t *testing.T) {
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "sources": ["yonhap"]}`, 422,
 			map[string]any{"error": `sources: unknown source "yonhap"`, "field": "sources"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "colour": "red"}`, 400,
-			map[string]any{"error": `body: unknown field "colour" (known: name, query, sources, notify, digest, backfill)`, "field": "colour"}},
+			map[string]any{"error": `body: unknown field "colour" (known: name, query, sources, notify, digest, backfill, group)`, "field": "colour"}},
+		{"POST", "/api/v1/subscriptions", `{"query": "summit", "group": "stories"}`, 422,
+			map[string]any{"error": `group: want story (one alert per story, the default) or none (one for every copy), not "stories"`, "field": "group"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "a week"}`, 422,
 			map[string]any{"error": `backfill: "a week" is not a duration such as 7d or 12h`, "field": "backfill"}},
 		{"POST", "/api/v1/subscriptions", `{"query": "summit", "backfill": "400d"}`, 422, map[string]any{"error": "backfill: at most 90d", "field": "backfill"}},
@@ -431,6 +433,7 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 		{`{"notify": {"type": 5, "url": "https://a.example"}}`, 400, "body: notify: type: want a string, not a number"},
 		{`{"sources": "world"}`, 400, "body: sources: want an array, not a string"},
 		{`{"digest": "often"}`, 422, `digest "often": use a duration such as 15m or a cron spec such as "0 8 * * 1-5" (expected exactly 5 fields, found 1: [often])`},
+		{`{"group": "all"}`, 422, `group: want story (one alert per story, the default) or none (one for every copy), not "all"`},
 	}
 	for _, tt := range bad {
 		if status, out := f.do(t, "PATCH", path, f.rw, tt.body); status != tt.status || out["error"] != tt.err {
@@ -439,6 +442,11 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 	}
 	if s := stored(); s.Notify.Type != "slack" || s.Digest != "0 8 * * 1-5" {
 		t.Errorf("a refused patch changed the subscription: %+v, digest %q", s.Notify, s.Digest)
+	}
+
+	// Every copy alerts once grouping is off.
+	if status, out := f.do(t, "PATCH", path, f.rw, `{"group": "none"}`); status != 200 || out["group"] != "none" || stored().Group != "none" {
+		t.Errorf("group none: %d %v, stored %q", status, out["group"], stored().Group)
 	}
 
 	// Removing the destination and the digest together.

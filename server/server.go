@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
@@ -222,7 +223,7 @@ func (s *Server) serveSubscriptionFeed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the subscription is being set up; try again in a moment", http.StatusServiceUnavailable)
 		return
 	}
-	s.writeFeed(w, r, s.ruleFeed(watcher.Rule{Name: sub.Rule(), Query: q, OncePerStory: true}, r.URL.Path, sub.Name), f, true)
+	s.writeFeed(w, r, s.ruleFeed(watcher.Rule{Name: sub.Rule(), Query: q, OncePerStory: sub.Group != config.GroupNone}, r.URL.Path, sub.Name), f, true)
 }
 
 // writeFeed serves a feed in a format. A private feed — a subscription's,

@@ -21,6 +21,7 @@ type Subscription struct {
 	FeedToken string      // the unguessable part of its feed URLs
 	Notify    Destination // where its alerts go, if its URL is set
 	Digest    string      // empty, a duration or a cron spec
+	Group     string      // "story" (alerts once per story; also when empty) or "none"
 	Created   time.Time
 	Updated   time.Time
 	seq       int64 // database id, for paging
@@ -71,8 +72,8 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 		return nil, fmt.Errorf("create subscription: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest, grouping)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("create subscription: %w", err)
 	}
@@ -83,8 +84,11 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 		sub.FeedToken = randomID(24)
 		sub.Created, sub.Updated = now, now
 		sources, _ := json.Marshal(orEmpty(sub.Sources))
+		if sub.Group == "" {
+			sub.Group = "story"
+		}
 		r, err := stmt.ExecContext(ctx, sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now),
-			sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest)
+			sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest, sub.Group)
 		if err != nil {
 			return nil, fmt.Errorf("create subscription: %w", err)
 		}
@@ -97,14 +101,14 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 	return out, nil
 }
 
-const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest`
+const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest, grouping`
 
 func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
 	var sub Subscription
 	var sources string
 	var created, updated int64
 	if err := row.Scan(&sub.seq, &sub.ID, &sub.Name, &sub.Query, &sources, &sub.FeedToken, &created, &updated,
-		&sub.Notify.Type, &sub.Notify.URL, &sub.Notify.Secret, &sub.Digest); err != nil {
+		&sub.Notify.Type, &sub.Notify.URL, &sub.Notify.Secret, &sub.Digest, &sub.Group); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return sub, ErrNotFound
 		}
@@ -178,12 +182,16 @@ func (s *Store) RotateFeedToken(ctx context.Context, id string, now time.Time) (
 	return s.Subscription(ctx, id)
 }
 
-// UpdateSubscription changes a subscription's name, query and sources.
+// UpdateSubscription changes a subscription's name, query, sources,
+// destination, digest and grouping.
 func (s *Store) UpdateSubscription(ctx context.Context, sub Subscription, now time.Time) (Subscription, error) {
 	sources, _ := json.Marshal(orEmpty(sub.Sources))
+	if sub.Group == "" {
+		sub.Group = "story"
+	}
 	r, err := s.write.ExecContext(ctx, `UPDATE subscriptions SET name = ?, query = ?, sources = ?, updated = ?,
-		notify_type = ?, notify_url = ?, notify_secret = ?, digest = ? WHERE public_id = ?`,
-		sub.Name, sub.Query, string(sources), millis(now), sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest, sub.ID)
+		notify_type = ?, notify_url = ?, notify_secret = ?, digest = ?, grouping = ? WHERE public_id = ?`,
+		sub.Name, sub.Query, string(sources), millis(now), sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest, sub.Group, sub.ID)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("update subscription: %w", err)
 	}

@@ -66,7 +66,7 @@ func subscriptionRule(sub store.Subscription) (Rule, *rules.Query, error) {
 	if err != nil {
 		return Rule{}, nil, fmt.Errorf("subscription %s: query: %w", sub.ID, err)
 	}
-	r := Rule{Name: sub.Rule(), OncePerStory: true}
+	r := Rule{Name: sub.Rule(), OncePerStory: sub.Group != config.GroupNone}
 	if sub.Notify.URL != "" {
 		r.Notify = []string{r.Name} // its own destination, named as its rule
 	}
