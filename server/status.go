@@ -58,11 +58,11 @@ code { font-size: 90%; }
 </table>
 <h2>Rules</h2>
 <table id="rules">
-<tr><th>Rule</th><th>Query</th><th>Matches</th><th>Last match</th><th>Feeds</th></tr>
+<tr><th>Rule</th><th>Query</th><th>Stories</th><th>Copies</th><th>Last match</th><th>Feeds</th></tr>
 {{range .Rules}}<tr>
-<td>{{.Name}}</td><td><code>{{.Query}}</code></td><td>{{.Matches}}</td><td>{{when $.Now .LastMatch}}</td>
+<td>{{.Name}}</td><td><code>{{.Query}}</code></td><td>{{.Stories}}</td><td>{{.Matches}}</td><td>{{when $.Now .LastMatch}}</td>
 <td><a href="feeds/{{.Name}}.rss">RSS</a> · <a href="feeds/{{.Name}}.atom">Atom</a> · <a href="feeds/{{.Name}}.json">JSON</a></td>
-</tr>{{else}}<tr><td colspan="5">No rules configured.</td></tr>{{end}}
+</tr>{{else}}<tr><td colspan="6">No rules configured.</td></tr>{{end}}
 </table>
 {{if .Subscriptions}}<p>And {{plural .Subscriptions "subscription"}} made through the API, whose feeds only their owners know.</p>{{end}}
 <h2>Alerts</h2>
@@ -80,8 +80,10 @@ code { font-size: 90%; }
 
 type statusRule struct {
 	Name, Query string
-	Matches     int
-	LastMatch   time.Time
+	// Matches counts the items matched, copies included; Stories the
+	// stories they are copies of.
+	Matches, Stories int
+	LastMatch        time.Time
 }
 
 // statusSource is a source's row: its stored state (URL as it may be
@@ -175,7 +177,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	data.Subscriptions = p.Subscriptions.Len()
 	for _, rule := range p.Rules {
 		st := stats[rule.Name]
-		data.Rules = append(data.Rules, statusRule{Name: rule.Name, Query: rule.Query.String(), Matches: st.Matches, LastMatch: st.LastMatch})
+		data.Rules = append(data.Rules, statusRule{Name: rule.Name, Query: rule.Query.String(), Matches: st.Matches, Stories: st.Stories, LastMatch: st.LastMatch})
 	}
 	byName := map[string]store.Source{}
 	for _, st := range states {

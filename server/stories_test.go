@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,10 @@ func TestStoryFeeds(t *testing.T) {
 	}
 	if doc.Items[0].Feedhound != nil {
 		t.Errorf("a story of one copy has _feedhound: %+v", doc.Items[0].Feedhound)
+	}
+	// The status page counts the rule's stories and their copies.
+	if page := body(t, get(t, h, "/")); !regexp.MustCompile(`<td>kim-putin</td><td><code>[^<]*</code></td><td>2</td><td>4</td>`).MatchString(page) {
+		t.Errorf("the status page does not count 2 stories and 4 copies for kim-putin:\n%s", page)
 	}
 	v := validator(t)
 	for _, ext := range []string{"rss", "atom"} {

@@ -365,15 +365,18 @@ func collectMatched(rows *sql.Rows, err error, what string) ([]Matched, error) {
 	return out, rows.Err()
 }
 
-// RuleStats is how often a rule has matched.
+// RuleStats is how often a rule has matched: its matches, and the stories
+// they are copies of.
 type RuleStats struct {
 	Matches   int
+	Stories   int
 	LastMatch time.Time
 }
 
 // RuleStats returns the match counts of every rule that has matched.
 func (s *Store) RuleStats(ctx context.Context) (map[string]RuleStats, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT rule, COUNT(*), MAX(matched_at) FROM matches GROUP BY rule`)
+	rows, err := s.read.QueryContext(ctx, `SELECT m.rule, COUNT(*), COUNT(DISTINCT COALESCE(i.story, i.id)), MAX(m.matched_at)
+		FROM matches m JOIN items i ON i.id = m.item_id GROUP BY m.rule`)
 	if err != nil {
 		return nil, fmt.Errorf("rule stats: %w", err)
 	}
@@ -381,12 +384,12 @@ func (s *Store) RuleStats(ctx context.Context) (map[string]RuleStats, error) {
 	out := map[string]RuleStats{}
 	for rows.Next() {
 		var rule string
-		var n int
+		var n, stories int
 		var last int64
-		if err := rows.Scan(&rule, &n, &last); err != nil {
+		if err := rows.Scan(&rule, &n, &stories, &last); err != nil {
 			return nil, err
 		}
-		out[rule] = RuleStats{Matches: n, LastMatch: fromMillis(last)}
+		out[rule] = RuleStats{Matches: n, Stories: stories, LastMatch: fromMillis(last)}
 	}
 	return out, rows.Err()
 }
