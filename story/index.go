@@ -20,7 +20,11 @@ const DefaultWindow = 72 * time.Hour
 type Index struct {
 	window  time.Duration
 	entries map[int64]*entry
-	buckets map[uint64]bucket // band key -> items
+	// buckets maps a band key to its first item, and more to the others
+	// of the few keys that have several: most keys have one, and a map of
+	// plain numbers is one the garbage collector need not scan.
+	buckets map[uint64]int64
+	more    map[uint64][]int64
 	// byAge holds the items by publication, the oldest on top, for aging
 	// out: feeds list their newest items first, so items come in any
 	// order.
@@ -53,18 +57,14 @@ type entry struct {
 	story int64
 }
 
-// bucket holds the items of a band key: most keys have one, kept without
-// a slice of its own.
-type bucket struct {
-	first int64
-	more  []int64
-}
-
-func (b *bucket) each(fn func(id int64)) {
-	if b.first != 0 {
-		fn(b.first)
+// each calls fn with the items of band key k.
+func (ix *Index) each(k uint64, fn func(id int64)) {
+	first, ok := ix.buckets[k]
+	if !ok {
+		return
 	}
-	for _, id := range b.more {
+	fn(first)
+	for _, id := range ix.more[k] {
 		fn(id)
 	}
 }
@@ -74,7 +74,7 @@ func NewIndex(window time.Duration) *Index {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	return &Index{window: window, entries: map[int64]*entry{}, buckets: map[uint64]bucket{}}
+	return &Index{window: window, entries: map[int64]*entry{}, buckets: map[uint64]int64{}, more: map[uint64][]int64{}}
 }
 
 // Len returns the number of items in the index.
@@ -87,11 +87,7 @@ func (ix *Index) Find(sig *Signature) (int64, bool) {
 	var best *entry
 	var seen map[int64]bool
 	for b := range bands {
-		bk, ok := ix.buckets[sig.bands[b]]
-		if !ok {
-			continue
-		}
-		bk.each(func(id int64) {
+		ix.each(sig.bands[b], func(id int64) {
 			if seen[id] {
 				return
 			}
@@ -119,8 +115,7 @@ func (ix *Index) Find(sig *Signature) (int64, bool) {
 func (ix *Index) candidates(sig *Signature) int {
 	seen := map[int64]bool{}
 	for b := range bands {
-		bk := ix.buckets[sig.bands[b]]
-		bk.each(func(id int64) { seen[id] = true })
+		ix.each(sig.bands[b], func(id int64) { seen[id] = true })
 	}
 	return len(seen)
 }
@@ -153,13 +148,11 @@ func (ix *Index) Put(id, story int64, sig Signature) {
 	ix.entries[id] = &entry{sig: sig, story: story}
 	for b := range bands {
 		k := sig.bands[b]
-		bk := ix.buckets[k]
-		if bk.first == 0 {
-			bk.first = id
+		if _, ok := ix.buckets[k]; ok {
+			ix.more[k] = append(ix.more[k], id)
 		} else {
-			bk.more = append(bk.more, id)
+			ix.buckets[k] = id
 		}
-		ix.buckets[k] = bk
 	}
 	heap.Push(&ix.byAge, aged{published: sig.published, id: id})
 	if sig.published.After(ix.newest) {
@@ -175,18 +168,18 @@ func (ix *Index) age() {
 		e := ix.entries[id]
 		for b := range bands {
 			k := e.sig.bands[b]
-			bk := ix.buckets[k]
-			if bk.first == id {
-				bk.first = 0
+			more := slices.DeleteFunc(ix.more[k], func(x int64) bool { return x == id })
+			if ix.buckets[k] == id {
+				if len(more) == 0 {
+					delete(ix.buckets, k)
+				} else {
+					ix.buckets[k], more = more[0], more[1:]
+				}
 			}
-			bk.more = slices.DeleteFunc(bk.more, func(x int64) bool { return x == id })
-			if bk.first == 0 && len(bk.more) > 0 {
-				bk.first, bk.more = bk.more[0], bk.more[1:]
-			}
-			if bk.first == 0 {
-				delete(ix.buckets, k)
+			if len(more) == 0 {
+				delete(ix.more, k)
 			} else {
-				ix.buckets[k] = bk
+				ix.more[k] = more
 			}
 		}
 		delete(ix.entries, id)

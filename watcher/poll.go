@@ -250,8 +250,10 @@ func (w *Watcher) record(ctx context.Context, p *Plan, src Source, f *feed.Feed,
 		items[i] = store.NewItem{Item: *it}
 		if unseen[it.ID] {
 			items[i].Matches = p.match(&found, source, f.Title, it, now)
-			sig := sign(it)
-			sigs[i] = &sig
+			if w.stories != nil {
+				sig := sign(it)
+				sigs[i] = &sig
+			}
 		}
 	}
 	res, err := w.stories.record(ctx, w.store, w.log, source, items, sigs, now)

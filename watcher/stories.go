@@ -58,6 +58,9 @@ func (s *stories) load(ctx context.Context, st *store.Store, now time.Time, log 
 // copy of, and indexes them. sigs holds the signatures of the new items
 // (nil for the others).
 func (s *stories) record(ctx context.Context, st *store.Store, log *slog.Logger, source string, items []store.NewItem, sigs []*story.Signature, now time.Time) (store.RecordResult, error) {
+	if s == nil { // grouping off: benchmarks measure its cost so
+		return st.Record(ctx, source, items, now)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load(ctx, st, now, log)
