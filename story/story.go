@@ -85,9 +85,10 @@ func Sign(d Doc) Signature {
 			sig.numbers = append(sig.numbers, uint32(u.hash))
 		}
 	}
-	sig.shingles = sortedSet(sig.shingles)
-	sig.title = sortedSet(sig.title)
-	sig.numbers = sortedSet(sig.numbers)
+	// Cloned to their length: an index keeps a window's signatures.
+	sig.shingles = slices.Clone(sortedSet(sig.shingles))
+	sig.title = slices.Clone(sortedSet(sig.title))
+	sig.numbers = slices.Clone(sortedSet(sig.numbers))
 	m := minhash(sig.shingles)
 	for b := range sig.bands {
 		// A band's rows are buckets far apart: densification makes
