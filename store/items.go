@@ -33,8 +33,11 @@ type NewItem struct {
 	Item    feed.Item
 	Matches []Match
 	// Story is the database id of the first item of the story the item
-	// is a copy of; zero when it is the first of its own.
-	Story int64
+	// is a copy of; zero when it is the first of its own, or when SameAs
+	// says: 1 + the index of an earlier item of the same Record whose
+	// story it joins (an aggregator's feed may carry two copies).
+	Story  int64
+	SameAs int
 }
 
 // RecordResult counts what Record did.
@@ -44,8 +47,9 @@ type RecordResult struct {
 	Matches       int // matches recorded
 	Notifications int // alerts put in the outbox
 	// IDs holds the database id of each item stored for the first time,
-	// zero for the others, in the order given.
-	IDs []int64
+	// zero for the others, in the order given; Stories the story each was
+	// stored with (its own id when it starts one).
+	IDs, Stories []int64
 }
 
 // chunk is how many values go into one IN (...) list.
@@ -131,8 +135,13 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 		return res, fmt.Errorf("record %s: %w", source, err)
 	}
 	res.IDs = make([]int64, len(items))
+	res.Stories = make([]int64, len(items))
+	stories := res.Stories
 	at := millis(now)
 	for k, ni := range items {
+		if ni.SameAs > 0 && ni.SameAs <= k {
+			ni.Story = stories[ni.SameAs-1]
+		}
 		it := &ni.Item
 		authors, _ := json.Marshal(orEmpty(it.Authors))
 		categories, _ := json.Marshal(orEmpty(it.Categories))
@@ -161,6 +170,11 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 			return res, err
 		}
 		res.IDs[k] = id
+		stories[k] = ni.Story
+		if stories[k] == 0 {
+			stories[k] = id
+		}
+
 		for _, m := range ni.Matches {
 			hits, err := json.Marshal(toStoredHits(m.Hits))
 			if err != nil {

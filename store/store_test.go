@@ -302,3 +302,21 @@ func TestLatestStories(t *testing.T) {
 		t.Errorf("limit 1 gave %d stories", len(one))
 	}
 }
+
+// TestSameAsAnEarlierItem: an item may join the story of an earlier item
+// of the same Record, which is stored first.
+func TestSameAsAnEarlierItem(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "db"))
+	m := []Match{{Rule: "lavrov", Notify: []string{"desk"}, OncePerStory: true}}
+	res, err := s.Record(ctx, "agg", []NewItem{
+		{Item: item("a1", "Lavrov to visit Pyongyang"), Matches: m},
+		{Item: item("a2", "Russian FM Lavrov to visit N. Korea"), Matches: m, SameAs: 1},
+	}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stories[0] != res.IDs[0] || res.Stories[1] != res.IDs[0] || res.Notifications != 1 {
+		t.Errorf("ids %v, stories %v, %d alerts; want both in the first's story and one alert", res.IDs, res.Stories, res.Notifications)
+	}
+}

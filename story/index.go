@@ -161,27 +161,49 @@ func (ix *Index) Put(id, story int64, sig Signature) {
 	ix.age()
 }
 
+// SetStory changes the story of a kept item: one put with a provisional
+// story, known once the item is stored.
+func (ix *Index) SetStory(id, story int64) {
+	if e := ix.entries[id]; e != nil {
+		e.story = story
+	}
+}
+
+// Remove drops a kept item: one put before it was stored, when storing
+// it failed.
+func (ix *Index) Remove(id int64) {
+	if _, ok := ix.entries[id]; ok {
+		ix.unlink(id) // its place in byAge goes when it ages
+	}
+}
+
 // age drops the items published more than a window before the newest.
 func (ix *Index) age() {
 	for len(ix.byAge) > 0 && ix.newest.Sub(ix.byAge[0].published) > ix.window {
-		id := heap.Pop(&ix.byAge).(aged).id
-		e := ix.entries[id]
-		for b := range bands {
-			k := e.sig.bands[b]
-			more := slices.DeleteFunc(ix.more[k], func(x int64) bool { return x == id })
-			if ix.buckets[k] == id {
-				if len(more) == 0 {
-					delete(ix.buckets, k)
-				} else {
-					ix.buckets[k], more = more[0], more[1:]
-				}
-			}
+		if id := heap.Pop(&ix.byAge).(aged).id; ix.entries[id] != nil {
+			ix.unlink(id)
+		}
+	}
+}
+
+// unlink takes an item out of the buckets and the entries.
+func (ix *Index) unlink(id int64) {
+	e := ix.entries[id]
+	for b := range bands {
+		k := e.sig.bands[b]
+		more := slices.DeleteFunc(ix.more[k], func(x int64) bool { return x == id })
+		if ix.buckets[k] == id {
 			if len(more) == 0 {
-				delete(ix.more, k)
+				delete(ix.buckets, k)
 			} else {
-				ix.more[k] = more
+				ix.buckets[k], more = more[0], more[1:]
 			}
 		}
-		delete(ix.entries, id)
+		if len(more) == 0 {
+			delete(ix.more, k)
+		} else {
+			ix.more[k] = more
+		}
 	}
+	delete(ix.entries, id)
 }

@@ -21,6 +21,9 @@ type stories struct {
 	index  *story.Index
 	window time.Duration
 	loaded bool
+	// lastKey is the index key of the last new item: new items are keyed
+	// by negative numbers, the items loaded from the store by their ids.
+	lastKey int64
 }
 
 func newStories(window time.Duration) *stories {
@@ -64,24 +67,38 @@ func (s *stories) record(ctx context.Context, st *store.Store, log *slog.Logger,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load(ctx, st, now, log)
+	// Each new item is indexed at once, under a key of its own and with a
+	// provisional story, so that a later copy in the same poll (an
+	// aggregator's feed) finds it; the stories are set once stored.
+	keys := make([]int64, len(items))
+	first := map[int64]int{} // provisional story -> the item that starts it
 	for i, sig := range sigs {
-		if sig != nil {
-			items[i].Story, _ = s.index.Find(sig)
-		}
-	}
-	res, err := st.Record(ctx, source, items, now)
-	if err != nil {
-		return res, err
-	}
-	for i, sig := range sigs {
-		if sig == nil || res.IDs[i] == 0 {
+		if sig == nil {
 			continue
 		}
-		first := items[i].Story
-		if first == 0 {
-			first = res.IDs[i]
+		s.lastKey--
+		keys[i] = s.lastKey
+		story, ok := s.index.Find(sig)
+		switch {
+		case !ok:
+			story = keys[i]
+			first[story] = i
+		case story < 0:
+			items[i].SameAs = first[story] + 1
+		default:
+			items[i].Story = story
 		}
-		s.index.Put(res.IDs[i], first, *sig)
+		s.index.Put(keys[i], story, *sig)
 	}
-	return res, nil
+	res, err := st.Record(ctx, source, items, now)
+	for i, key := range keys {
+		switch {
+		case key == 0:
+		case err != nil || res.IDs[i] == 0:
+			s.index.Remove(key) // not stored now: it will be new again
+		default:
+			s.index.SetStory(key, res.Stories[i])
+		}
+	}
+	return res, err
 }

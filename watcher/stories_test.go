@@ -17,12 +17,15 @@ import (
 // storyFeeds serves one feed per path: copies of one wire report under
 // three headlines, and a report of another event.
 func storyFeeds(t *testing.T) *httptest.Server {
+	lavrov := "Russian Foreign Minister Sergei Lavrov will visit Pyongyang next week to follow up on the agreements reached at last month's summit between North Korean leader Kim Jong-un and President Vladimir Putin, the North's state media said Friday. Lavrov will hold talks with his North Korean counterpart on the rail link and on food shipments."
 	report := "North Korean leader Kim Jong-un may travel to Russia later this month to hold talks with President Vladimir Putin, a government source in Seoul said Thursday. The two leaders are expected to meet in the far eastern port city of Vladivostok on the sidelines of an economic forum, the source said, asking not to be named."
 	items := map[string]string{
 		"/wire":   `<item><guid>w1</guid><title>N. Korean leader Kim may visit Russia for Putin summit</title><pubDate>Thu, 10 Sep 2026 00:00:00 GMT</pubDate><description>SEOUL, Sept. 10 (Wire) -- ` + report + `</description></item>`,
 		"/times":  `<item><guid>t1</guid><title>Kim Jong-un may visit Russia for summit with Putin</title><pubDate>Thu, 10 Sep 2026 01:00:00 GMT</pubDate><description>` + report + `</description></item>`,
 		"/herald": `<item><guid>h1</guid><title>KIM COULD TRAVEL TO VLADIVOSTOK FOR PUTIN SUMMIT</title><pubDate>Thu, 10 Sep 2026 02:00:00 GMT</pubDate><description>` + report + `</description></item>`,
-		"/other":  `<item><guid>o1</guid><title>Kim arrives in Vladivostok for Putin summit</title><pubDate>Thu, 10 Sep 2026 03:00:00 GMT</pubDate><description>North Korean leader Kim Jong-un arrived in Vladivostok on Thursday aboard his armoured train, greeted by the regional governor. Kim is expected to hold a summit with Russian President Vladimir Putin on Friday on Russky Island, officials said.</description></item>`,
+		"/agg": `<item><guid>a1</guid><title>Lavrov to visit Pyongyang next week</title><pubDate>Fri, 02 Oct 2026 00:30:00 GMT</pubDate><description>` + lavrov + `</description></item>` +
+			`<item><guid>a2</guid><title>Russian FM Lavrov to visit N. Korea</title><pubDate>Fri, 02 Oct 2026 01:45:00 GMT</pubDate><description>SEOUL, Oct. 2 (Wire) -- ` + lavrov + `</description></item>`,
+		"/other": `<item><guid>o1</guid><title>Kim arrives in Vladivostok for Putin summit</title><pubDate>Thu, 10 Sep 2026 03:00:00 GMT</pubDate><description>North Korean leader Kim Jong-un arrived in Vladivostok on Thursday aboard his armoured train, greeted by the regional governor. Kim is expected to hold a summit with Russian President Vladimir Putin on Friday on Russky Island, officials said.</description></item>`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<rss version="2.0"><channel><title>%s</title>%s</channel></rss>`, r.URL.Path, items[r.URL.Path])
@@ -81,5 +84,32 @@ func TestCopiesOfAStoryAlertOnce(t *testing.T) {
 	}
 	if len(ms) != 4 || stories["t1"] != stories["w1"] || stories["h1"] != stories["w1"] || stories["o1"] == stories["w1"] {
 		t.Errorf("stories %v: want w1, t1 and h1 in one, o1 in its own", stories)
+	}
+}
+
+// TestCopiesInOnePollAreOneStory: an aggregator's feed carries two copies
+// of one report; they are one story, and alert once.
+func TestCopiesInOnePollAreOneStory(t *testing.T) {
+	ctx := context.Background()
+	srv := storyFeeds(t)
+	cfg := fmt.Sprintf("sources:\n  - name: agg\n    url: %s/agg\nnotifiers:\n  - name: desk\n    type: webhook\n    url: https://hooks.example/desk\n", srv.URL) +
+		"rules:\n  - name: lavrov\n    query: Lavrov\n    notify: [desk]\n"
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	w := New(st, &feed.Reader{}, quiet, plan(t, cfg), Options{})
+	if res, err := w.Poll(ctx, "agg"); err != nil || res.New != 2 {
+		t.Fatalf("poll: %+v, %v", res, err)
+	}
+	ns, _ := st.Notifications(ctx, false, 10)
+	ms, _ := st.LatestMatches(ctx, "lavrov", 10)
+	if len(ns) != 1 || len(ms) != 2 || ms[0].Story != ms[1].Story {
+		t.Errorf("%d alerts, %d matches in stories %v; want 1 alert and 2 matches of one story", len(ns), len(ms), []int64{ms[0].Story, ms[len(ms)-1].Story})
+	}
+	// A copy arriving later joins the story the poll made.
+	sig := sign(&feed.Item{Title: "Lavrov heads to Pyongyang", Text: ms[0].Item.Text, Published: ms[0].Item.Published})
+	w.stories.mu.Lock()
+	got, ok := w.stories.index.Find(&sig)
+	w.stories.mu.Unlock()
+	if !ok || got != ms[0].Story {
+		t.Errorf("a later copy finds story %d (%v), want %d", got, ok, ms[0].Story)
 	}
 }
