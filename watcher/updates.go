@@ -14,6 +14,10 @@ import (
 // base before Updates builds them again.
 const DefaultMergeAfter = 2000
 
+// mergeRetry is how long Updates waits to build the set again after a
+// rebuild could not read the store; changes are applied meanwhile.
+const mergeRetry = time.Minute
+
 // LoadSubscriptions reads every stored subscription and builds the set.
 func LoadSubscriptions(ctx context.Context, st *store.Store) (*Subscriptions, error) {
 	var subs []store.Subscription
@@ -85,7 +89,8 @@ func (u *Updates) Run(ctx context.Context) {
 	wake := u.wakeup()
 	merged := make(chan *Subscriptions, 1)
 	merging := false
-	var during []string // changes applied while a merge runs
+	var notBefore time.Time // after a rebuild that failed, the next one waits
+	var during []string     // changes applied while a merge runs
 	for {
 		select {
 		case <-ctx.Done():
@@ -105,10 +110,12 @@ func (u *Updates) Run(ctx context.Context) {
 				// The new base was read after the changes in during began to
 				// be applied; reading them again puts them on top of it.
 				u.apply(ctx, s, during)
+			} else {
+				notBefore = time.Now().Add(mergeRetry)
 			}
 			during = nil
 		}
-		if !merging && u.Current().Recent() >= mergeAfter {
+		if !merging && u.Current().Recent() >= mergeAfter && time.Now().After(notBefore) {
 			merging = true
 			go func() {
 				s, err := LoadSubscriptions(ctx, u.Store)
