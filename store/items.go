@@ -312,19 +312,29 @@ func (s *Store) LatestMatches(ctx context.Context, rule string, limit int) ([]Ma
 	return collectMatched(rows, err, "matches of "+rule)
 }
 
+// storyScan is how many of a rule's latest matches per story a feed asks
+// for LatestStories reads.
+const storyScan = 50
+
 // LatestStories returns the newest limit stories a rule matched, newest
 // first by when the rule first matched them (then by publication, as
 // LatestMatches orders items): each is the first copy the rule matched,
 // with the later ones in Also.
 func (s *Store) LatestStories(ctx context.Context, rule string, limit int) ([]Matched, error) {
-	rows, err := s.read.QueryContext(ctx, `WITH st AS (
-			SELECT COALESCE(i.story, i.id) AS story, MIN(m.matched_at) AS first_at, MIN(i.published) AS published
-			FROM matches m JOIN items i ON i.id = m.item_id WHERE m.rule = ?
+	// The stories are found among the rule's latest matches, so that a
+	// render does not read all of a busy rule's history; a story whose
+	// copies are further apart than that many matches shows by its later
+	// ones.
+	rows, err := s.read.QueryContext(ctx, `WITH recent AS (
+			SELECT item_id, matched_at FROM matches WHERE rule = ? ORDER BY matched_at DESC LIMIT ?),
+		st AS (
+			SELECT COALESCE(i.story, i.id) AS story, MIN(r.matched_at) AS first_at, MIN(i.published) AS published
+			FROM recent r JOIN items i ON i.id = r.item_id
 			GROUP BY 1 ORDER BY first_at DESC, published DESC, story DESC LIMIT ?)
 		SELECT m.rule, `+matchedColumns+`, m.matched_at, m.hits
 		FROM st JOIN items i ON i.id = st.story OR i.story = st.story
 		JOIN matches m ON m.item_id = i.id AND m.rule = ?
-		ORDER BY st.first_at DESC, st.published DESC, st.story DESC, m.matched_at, i.id`, rule, limit, rule)
+		ORDER BY st.first_at DESC, st.published DESC, st.story DESC, m.matched_at, i.id`, rule, storyScan*limit, limit, rule)
 	copies, err := collectMatched(rows, err, "stories of "+rule)
 	if err != nil {
 		return nil, err
