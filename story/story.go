@@ -69,26 +69,34 @@ func Sign(d Doc) Signature {
 	// A separator keeps shingles from joining the title's end to the
 	// lead's start.
 	seq := slices.Concat(title, []unit{{hash: 0x5e9a}}, lead)
+	// The three sets are built in one scratch array, then kept in one
+	// array of their length: an index keeps a window's signatures.
+	scratch := make([]uint32, 0, 2*len(seq)+shingleLen)
 	for i := 0; i+shingleLen <= len(seq); i++ {
-		sig.shingles = append(sig.shingles, shingle(seq[i:i+shingleLen]))
+		scratch = append(scratch, shingle(seq[i:i+shingleLen]))
 	}
 	if len(seq) < shingleLen {
 		for _, u := range seq {
-			sig.shingles = append(sig.shingles, uint32(u.hash))
+			scratch = append(scratch, uint32(u.hash))
 		}
 	}
+	shingles := sortedSet(scratch)
+	rest := scratch[len(scratch):]
 	for _, u := range title {
-		sig.title = append(sig.title, uint32(u.hash))
+		rest = append(rest, uint32(u.hash))
 	}
+	titles := sortedSet(rest)
+	nums := rest[len(rest):]
 	for _, u := range seq {
 		if u.number {
-			sig.numbers = append(sig.numbers, uint32(u.hash))
+			nums = append(nums, uint32(u.hash))
 		}
 	}
-	// Cloned to their length: an index keeps a window's signatures.
-	sig.shingles = slices.Clone(sortedSet(sig.shingles))
-	sig.title = slices.Clone(sortedSet(sig.title))
-	sig.numbers = slices.Clone(sortedSet(sig.numbers))
+	nums = sortedSet(nums)
+	kept := make([]uint32, 0, len(shingles)+len(titles)+len(nums))
+	kept = append(append(append(kept, shingles...), titles...), nums...)
+	n1, n2 := len(shingles), len(shingles)+len(titles)
+	sig.shingles, sig.title, sig.numbers = kept[:n1:n1], kept[n1:n2:n2], kept[n2:]
 	m := minhash(sig.shingles)
 	for b := range sig.bands {
 		// A band's rows are buckets far apart: densification makes
