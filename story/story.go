@@ -15,6 +15,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -63,15 +64,21 @@ const shortWords = 12
 
 // Sign makes the signature of a document.
 func Sign(d Doc) Signature {
-	title := units(d.Title, maxTitleWords)
-	lead := units(stripDateline(d.Text), leadWords)
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	// The title's units, a separator that keeps shingles from joining the
+	// title's end to the lead's start, and the lead's.
+	seq := units(sc.seq[:0], d.Title, maxTitleWords)
+	title := seq
+	seq = append(seq, unit{hash: 0x5e9a})
+	seq = units(seq, stripDateline(d.Text), leadWords)
+	sc.seq = seq
+	lead := seq[len(title)+1:]
 	sig := Signature{published: d.Published, short: len(lead) < shortWords}
-	// A separator keeps shingles from joining the title's end to the
-	// lead's start.
-	seq := slices.Concat(title, []unit{{hash: 0x5e9a}}, lead)
 	// The three sets are built in one scratch array, then kept in one
 	// array of their length: an index keeps a window's signatures.
-	scratch := make([]uint32, 0, 2*len(seq)+shingleLen)
+	scratch := sc.sets[:0]
+	defer func() { sc.sets = scratch[:0] }()
 	for i := 0; i+shingleLen <= len(seq); i++ {
 		scratch = append(scratch, shingle(seq[i:i+shingleLen]))
 	}
@@ -110,6 +117,14 @@ func Sign(d Doc) Signature {
 	return sig
 }
 
+// scratch holds what signing a document needs only while it signs.
+type scratch struct {
+	seq  []unit
+	sets []uint32
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 // unit is what shingles are made of: a word, or a CJK character.
 type unit struct {
 	hash   uint64
@@ -132,14 +147,14 @@ const maxTitleWords = 40
 // them: normalised words, with British spellings made American, and each
 // character of Hangul, Han and kana on its own, as those scripts do not
 // separate words the same way. Only the start of a long text is read.
-func units(s string, limit int) []unit {
+func units(out []unit, s string, limit int) []unit {
 	if cut := limit * 9; len(s) > cut { // about limit words of English; a CJK character is 3 bytes
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
 		s = s[:cut]
 	}
-	out := make([]unit, 0, limit)
+	limit += len(out)
 	rules.Words(s, func(w string) bool {
 		r, _ := utf8.DecodeRuneInString(w)
 		if r >= 0x1100 && unicode.In(r, unicode.Hangul, unicode.Han, unicode.Hiragana, unicode.Katakana) {
