@@ -257,27 +257,42 @@ func (d *daemon) feedURL(rule string) string {
 func (d *daemon) reload() *config.Config {
 	c, err := loadConfig(d.path)
 	if err == nil {
-		var p *watcher.Plan
-		d.planMu.Lock()
-		defer d.planMu.Unlock()
-		if p, err = plan(context.Background(), c, d.store, d.watch.Plan().Subscriptions, d.log); err == nil {
+		// The plan is made once to know the configuration can be carried
+		// out, and again, under planMu, after the backfill, which may take
+		// a while: changes through the API go on meanwhile.
+		if _, err = plan(context.Background(), c, d.store, d.watch.Plan().Subscriptions, nil); err == nil {
 			if berr := backfillRules(context.Background(), c, d.store, d.log); berr != nil {
 				d.log.Error("backfill", "error", berr)
 			}
+			err = d.setConfig(c)
+		}
+		if err == nil {
 			if c.Listen != d.cfg.Listen || c.Data != d.cfg.Data {
 				d.log.Warn("listen and data take effect only after a restart")
 			}
-			d.mu.Lock()
-			d.rules = c
-			d.mu.Unlock()
-			d.watch.SetPlan(p)
-			d.metrics.Rules(ruleNames(p))
-			d.srv.PlanChanged()
 			d.log.Info("configuration reloaded", "sources", len(c.Sources), "rules", len(c.Rules), "notifiers", len(c.Notifiers))
 			return c
 		}
 	}
 	d.log.Error("configuration not reloaded; the old one keeps running", "error", strings.ReplaceAll(err.Error(), "\n", "; "))
+	return nil
+}
+
+// setConfig makes the plan of a new configuration, with the
+// subscriptions being matched, and carries it out.
+func (d *daemon) setConfig(c *config.Config) error {
+	d.planMu.Lock()
+	defer d.planMu.Unlock()
+	p, err := plan(context.Background(), c, d.store, d.watch.Plan().Subscriptions, d.log)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.rules = c
+	d.mu.Unlock()
+	d.watch.SetPlan(p)
+	d.metrics.Rules(ruleNames(p))
+	d.srv.PlanChanged()
 	return nil
 }
 
@@ -342,14 +357,15 @@ func backfillRules(ctx context.Context, c *config.Config, st *store.Store, log *
 }
 
 // plan makes the plan of a configuration, the subscriptions and the
-// API's stored sources, logging those it must leave out.
+// API's stored sources, logging those it must leave out unless log is
+// nil.
 func plan(ctx context.Context, c *config.Config, st *store.Store, subs *watcher.Subscriptions, log *slog.Logger) (*watcher.Plan, error) {
 	srcs, err := st.APISources(ctx)
 	if err != nil {
 		return nil, err
 	}
 	p, err := watcher.NewPlan(c, watcher.Dynamic{Matched: subs, Sources: srcs})
-	if err == nil {
+	if err == nil && log != nil {
 		for _, e := range p.Skipped {
 			log.Error("source not polled; add it again through the API", "error", e)
 		}
