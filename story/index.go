@@ -110,16 +110,6 @@ func (ix *Index) Find(sig *Signature) (int64, bool) {
 	return best.story, true
 }
 
-// candidates returns how many items share a band with sig: those Find
-// checks.
-func (ix *Index) candidates(sig *Signature) int {
-	seen := map[int64]bool{}
-	for b := range bands {
-		ix.each(sig.bands[b], func(id int64) { seen[id] = true })
-	}
-	return len(seen)
-}
-
 // within reports whether two items are close enough in time to be
 // grouped.
 func (ix *Index) within(a, b *Signature) bool {

@@ -55,9 +55,6 @@ type Signature struct {
 	short     bool // a title and little or no text
 }
 
-// Published returns the time the signed item was published.
-func (s *Signature) Published() time.Time { return s.published }
-
 // shortWords is the length of lead under which an item is short: it is
 // then grouped only on a near-identical title published close in time.
 const shortWords = 12

@@ -246,3 +246,13 @@ func TestUnrelatedItemsAreSeldomCandidates(t *testing.T) {
 		t.Errorf("%.2f candidates a new item among 20,000 unrelated ones, want at most 0.1", avg)
 	}
 }
+
+// candidates returns how many items of ix share a band with sig: those
+// Find checks.
+func (ix *Index) candidates(sig *Signature) int {
+	seen := map[int64]bool{}
+	for b := range bands {
+		ix.each(sig.bands[b], func(id int64) { seen[id] = true })
+	}
+	return len(seen)
+}
