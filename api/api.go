@@ -236,7 +236,7 @@ type createRequest struct {
 // validGroup reports whether group is a subscription's grouping, and
 // answers 422 if not.
 func validGroup(w http.ResponseWriter, group string) bool {
-	if group == "" || group == config.GroupStory || group == config.GroupNone {
+	if group == "" || config.ValidGroup(group) {
 		return true
 	}
 	writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("group: want story (one alert per story, the default) or none (one for every copy), not %q", group), Field: "group"})

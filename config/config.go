@@ -114,11 +114,18 @@ type Rule struct {
 	notifyPos []Pos
 }
 
-// The values of a rule's group.
+// The values of a rule's or a subscription's group.
 const (
 	GroupStory = "story"
 	GroupNone  = "none"
 )
+
+// ValidGroup reports whether g is one of the groups.
+func ValidGroup(g string) bool { return g == GroupStory || g == GroupNone }
+
+// ByStory reports whether a group alerts once per story: GroupStory, and
+// "" (a group not given).
+func ByStory(g string) bool { return g != GroupNone }
 
 // Pos is a position in a file; lines and columns count from 1.
 type Pos struct {
@@ -484,7 +491,7 @@ func (d *decoder) rule(n ast.Node) Rule {
 			}
 		case "group":
 			r.Group = d.str(kv.Value, "group")
-			if r.Group != GroupStory && r.Group != GroupNone {
+			if !ValidGroup(r.Group) {
 				d.addf(pos(kv.Value), "group %q: want story (one alert per story, the default) or none (one for every copy)", r.Group)
 			}
 		case "notify":

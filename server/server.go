@@ -22,7 +22,6 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
@@ -218,12 +217,14 @@ func (s *Server) serveSubscriptionFeed(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	q, err := rules.Parse(sub.Query)
-	if err != nil || !s.plan().Subscriptions.Has(sub.ID) { // created a moment ago; the plan has not caught up
+	rule, ok := s.plan().Subscriptions.Rule(sub.ID)
+	q, err := rules.Parse(sub.Query) // the plan keeps no subscription's query
+	if !ok || err != nil {           // created a moment ago; the plan has not caught up
 		http.Error(w, "the subscription is being set up; try again in a moment", http.StatusServiceUnavailable)
 		return
 	}
-	s.writeFeed(w, r, s.ruleFeed(watcher.Rule{Name: sub.Rule(), Query: q, OncePerStory: sub.Group != config.GroupNone}, r.URL.Path, sub.Name), f, true)
+	rule.Query = q
+	s.writeFeed(w, r, s.ruleFeed(rule, r.URL.Path, sub.Name), f, true)
 }
 
 // writeFeed serves a feed in a format. A private feed — a subscription's,

@@ -130,19 +130,13 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 				return nil, fmt.Errorf("rule %s: %w", r.Name, err)
 			}
 		}
-		pr := Rule{Name: r.Name, Query: q, Notify: r.Notify, OncePerStory: r.Group != config.GroupNone}
+		pr := Rule{Name: r.Name, Query: q, Notify: r.Notify, Sources: sourceSet(r.Sources), OncePerStory: config.ByStory(r.Group)}
 		if r.Digest != "" {
 			sched, err := config.DigestSchedule(r.Digest)
 			if err != nil {
 				return nil, fmt.Errorf("rule %s: %w", r.Name, err)
 			}
 			pr.Digest = sched
-		}
-		if len(r.Sources) > 0 {
-			pr.Sources = map[string]bool{}
-			for _, s := range r.Sources {
-				pr.Sources[s] = true
-			}
 		}
 		p.Rules = append(p.Rules, pr)
 		rs[i] = rules.Rule{Name: r.Name, Query: q}
@@ -155,6 +149,18 @@ func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 		p.Subscriptions = NewSubscriptions(d.Subscriptions)
 	}
 	return p, nil
+}
+
+// sourceSet is a rule's sources as a set, nil (every source) for none.
+func sourceSet(names []string) map[string]bool {
+	if len(names) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[n] = true
+	}
+	return set
 }
 
 // WithSubscriptions returns the plan with other subscriptions.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/feedhound/feedhound/config"
@@ -66,7 +67,7 @@ func subscriptionRule(sub store.Subscription) (Rule, *rules.Query, error) {
 	if err != nil {
 		return Rule{}, nil, fmt.Errorf("subscription %s: query: %w", sub.ID, err)
 	}
-	r := Rule{Name: sub.Rule(), OncePerStory: sub.Group != config.GroupNone}
+	r := Rule{Name: sub.Rule(), Sources: sourceSet(sub.Sources), OncePerStory: config.ByStory(sub.Group)}
 	if sub.Notify.URL != "" {
 		r.Notify = []string{r.Name} // its own destination, named as its rule
 	}
@@ -75,20 +76,17 @@ func subscriptionRule(sub store.Subscription) (Rule, *rules.Query, error) {
 			return Rule{}, nil, fmt.Errorf("subscription %s: %w", sub.ID, err)
 		}
 	}
-	if len(sub.Sources) > 0 {
-		r.Sources = map[string]bool{}
-		for _, src := range sub.Sources {
-			r.Sources[src] = true
-		}
-	}
 	return r, q, nil
 }
+
+// subscriptionOf is the id of the subscription a rule of a segment is.
+func subscriptionOf(r Rule) string { return strings.TrimPrefix(r.Name, store.SubscriptionRulePrefix) }
 
 func newSegment(rs []Rule, qs []*rules.Query, keepQueries bool) *segment {
 	sg := &segment{rules: rs, index: make(map[string]int32, len(rs))}
 	mrs := make([]rules.Rule, len(rs))
 	for i, r := range rs {
-		sg.index[r.Name[len(store.SubscriptionRulePrefix):]] = int32(i)
+		sg.index[subscriptionOf(r)] = int32(i)
 		mrs[i] = rules.Rule{Name: r.Name, Query: qs[i]}
 	}
 	if len(rs) > 0 {
@@ -127,7 +125,7 @@ func (s *Subscriptions) Apply(changed []store.Subscription, deleted []string) (*
 	var rs []Rule
 	var qs []*rules.Query
 	for i, r := range s.recent.rules {
-		if !gone[r.Name[len(store.SubscriptionRulePrefix):]] {
+		if !gone[subscriptionOf(r)] {
 			rs, qs = append(rs, r), append(qs, s.recent.queries[i])
 		}
 	}
@@ -168,14 +166,23 @@ func (s *Subscriptions) Recent() int {
 
 // Has reports whether the subscription with the id is matched.
 func (s *Subscriptions) Has(id string) bool {
+	_, ok := s.Rule(id)
+	return ok
+}
+
+// Rule returns the rule the subscription with the id is matched by,
+// without its query, which the set does not keep.
+func (s *Subscriptions) Rule(id string) (Rule, bool) {
 	if s == nil {
-		return false
+		return Rule{}, false
 	}
-	if _, ok := s.recent.index[id]; ok {
-		return true
+	if i, ok := s.recent.index[id]; ok {
+		return s.recent.rules[i], true
 	}
-	i, ok := s.base.index[id]
-	return ok && !s.masked[i]
+	if i, ok := s.base.index[id]; ok && !s.masked[i] {
+		return s.base.rules[i], true
+	}
+	return Rule{}, false
 }
 
 // match appends the subscriptions that match doc, an item of source, to
