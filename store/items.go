@@ -441,9 +441,12 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 }
 
 // ItemsSeenSince calls fn for each item last seen at since or later, of
-// the given sources (all when empty), oldest first.
+// the given sources (all when empty), oldest first. The items come
+// without their HTML summary and content: what backfills match and the
+// story index signs is the plain text, and at start-up the index reads a
+// whole window of items.
 func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []string, fn func(Matched) error) error {
-	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, summary, content, text, first_seen, COALESCE(story, id)
+	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, text, first_seen, COALESCE(story, id)
 		FROM items WHERE ` + seenSQL + ` >= ?`
 	args := []any{millis(since)}
 	if len(sources) > 0 {
@@ -463,7 +466,7 @@ func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []s
 		var published, updated, firstSeen int64
 		it := &m.Item
 		if err := rows.Scan(&m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story); err != nil {
+			&it.Text, &firstSeen, &m.Story); err != nil {
 			return err
 		}
 		json.Unmarshal([]byte(authors), &it.Authors)
