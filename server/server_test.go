@@ -45,11 +45,11 @@ rules:
     query: '"no such story"'
 `
 
-// fixture is a store with two matches of kim-putin, one with hostile HTML.
-func fixture(t testing.TB) (*Server, *store.Store) {
+// testStore is an empty store, closed with the test, and testConfig and
+// its plan.
+func testStore(t testing.TB) (*store.Store, *config.Config, *watcher.Plan) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,9 +62,17 @@ func fixture(t testing.TB) (*Server, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, c, p
+}
+
+// fixture is a store with two matches of kim-putin, one with hostile HTML.
+func fixture(t testing.TB) (*Server, *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	st, c, p := testStore(t)
 	// The Korea Times' feed has been read and has a title; the wire's
 	// has not, so its items name it as the configuration does.
-	err = st.SaveSource(ctx, store.Source{Name: "koreatimes", ConfigURL: "https://www.koreatimes.co.kr/www/rss/nation.xml",
+	err := st.SaveSource(ctx, store.Source{Name: "koreatimes", ConfigURL: "https://www.koreatimes.co.kr/www/rss/nation.xml",
 		URL: "https://www.koreatimes.co.kr/www/rss/nation.xml", Title: "The Korea Times: North Korea", LastPoll: t0})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -24,19 +23,7 @@ import (
 // feeds are held to golden files and pass the W3C validator.
 func TestStoryFeeds(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	c, err := config.Parse([]byte(testConfig), "test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := watcher.NewPlan(c, watcher.Dynamic{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, c, p := testStore(t)
 	m := []store.Match{{Rule: "kim-putin"}}
 	first, err := st.Record(ctx, "koreatimes", []store.NewItem{{Matches: m, Item: feed.Item{
 		ID: "kt-1", Title: "Kim Jong-un may visit Russia to meet Putin", Link: "https://www.koreatimes.co.kr/kim-russia",

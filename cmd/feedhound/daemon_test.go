@@ -430,15 +430,23 @@ func TestDaemonServesSubscriptionFeeds(t *testing.T) {
 	})
 }
 
-func TestDaemonAPISubscription(t *testing.T) {
-	url, switchTo := switchingSource(t, "asia.rdf") // no <ttl>: polled every second
-	dir := t.TempDir()
+// apiDaemon starts a daemon polling one source every second, first
+// asia.rdf (no <ttl>) and then whatever switchTo names, with a token for
+// the API; dir is its data folder. It stops with the test.
+func apiDaemon(t *testing.T) (base, token, dir string, switchTo func(string)) {
+	t.Helper()
+	url, switchTo := switchingSource(t, "asia.rdf")
+	dir = t.TempDir()
 	path := filepath.Join(dir, "feedhound.yaml")
 	writeConfig(t, path, fmt.Sprintf("  - name: world\n    url: %s\n    schedule: '@every 1s'\n    allow_private_networks: true\n", url), "  - name: other\n    query: tennis\n")
-	var token string
 	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), "app", false, time.Now()) })
 	base, stop := startDaemon(t, path)
-	defer stop()
+	t.Cleanup(func() { stop() })
+	return base, token, dir, switchTo
+}
+
+func TestDaemonAPISubscription(t *testing.T) {
+	base, token, _, switchTo := apiDaemon(t)
 
 	sub := createSubscription(t, base, token, `{"name": "Shoigu", "query": "Shoigu OR \"Kim-Putin summit\"", "sources": ["world"]}`)
 	// The feed is empty at first: the stories already seen are not new to
@@ -454,14 +462,7 @@ func TestDaemonAPISubscription(t *testing.T) {
 // TestDaemonAPISubscriptionChange: a subscription's changed query is
 // matched from the next poll on, and a deleted one matches nothing more.
 func TestDaemonAPISubscriptionChange(t *testing.T) {
-	url, switchTo := switchingSource(t, "asia.rdf")
-	dir := t.TempDir()
-	path := filepath.Join(dir, "feedhound.yaml")
-	writeConfig(t, path, fmt.Sprintf("  - name: world\n    url: %s\n    schedule: '@every 1s'\n    allow_private_networks: true\n", url), "  - name: other\n    query: tennis\n")
-	var token string
-	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), "app", false, time.Now()) })
-	base, stop := startDaemon(t, path)
-	defer stop()
+	base, token, dir, switchTo := apiDaemon(t)
 	call := func(method, path, body string) int {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
