@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -73,7 +74,14 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 	color := fs.String("color", "auto", "")
 	fullText := fs.Bool("fulltext", false, "")
 	group := fs.Bool("group", false, "")
-	window := fs.Duration("window", story.DefaultWindow, "")
+	window := new(time.Duration)
+	*window = story.DefaultWindow
+	fs.Func("window", "", func(v string) (err error) {
+		if *window, err = time.ParseDuration(v); err != nil {
+			return errors.New("want a duration such as 72h or 30m")
+		}
+		return nil
+	})
 	pos, code, ok := parseFlags(fs, args, e)
 	if !ok {
 		return code
