@@ -147,6 +147,8 @@ type tokenizer struct {
 	// runeEnd is the byte offset after the rune being added, which ends a
 	// token that the normalised form of a single rune splits, as ½ is 1⁄2.
 	runeEnd int
+	// done is set by a sink that wants no more tokens.
+	done bool
 }
 
 // each calls fn for every token of s, in order. The token's text aliases
@@ -169,8 +171,8 @@ func (f sinkFunc) token(t token) { f(t) }
 // function literal, a sink that is already on the heap costs no
 // allocation.
 func (tz *tokenizer) run(s string, sink tokenSink) {
-	tz.buf, tz.start, tz.sink = tz.buf[:0], -1, sink
-	for i := 0; i < len(s); {
+	tz.buf, tz.start, tz.sink, tz.done = tz.buf[:0], -1, sink, false
+	for i := 0; i < len(s) && !tz.done; {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			lc := asciiWord[c]
@@ -260,14 +262,28 @@ func (tz *tokenizer) add(r rune, i int) {
 // Words calls fn with each word of s, normalised as Normalize gives it,
 // until fn returns false. The word is valid only during the call.
 func Words(s string, fn func(word string) bool) {
-	var tz tokenizer
-	stop := false
-	tz.each(s, func(t token) {
-		if !stop && !fn(t.text) {
-			stop = true
-		}
-	})
+	w := wordsPool.Get().(*wordSink)
+	w.fn = fn
+	w.tz.run(s, w)
+	w.fn = nil
+	wordsPool.Put(w)
 }
+
+// wordSink gives Words' function the tokens of a text until it asks to
+// stop. Words keeps them, with their tokenizer's buffer, for the next
+// call.
+type wordSink struct {
+	tz tokenizer
+	fn func(string) bool
+}
+
+func (w *wordSink) token(t token) {
+	if !w.tz.done && !w.fn(t.text) {
+		w.tz.done = true
+	}
+}
+
+var wordsPool = sync.Pool{New: func() any { return new(wordSink) }}
 
 // Normalize returns the words of s, normalised for matching and separated
 // by single spaces: what the matcher compares. It is idempotent.

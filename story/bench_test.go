@@ -2,6 +2,7 @@ package story
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -52,4 +53,55 @@ func BenchmarkFind(b *testing.B) {
 			b.ReportMetric(float64(found)/float64(i), "found/op")
 		})
 	}
+}
+
+// BenchmarkAdd adds new items, signed beforehand, to an index holding
+// 100,000 items of the window, and takes one out again, as a full window
+// ages one out for each new one: what grouping costs each new item
+// recorded beside signing it (BenchmarkSign).
+func BenchmarkAdd(b *testing.B) {
+	at := time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC)
+	g := corpus.New(1, 20000)
+	sigs := make([]Signature, 100000)
+	for i := range sigs {
+		it := g.Item(600)
+		sigs[i] = Sign(Doc{Title: it.Title, Text: it.Content, Published: at})
+	}
+	before := heapInUse()
+	ix := NewIndex(0)
+	for i, sig := range sigs {
+		ix.Put(int64(i+1), int64(i+1), sig)
+	}
+	// What the index keeps an item: the signatures signed are still
+	// live, and counted before.
+	perItem := float64(heapInUse()-before) / float64(ix.Len())
+	runtime.KeepAlive(sigs)
+	sigs = nil
+	// Each new item is another story: the same signature added again
+	// would be a copy of more items each time.
+	news := make([]Signature, 0, 20000)
+	id := int64(1 << 40)
+	for b.Loop() {
+		if len(news) == 0 {
+			b.StopTimer()
+			for range cap(news) {
+				it := g.Item(1024)
+				news = append(news, Sign(Doc{Title: it.Title, Text: it.Content, Published: at}))
+			}
+			b.StartTimer()
+		}
+		ix.Add(id, news[len(news)-1])
+		ix.Remove(id)
+		news = news[:len(news)-1]
+		id++
+	}
+	b.ReportMetric(perItem, "index-B/item")
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }

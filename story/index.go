@@ -1,10 +1,6 @@
 package story
 
-import (
-	"container/heap"
-	"slices"
-	"time"
-)
+import "time"
 
 // DefaultWindow is how long an item stays a story's candidate.
 const DefaultWindow = 72 * time.Hour
@@ -17,56 +13,153 @@ const DefaultWindow = 72 * time.Hour
 // few candidates, not with every item. Items older than the window, by
 // their time of publication, age out as newer ones are added. Not safe
 // for concurrent use.
+//
+// An index holds the signatures of days of items, so it keeps them where
+// the garbage collector has nothing to follow, in arrays it never copies
+// as it grows: the items in chunks of slots, their sets in chunks of
+// numbers, and the items of each band key in lists linked through the
+// slots, whose heads are in a hash table of numbers.
 type Index struct {
-	window  time.Duration
-	entries map[int64]*entry
-	// buckets maps a band key to its first item, and more to the others
-	// of the few keys that have several: most keys have one, and a map of
-	// plain numbers is one the garbage collector need not scan.
-	buckets map[uint64]int64
-	more    map[uint64][]int64
+	window int64 // seconds
+	slots  [][]slot
+	nSlots int32
+	free   []int32 // slots to reuse
+	ids    map[int64]int32
+	sets   setChunks
+	heads  bandTable
 	// byAge holds the items by publication, the oldest on top, for aging
 	// out: feeds list their newest items first, so items come in any
 	// order.
 	byAge ageHeap
-	// newest is the latest publication of an item put.
-	newest time.Time
+	// newest is the latest publication of an item put, in Unix seconds.
+	newest int64
+	seen   []int32 // the candidates of a lookup, reused
+}
+
+// slotsPerChunk is the number of slots in a chunk of them.
+const slotsPerChunk = 1 << 10
+
+// slot returns slot i.
+func (ix *Index) slot(i int32) *slot { return &ix.slots[i/slotsPerChunk][i%slotsPerChunk] }
+
+// newSlot returns an unused slot.
+func (ix *Index) newSlot() int32 {
+	if n := len(ix.free); n > 0 {
+		i := ix.free[n-1]
+		ix.free = ix.free[:n-1]
+		return i
+	}
+	if int(ix.nSlots) == len(ix.slots)*slotsPerChunk {
+		ix.slots = append(ix.slots, make([]slot, slotsPerChunk))
+	}
+	ix.nSlots++
+	return ix.nSlots - 1
+}
+
+// setChunks holds the sets of a window's signatures in chunks of a fixed
+// size. Each item's sets are in one chunk, which counts the numbers of
+// its items still kept; a chunk whose items are all gone is reused. As
+// items age out about in the order they came, chunks empty out whole.
+type setChunks struct {
+	chunks [][]uint32
+	live   []int
+	spare  []int32 // chunks emptied
+	cur    int32   // the chunk being filled
+}
+
+// chunkLen is the numbers in a chunk of sets.
+const chunkLen = 1 << 16
+
+// add keeps the sets of a signature and returns where.
+func (c *setChunks) add(sig *Signature) uint32 {
+	n := len(sig.shingles) + len(sig.title) + len(sig.numbers)
+	if len(c.chunks) == 0 || len(c.chunks[c.cur])+n > chunkLen {
+		if k := len(c.spare); k > 0 {
+			c.cur, c.spare = c.spare[k-1], c.spare[:k-1]
+		} else {
+			c.cur = int32(len(c.chunks))
+			c.chunks, c.live = append(c.chunks, make([]uint32, 0, chunkLen)), append(c.live, 0)
+		}
+	}
+	chunk := c.chunks[c.cur]
+	off := uint32(c.cur)*chunkLen + uint32(len(chunk))
+	c.chunks[c.cur] = append(append(append(chunk, sig.shingles...), sig.title...), sig.numbers...)
+	c.live[c.cur] += n
+	return off
+}
+
+// get returns n numbers kept at off.
+func (c *setChunks) get(off uint32, n int) []uint32 {
+	at := int(off % chunkLen)
+	return c.chunks[off/chunkLen][at : at+n : at+n]
+}
+
+// drop lets go of n numbers kept at off.
+func (c *setChunks) drop(off uint32, n int) {
+	k := int32(off / chunkLen)
+	if c.live[k] -= n; c.live[k] == 0 && k != c.cur {
+		c.chunks[k] = c.chunks[k][:0]
+		c.spare = append(c.spare, k)
+	}
+}
+
+// slot is an item of the index.
+type slot struct {
+	id, story int64
+	published int64 // Unix seconds
+	off       uint32
+	// The lengths of the sets at off: shingles, title and numbers.
+	nShingles, nTitle, nNumbers uint8
+	short                       bool
+	bands                       [bands]uint64
+	// next links the slots of each band key: the next slot with the key of
+	// band b, or none (-1).
+	next [bands]int32
 }
 
 type aged struct {
-	published time.Time
+	published int64
 	id        int64
 }
 
-// ageHeap is a min-heap of items by publication (container/heap).
+// ageHeap is a min-heap of items by publication.
 type ageHeap []aged
 
-func (h ageHeap) Len() int           { return len(h) }
-func (h ageHeap) Less(i, j int) bool { return h[i].published.Before(h[j].published) }
-func (h ageHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *ageHeap) Push(x any)        { *h = append(*h, x.(aged)) }
-func (h *ageHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *ageHeap) push(a aged) {
+	*h = append(*h, a)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if q[p].published <= q[i].published {
+			break
+		}
+		q[p], q[i] = q[i], q[p]
+		i = p
+	}
 }
 
-type entry struct {
-	sig   Signature
-	story int64
-}
-
-// each calls fn with the items of band key k.
-func (ix *Index) each(k uint64, fn func(id int64)) {
-	first, ok := ix.buckets[k]
-	if !ok {
-		return
+func (h *ageHeap) pop() aged {
+	q := *h
+	top := q[0]
+	n := len(q) - 1
+	q[0] = q[n]
+	q = q[:n]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && q[c+1].published < q[c].published {
+			c++
+		}
+		if q[i].published <= q[c].published {
+			break
+		}
+		q[i], q[c] = q[c], q[i]
+		i = c
 	}
-	fn(first)
-	for _, id := range ix.more[k] {
-		fn(id)
-	}
+	*h = q
+	return top
 }
 
 // NewIndex returns an empty index of a window; zero means DefaultWindow.
@@ -74,126 +167,286 @@ func NewIndex(window time.Duration) *Index {
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	return &Index{window: window, entries: map[int64]*entry{}, buckets: map[uint64]int64{}, more: map[uint64][]int64{}}
+	return &Index{window: int64(window / time.Second), ids: map[int64]int32{}}
 }
 
 // Len returns the number of items in the index.
-func (ix *Index) Len() int { return len(ix.entries) }
+func (ix *Index) Len() int { return len(ix.ids) }
+
+// signature returns the parts of a kept item's signature that Same reads.
+// Its sets alias the index's: it is valid until the index next changes.
+func (ix *Index) signature(s *slot) Signature {
+	n1, n2 := int(s.nShingles), int(s.nShingles)+int(s.nTitle)
+	sets := ix.sets.get(s.off, n2+int(s.nNumbers))
+	return Signature{shingles: sets[:n1:n1], title: sets[n1:n2:n2], numbers: sets[n2:],
+		published: time.Unix(s.published, 0), short: s.short}
+}
+
+// setsLen is the numbers of a slot's sets.
+func (s *slot) setsLen() int { return int(s.nShingles) + int(s.nTitle) + int(s.nNumbers) }
 
 // Find returns the story that the item signed by sig belongs to — the id
 // of the story's first item — and whether there is one. Of several
 // candidates that are the same story, the earliest published wins.
 func (ix *Index) Find(sig *Signature) (int64, bool) {
-	var best *entry
-	var seen map[int64]bool
+	best := int32(-1)
+	ix.seen = ix.seen[:0]
 	for b := range bands {
-		ix.each(sig.bands[b], func(id int64) {
-			if seen[id] {
-				return
-			}
-			if seen == nil {
-				seen = map[int64]bool{}
-			}
-			seen[id] = true
-			e := ix.entries[id]
-			if e == nil || !ix.within(&e.sig, sig) || !Same(&e.sig, sig) {
-				return
-			}
-			if best == nil || e.sig.published.Before(best.sig.published) {
-				best = e
-			}
-		})
+		head, ok := ix.heads.get(sig.bands[b])
+		if ok {
+			best = ix.better(best, head, b, sig)
+		}
 	}
-	if best == nil {
+	if best < 0 {
 		return 0, false
 	}
-	return best.story, true
+	return ix.slot(best).story, true
 }
 
-// within reports whether two items are close enough in time to be
-// grouped.
-func (ix *Index) within(a, b *Signature) bool {
-	d := a.published.Sub(b.published)
-	return d <= ix.window && d >= -ix.window
+// better walks the list of band b from head and returns the candidate of
+// those and best that is the same story as sig and published first.
+func (ix *Index) better(best, head int32, b int, sig *Signature) int32 {
+	for i := head; i >= 0; i = ix.slot(i).next[b] {
+		if ix.checked(i) {
+			continue
+		}
+		s := ix.slot(i)
+		if d := s.published - sig.published.Unix(); d > ix.window || d < -ix.window {
+			continue
+		}
+		if best >= 0 && !earlier(s, ix.slot(best)) {
+			continue
+		}
+		if kept := ix.signature(s); Same(&kept, sig) {
+			best = i
+		}
+	}
+	return best
+}
+
+// earlier reports whether item a was published before b; of two
+// published in the same second, the one with the lower key.
+func earlier(a, b *slot) bool {
+	return a.published < b.published || a.published == b.published && a.id < b.id
+}
+
+// checked reports whether slot i was already a candidate of this lookup,
+// and notes it as one. A lookup has a handful of candidates.
+func (ix *Index) checked(i int32) bool {
+	for _, j := range ix.seen {
+		if j == i {
+			return true
+		}
+	}
+	ix.seen = append(ix.seen, i)
+	return false
 }
 
 // Add finds the story of item id (see Find), or makes it the first of
 // its own, and keeps the item as a candidate for later ones. It returns
-// the item's story.
+// the item's story. It looks each band key up once, to find the
+// candidates and to put the item at the head of their list.
 func (ix *Index) Add(id int64, sig Signature) int64 {
-	story, ok := ix.Find(&sig)
-	if !ok {
-		story = id
+	if i, ok := ix.ids[id]; ok {
+		return ix.slot(i).story
 	}
-	ix.Put(id, story, sig)
+	i := ix.keep(id, id, &sig)
+	best := int32(-1)
+	ix.seen = ix.seen[:0]
+	for b, k := range sig.bands {
+		old := ix.heads.push(k, i)
+		ix.slot(i).next[b] = old
+		best = ix.better(best, old, b, &sig)
+	}
+	if best >= 0 {
+		ix.slot(i).story = ix.slot(best).story
+	}
+	story := ix.slot(i).story
+	ix.age()
 	return story
 }
 
 // Put keeps an item whose story is already known, as when the index is
 // filled again from the items stored. An item put twice is kept once.
 func (ix *Index) Put(id, story int64, sig Signature) {
-	if _, ok := ix.entries[id]; ok {
+	if _, ok := ix.ids[id]; ok {
 		return
 	}
-	ix.entries[id] = &entry{sig: sig, story: story}
-	for b := range bands {
-		k := sig.bands[b]
-		if _, ok := ix.buckets[k]; ok {
-			ix.more[k] = append(ix.more[k], id)
-		} else {
-			ix.buckets[k] = id
-		}
-	}
-	heap.Push(&ix.byAge, aged{published: sig.published, id: id})
-	if sig.published.After(ix.newest) {
-		ix.newest = sig.published
+	i := ix.keep(id, story, &sig)
+	for b, k := range sig.bands {
+		ix.slot(i).next[b] = ix.heads.push(k, i)
 	}
 	ix.age()
+}
+
+// keep gives an item a slot and its sets a place, and notes its age; the
+// caller links it into its bands' lists.
+func (ix *Index) keep(id, story int64, sig *Signature) int32 {
+	i := ix.newSlot()
+	ix.ids[id] = i
+	s := ix.slot(i)
+	*s = slot{id: id, story: story, published: sig.published.Unix(), off: ix.sets.add(sig),
+		nShingles: uint8(len(sig.shingles)), nTitle: uint8(len(sig.title)), nNumbers: uint8(len(sig.numbers)),
+		short: sig.short, bands: sig.bands}
+	ix.byAge.push(aged{published: s.published, id: id})
+	ix.newest = max(ix.newest, s.published)
+	return i
 }
 
 // SetStory changes the story of a kept item: one put with a provisional
 // story, known once the item is stored.
 func (ix *Index) SetStory(id, story int64) {
-	if e := ix.entries[id]; e != nil {
-		e.story = story
+	if i, ok := ix.ids[id]; ok {
+		ix.slot(i).story = story
 	}
 }
 
 // Remove drops a kept item: one put before it was stored, when storing
 // it failed.
 func (ix *Index) Remove(id int64) {
-	if _, ok := ix.entries[id]; ok {
-		ix.unlink(id) // its place in byAge goes when it ages
+	if i, ok := ix.ids[id]; ok {
+		ix.unlink(i) // its place in byAge goes when it ages
 	}
 }
 
 // age drops the items published more than a window before the newest.
 func (ix *Index) age() {
-	for len(ix.byAge) > 0 && ix.newest.Sub(ix.byAge[0].published) > ix.window {
-		if id := heap.Pop(&ix.byAge).(aged).id; ix.entries[id] != nil {
-			ix.unlink(id)
+	for len(ix.byAge) > 0 && ix.newest-ix.byAge[0].published > ix.window {
+		a := ix.byAge.pop()
+		// An item removed and put again has a later place too.
+		if i, ok := ix.ids[a.id]; ok && ix.slot(i).published == a.published {
+			ix.unlink(i)
 		}
 	}
 }
 
-// unlink takes an item out of the buckets and the entries.
-func (ix *Index) unlink(id int64) {
-	e := ix.entries[id]
-	for b := range bands {
-		k := e.sig.bands[b]
-		more := slices.DeleteFunc(ix.more[k], func(x int64) bool { return x == id })
-		if ix.buckets[k] == id {
-			if len(more) == 0 {
-				delete(ix.buckets, k)
+// unlink takes slot i out of its bands' lists and frees it.
+func (ix *Index) unlink(i int32) {
+	s := ix.slot(i)
+	for b, k := range s.bands {
+		head, _ := ix.heads.get(k)
+		if head == i {
+			if s.next[b] < 0 {
+				ix.heads.remove(k)
 			} else {
-				ix.buckets[k], more = more[0], more[1:]
+				ix.heads.set(k, s.next[b])
+			}
+			continue
+		}
+		for p := head; p >= 0; p = ix.slot(p).next[b] {
+			if ix.slot(p).next[b] == i {
+				ix.slot(p).next[b] = s.next[b]
+				break
 			}
 		}
-		if len(more) == 0 {
-			delete(ix.more, k)
-		} else {
-			ix.more[k] = more
+	}
+	delete(ix.ids, s.id)
+	ix.sets.drop(s.off, s.setsLen())
+	*s = slot{}
+	ix.free = append(ix.free, i)
+}
+
+// bandTable maps band keys to the first slot of their lists: an
+// open-addressed hash table, probed linearly, whose deletions move the
+// entries after them back instead of leaving marks. A key and its head
+// are side by side, so a lookup is one miss of the cache, not two.
+type bandTable struct {
+	entries []bandEntry
+	n       int
+}
+
+type bandEntry struct {
+	// key is zero where empty. A key of zero is kept as one, so the two
+	// share a list: the index checks every candidate anyway.
+	key  uint64
+	head int32
+}
+
+func tableKey(k uint64) uint64 {
+	if k == 0 {
+		return 1
+	}
+	return k
+}
+
+func (t *bandTable) home(k uint64) int { return int(k>>32^k) & (len(t.entries) - 1) }
+
+// find returns where key k is, or the empty place where it would go.
+func (t *bandTable) find(k uint64) (*bandEntry, bool) {
+	mask := len(t.entries) - 1
+	for p := t.home(k); ; p = (p + 1) & mask {
+		switch e := &t.entries[p]; e.key {
+		case k:
+			return e, true
+		case 0:
+			return e, false
 		}
 	}
-	delete(ix.entries, id)
+}
+
+func (t *bandTable) get(k uint64) (int32, bool) {
+	if t.n == 0 {
+		return -1, false
+	}
+	e, ok := t.find(tableKey(k))
+	if !ok {
+		return -1, false
+	}
+	return e.head, true
+}
+
+// push makes slot i the head of key k's list and returns the old head,
+// or -1.
+func (t *bandTable) push(k uint64, i int32) int32 {
+	if (t.n+1)*4 > len(t.entries)*3 {
+		t.grow()
+	}
+	e, ok := t.find(tableKey(k))
+	if ok {
+		old := e.head
+		e.head = i
+		return old
+	}
+	*e = bandEntry{key: tableKey(k), head: i}
+	t.n++
+	return -1
+}
+
+func (t *bandTable) set(k uint64, i int32) {
+	if e, ok := t.find(tableKey(k)); ok {
+		e.head = i
+	}
+}
+
+func (t *bandTable) remove(k uint64) {
+	k = tableKey(k)
+	mask := len(t.entries) - 1
+	p := t.home(k)
+	for t.entries[p].key != k {
+		if t.entries[p].key == 0 {
+			return
+		}
+		p = (p + 1) & mask
+	}
+	t.entries[p] = bandEntry{}
+	t.n--
+	// Move back each later entry of the run whose home is not between the
+	// hole and it, so that a probe from its home still reaches it.
+	for q := (p + 1) & mask; t.entries[q].key != 0; q = (q + 1) & mask {
+		if (q-t.home(t.entries[q].key))&mask >= (q-p)&mask {
+			t.entries[p], t.entries[q] = t.entries[q], bandEntry{}
+			p = q
+		}
+	}
+}
+
+func (t *bandTable) grow() {
+	old := t.entries
+	t.entries = make([]bandEntry, max(1024, 2*len(old)))
+	for _, e := range old {
+		if e.key != 0 {
+			slot, _ := t.find(e.key)
+			*slot = e
+		}
+	}
 }

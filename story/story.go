@@ -43,9 +43,9 @@ const shingleLen = 3
 // Signature is what the index keeps of an item. Its zero value is an
 // item without text, which is the same story as nothing.
 type Signature struct {
-	// shingles are the hashes of the lead's shingles, sorted, distinct.
+	// shingles are the hashes of the lead's shingles.
 	shingles []uint32
-	// title holds the hashes of the title's words, sorted, distinct.
+	// title holds the hashes of the title's words.
 	title []uint32
 	// numbers are the hashes of the figures in the title and lead.
 	numbers []uint32
@@ -84,19 +84,20 @@ func Sign(d Doc) Signature {
 			scratch = append(scratch, uint32(u.hash))
 		}
 	}
-	shingles := sortedSet(scratch)
-	rest := scratch[len(scratch):]
+	// The sets are kept as they come, duplicates and all: minhash ignores
+	// both, and only the few candidates a signature is checked against
+	// are sorted, when they are (overlap).
+	shingles := scratch
+	titles := scratch[len(scratch):]
 	for _, u := range title {
-		rest = append(rest, uint32(u.hash))
+		titles = append(titles, uint32(u.hash))
 	}
-	titles := sortedSet(rest)
-	nums := rest[len(rest):]
+	nums := titles[len(titles):]
 	for _, u := range seq {
 		if u.number {
 			nums = append(nums, uint32(u.hash))
 		}
 	}
-	nums = sortedSet(nums)
 	kept := make([]uint32, 0, len(shingles)+len(titles)+len(nums))
 	kept = append(append(append(kept, shingles...), titles...), nums...)
 	n1, n2 := len(shingles), len(shingles)+len(titles)
@@ -242,11 +243,6 @@ func isNumber(w string) bool {
 	return false
 }
 
-func sortedSet(hs []uint32) []uint32 {
-	slices.Sort(hs)
-	return slices.Compact(hs)
-}
-
 // numHashes is the length of a MinHash signature: bands of bandRows.
 const (
 	numHashes = bands * bandRows
@@ -340,8 +336,16 @@ func sameNumbers(a, b *Signature) bool {
 	return overlap(a.numbers, b.numbers) >= 0.8
 }
 
-// overlap returns |a ∩ b| / min(|a|, |b|) of two sorted sets.
+// maxUnits bounds the units of a signature, and so the length of each of
+// its sets.
+const maxUnits = maxTitleWords + 1 + leadWords
+
+// overlap returns |a ∩ b| / min(|a|, |b|) of the sets of distinct values
+// of a and b, sorted in arrays of their own: a signature's sets are kept
+// unsorted, as most are never compared.
 func overlap(a, b []uint32) float64 {
+	var as, bs [maxUnits]uint32
+	a, b = distinct(as[:0], a), distinct(bs[:0], b)
 	n := min(len(a), len(b))
 	if n == 0 {
 		return 0
@@ -360,4 +364,11 @@ func overlap(a, b []uint32) float64 {
 		}
 	}
 	return float64(common) / float64(n)
+}
+
+// distinct appends the values of s to buf, sorted, each once.
+func distinct(buf, s []uint32) []uint32 {
+	buf = append(buf, s...)
+	slices.Sort(buf)
+	return slices.Compact(buf)
 }

@@ -2,6 +2,7 @@ package story
 
 import (
 	"bufio"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,8 +176,8 @@ func TestIndexAgesOutAndStaysSmall(t *testing.T) {
 	if n := ix.Len(); n > 25 {
 		t.Errorf("%d items kept of a 24-hour window of hourly items", n)
 	}
-	if len(ix.buckets) > 25*bands {
-		t.Errorf("%d buckets kept for %d items", len(ix.buckets), ix.Len())
+	if ix.heads.n > 25*bands || ix.nSlots > 30 {
+		t.Errorf("%d band keys and %d slots kept for %d items", ix.heads.n, ix.nSlots, ix.Len())
 	}
 }
 
@@ -195,7 +196,7 @@ func TestMinhashEstimatesJaccard(t *testing.T) {
 			for i := range c.own {
 				a, b = append(a, base+500+uint32(i)), append(b, base+700+uint32(i))
 			}
-			ma, mb := minhash(sortedSet(a)), minhash(sortedSet(b))
+			ma, mb := minhash(a), minhash(b)
 			agree := 0
 			for i := range ma {
 				if ma[i] == mb[i] {
@@ -250,9 +251,111 @@ func TestUnrelatedItemsAreSeldomCandidates(t *testing.T) {
 // candidates returns how many items of ix share a band with sig: those
 // Find checks.
 func (ix *Index) candidates(sig *Signature) int {
-	seen := map[int64]bool{}
+	seen := map[int32]bool{}
 	for b := range bands {
-		ix.each(sig.bands[b], func(id int64) { seen[id] = true })
+		head, _ := ix.heads.get(sig.bands[b])
+		for i := head; i >= 0; i = ix.slot(i).next[b] {
+			seen[i] = true
+		}
 	}
 	return len(seen)
+}
+
+// TestBandTableAgreesWithAMap: keys pushed and removed at random, many
+// of them in one probe run (few distinct low bits), are found as a map
+// finds them, through growth and the moves removal makes.
+func TestBandTableAgreesWithAMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var tb bandTable
+	want := map[uint64]int32{}
+	key := func() uint64 {
+		if r.IntN(2) == 0 {
+			return uint64(1+r.IntN(64)) << 40 // same hash's low bits: collisions
+		}
+		return 1 + r.Uint64()%5000 // not 0, which is kept as 1
+	}
+	for i := range 200000 {
+		k := key()
+		if _, ok := want[k]; ok && r.IntN(3) == 0 {
+			tb.remove(k)
+			delete(want, k)
+		} else {
+			old := tb.push(k, int32(i))
+			if prev, ok := want[k]; ok != (old >= 0) || ok && prev != old {
+				t.Fatalf("push %d: old head %d, want %d (%v)", k, old, prev, ok)
+			}
+			want[k] = int32(i)
+		}
+		if i%1000 == 0 {
+			for k, v := range want {
+				if got, ok := tb.get(k); !ok || got != v {
+					t.Fatalf("after %d steps: key %d gives %d, %v; want %d", i, k, got, ok, v)
+				}
+			}
+			if tb.n != len(want) {
+				t.Fatalf("%d keys, want %d", tb.n, len(want))
+			}
+		}
+	}
+	for range 1000 {
+		k := key()
+		_, ok := want[k]
+		if _, got := tb.get(k); got != ok {
+			t.Fatalf("key %d: found %v, want %v", k, got, ok)
+		}
+	}
+}
+
+// TestIndexReusesWhatAgesOut: items age out by the thousand, so chunks of
+// sets empty and are filled again many times over; the items kept are
+// still found by their copies, and the chunks and slots stay near what
+// the window's items need.
+func TestIndexReusesWhatAgesOut(t *testing.T) {
+	g := corpus.New(3, 20000)
+	ix := NewIndex(10 * time.Hour)
+	start := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	var recent []Doc
+	used := 0
+	for i := range 30000 {
+		it := g.Item(600)
+		d := Doc{Title: it.Title, Text: it.Content, Published: start.Add(time.Duration(i) * time.Minute)}
+		if i%2 == 1 { // some out of order
+			d.Published = d.Published.Add(-3 * time.Hour)
+		}
+		ix.Add(int64(i+1), Sign(d))
+		if i >= 29900 {
+			recent = append(recent, d)
+		}
+		if i == 1000 {
+			used = int(ix.nSlots)
+		}
+	}
+	for j, d := range recent {
+		d.Published = d.Published.Add(time.Minute)
+		d.Title = strings.ToUpper(d.Title)
+		sig := Sign(d)
+		if got, ok := ix.Find(&sig); !ok || got != int64(29900+j+1) {
+			t.Fatalf("a copy of item %d is story %d, %v", 29900+j+1, got, ok)
+		}
+	}
+	if n := ix.Len(); n > 800 {
+		t.Errorf("%d items kept of a 10-hour window of items a minute apart", n)
+	}
+	live := 0
+	for _, i := range ix.ids {
+		live += ix.slot(i).setsLen()
+	}
+	counted := 0
+	for _, n := range ix.sets.live {
+		counted += n
+	}
+	if counted != live {
+		t.Errorf("the chunks count %d numbers kept, the items have %d", counted, live)
+	}
+	if n := len(ix.sets.chunks); n*chunkLen > 3*live+2*chunkLen {
+		t.Errorf("%d chunks of sets for %d numbers kept", n, live)
+	}
+	if int(ix.nSlots) > 2*used {
+		t.Errorf("%d slots for a window that needed %d", ix.nSlots, used)
+	}
 }

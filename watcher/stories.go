@@ -78,17 +78,14 @@ func (s *stories) record(ctx context.Context, st *store.Store, log *slog.Logger,
 		}
 		s.lastKey--
 		keys[i] = s.lastKey
-		story, ok := s.index.Find(sig)
-		switch {
-		case !ok:
-			story = keys[i]
+		switch story := s.index.Add(keys[i], *sig); {
+		case story == keys[i]:
 			first[story] = i
 		case story < 0:
 			items[i].SameAs = first[story] + 1
 		default:
 			items[i].Story = story
 		}
-		s.index.Put(keys[i], story, *sig)
 	}
 	res, err := st.Record(ctx, source, items, now)
 	for i, key := range keys {
