@@ -244,39 +244,41 @@ func (ix *Index) checked(i int32) bool {
 
 // Add finds the story of item id (see Find), or makes it the first of
 // its own, and keeps the item as a candidate for later ones. It returns
-// the item's story. It looks each band key up once, to find the
-// candidates and to put the item at the head of their list.
+// the item's story.
 func (ix *Index) Add(id int64, sig Signature) int64 {
-	if i, ok := ix.ids[id]; ok {
-		return ix.slot(i).story
-	}
-	i := ix.keep(id, id, &sig)
-	best := int32(-1)
-	ix.seen = ix.seen[:0]
-	for b, k := range sig.bands {
-		old := ix.heads.push(k, i)
-		ix.slot(i).next[b] = old
-		best = ix.better(best, old, b, &sig)
-	}
-	if best >= 0 {
-		ix.slot(i).story = ix.slot(best).story
-	}
-	story := ix.slot(i).story
-	ix.age()
-	return story
+	return ix.insert(id, id, &sig, true)
 }
 
 // Put keeps an item whose story is already known, as when the index is
 // filled again from the items stored. An item put twice is kept once.
 func (ix *Index) Put(id, story int64, sig Signature) {
-	if _, ok := ix.ids[id]; ok {
-		return
+	ix.insert(id, story, &sig, false)
+}
+
+// insert keeps an item of a story and links it into its bands' lists,
+// and returns its story. With find, the story is that of the candidates'
+// first copy, if there is one: each band key is looked up once, to find
+// the candidates and to put the item at the head of their list.
+func (ix *Index) insert(id, story int64, sig *Signature, find bool) int64 {
+	if i, ok := ix.ids[id]; ok {
+		return ix.slot(i).story
 	}
-	i := ix.keep(id, story, &sig)
+	i := ix.keep(id, story, sig)
+	best := int32(-1)
+	ix.seen = ix.seen[:0]
 	for b, k := range sig.bands {
-		ix.slot(i).next[b] = ix.heads.push(k, i)
+		old := ix.heads.push(k, i)
+		ix.slot(i).next[b] = old
+		if find {
+			best = ix.better(best, old, b, sig)
+		}
 	}
+	if best >= 0 {
+		ix.slot(i).story = ix.slot(best).story
+	}
+	story = ix.slot(i).story
 	ix.age()
+	return story
 }
 
 // keep gives an item a slot and its sets a place, and notes its age; the
@@ -324,18 +326,19 @@ func (ix *Index) age() {
 func (ix *Index) unlink(i int32) {
 	s := ix.slot(i)
 	for b, k := range s.bands {
-		head, _ := ix.heads.get(k)
-		if head == i {
+		p, _ := ix.heads.find(k)
+		head := &ix.heads.entries[p].head
+		if *head == i {
 			if s.next[b] < 0 {
-				ix.heads.remove(k)
+				ix.heads.removeAt(p)
 			} else {
-				ix.heads.set(k, s.next[b])
+				*head = s.next[b]
 			}
 			continue
 		}
-		for p := head; p >= 0; p = ix.slot(p).next[b] {
-			if ix.slot(p).next[b] == i {
-				ix.slot(p).next[b] = s.next[b]
+		for q := *head; q >= 0; q = ix.slot(q).next[b] {
+			if ix.slot(q).next[b] == i {
+				ix.slot(q).next[b] = s.next[b]
 				break
 			}
 		}
@@ -372,14 +375,15 @@ func tableKey(k uint64) uint64 {
 func (t *bandTable) home(k uint64) int { return int(k>>32^k) & (len(t.entries) - 1) }
 
 // find returns where key k is, or the empty place where it would go.
-func (t *bandTable) find(k uint64) (*bandEntry, bool) {
+func (t *bandTable) find(k uint64) (int, bool) {
+	k = tableKey(k)
 	mask := len(t.entries) - 1
 	for p := t.home(k); ; p = (p + 1) & mask {
-		switch e := &t.entries[p]; e.key {
+		switch t.entries[p].key {
 		case k:
-			return e, true
+			return p, true
 		case 0:
-			return e, false
+			return p, false
 		}
 	}
 }
@@ -388,11 +392,11 @@ func (t *bandTable) get(k uint64) (int32, bool) {
 	if t.n == 0 {
 		return -1, false
 	}
-	e, ok := t.find(tableKey(k))
+	p, ok := t.find(k)
 	if !ok {
 		return -1, false
 	}
-	return e.head, true
+	return t.entries[p].head, true
 }
 
 // push makes slot i the head of key k's list and returns the old head,
@@ -401,7 +405,8 @@ func (t *bandTable) push(k uint64, i int32) int32 {
 	if (t.n+1)*4 > len(t.entries)*3 {
 		t.grow()
 	}
-	e, ok := t.find(tableKey(k))
+	p, ok := t.find(k)
+	e := &t.entries[p]
 	if ok {
 		old := e.head
 		e.head = i
@@ -412,22 +417,9 @@ func (t *bandTable) push(k uint64, i int32) int32 {
 	return -1
 }
 
-func (t *bandTable) set(k uint64, i int32) {
-	if e, ok := t.find(tableKey(k)); ok {
-		e.head = i
-	}
-}
-
-func (t *bandTable) remove(k uint64) {
-	k = tableKey(k)
+// removeAt empties the place p of the table.
+func (t *bandTable) removeAt(p int) {
 	mask := len(t.entries) - 1
-	p := t.home(k)
-	for t.entries[p].key != k {
-		if t.entries[p].key == 0 {
-			return
-		}
-		p = (p + 1) & mask
-	}
 	t.entries[p] = bandEntry{}
 	t.n--
 	// Move back each later entry of the run whose home is not between the
@@ -445,8 +437,8 @@ func (t *bandTable) grow() {
 	t.entries = make([]bandEntry, max(1024, 2*len(old)))
 	for _, e := range old {
 		if e.key != 0 {
-			slot, _ := t.find(e.key)
-			*slot = e
+			p, _ := t.find(e.key)
+			t.entries[p] = e
 		}
 	}
 }

@@ -234,18 +234,23 @@ func TestUnrelatedItemsAreSeldomCandidates(t *testing.T) {
 	g := corpus.New(7, 20000)
 	ix := NewIndex(0)
 	for i := range 20000 {
-		it := g.Item(600)
-		ix.Put(int64(i+1), int64(i+1), Sign(Doc{Title: it.Title, Text: it.Content, Published: at}))
+		ix.Put(int64(i+1), int64(i+1), signItem(g, 600, at))
 	}
 	total := 0
 	for range 200 {
-		it := g.Item(600)
-		sig := Sign(Doc{Title: it.Title, Text: it.Content, Published: at})
+		sig := signItem(g, 600, at)
 		total += ix.candidates(&sig)
 	}
 	if avg := float64(total) / 200; avg > 0.1 {
 		t.Errorf("%.2f candidates a new item among 20,000 unrelated ones, want at most 0.1", avg)
 	}
+}
+
+// signItem signs a new item of the corpus, of about size bytes,
+// published at.
+func signItem(g *corpus.Generator, size int, at time.Time) Signature {
+	it := g.Item(size)
+	return Sign(Doc{Title: it.Title, Text: it.Content, Published: at})
 }
 
 // candidates returns how many items of ix share a band with sig: those
@@ -277,7 +282,11 @@ func TestBandTableAgreesWithAMap(t *testing.T) {
 	for i := range 200000 {
 		k := key()
 		if _, ok := want[k]; ok && r.IntN(3) == 0 {
-			tb.remove(k)
+			p, found := tb.find(k)
+			if !found {
+				t.Fatalf("key %d, pushed, not found", k)
+			}
+			tb.removeAt(p)
 			delete(want, k)
 		} else {
 			old := tb.push(k, int32(i))
