@@ -111,7 +111,7 @@ type slot struct {
 	// The lengths of the sets at off: shingles, title and numbers.
 	nShingles, nTitle, nNumbers uint8
 	short                       bool
-	bands                       [bands]uint64
+	bands                       [bands]uint32
 	// next links the slots of each band key: the next slot with the key of
 	// band b, or none (-1).
 	next [bands]int32
@@ -189,6 +189,7 @@ func (s *slot) setsLen() int { return int(s.nShingles) + int(s.nTitle) + int(s.n
 // of the story's first item — and whether there is one. Of several
 // candidates that are the same story, the earliest published wins.
 func (ix *Index) Find(sig *Signature) (int64, bool) {
+	ix.heads.touch(&sig.bands)
 	best := int32(-1)
 	ix.seen = ix.seen[:0]
 	for b := range bands {
@@ -263,6 +264,7 @@ func (ix *Index) insert(id, story int64, sig *Signature, find bool) int64 {
 	if i, ok := ix.ids[id]; ok {
 		return ix.slot(i).story
 	}
+	ix.heads.touch(&sig.bands)
 	i := ix.keep(id, story, sig)
 	best := int32(-1)
 	ix.seen = ix.seen[:0]
@@ -325,6 +327,7 @@ func (ix *Index) age() {
 // unlink takes slot i out of its bands' lists and frees it.
 func (ix *Index) unlink(i int32) {
 	s := ix.slot(i)
+	ix.heads.touch(&s.bands)
 	for b, k := range s.bands {
 		p, _ := ix.heads.find(k)
 		head := &ix.heads.entries[p].head
@@ -352,30 +355,48 @@ func (ix *Index) unlink(i int32) {
 // bandTable maps band keys to the first slot of their lists: an
 // open-addressed hash table, probed linearly, whose deletions move the
 // entries after them back instead of leaving marks. A key and its head
-// are side by side, so a lookup is one miss of the cache, not two.
+// are side by side, so a lookup is one miss of the cache, not two; eight
+// of them fill a line of the cache, and the table is kept at most half
+// full, so that a probe seldom runs on into the next line.
 type bandTable struct {
 	entries []bandEntry
 	n       int
+	touched uint64 // what touch read, so that its reads are made
+}
+
+// touch reads the home places of keys, so that the lookups that follow
+// find them in the cache: read one after the other without depending on
+// each other, the misses of the cache overlap, where the lookups, each
+// waiting on the one before, would take them one at a time.
+func (t *bandTable) touch(keys *[bands]uint32) {
+	if len(t.entries) == 0 {
+		return
+	}
+	var x uint64
+	for _, k := range keys {
+		x += uint64(t.entries[t.home(tableKey(k))].key)
+	}
+	t.touched += x
 }
 
 type bandEntry struct {
 	// key is zero where empty. A key of zero is kept as one, so the two
 	// share a list: the index checks every candidate anyway.
-	key  uint64
+	key  uint32
 	head int32
 }
 
-func tableKey(k uint64) uint64 {
+func tableKey(k uint32) uint32 {
 	if k == 0 {
 		return 1
 	}
 	return k
 }
 
-func (t *bandTable) home(k uint64) int { return int(k>>32^k) & (len(t.entries) - 1) }
+func (t *bandTable) home(k uint32) int { return int(k) & (len(t.entries) - 1) }
 
 // find returns where key k is, or the empty place where it would go.
-func (t *bandTable) find(k uint64) (int, bool) {
+func (t *bandTable) find(k uint32) (int, bool) {
 	k = tableKey(k)
 	mask := len(t.entries) - 1
 	for p := t.home(k); ; p = (p + 1) & mask {
@@ -388,7 +409,7 @@ func (t *bandTable) find(k uint64) (int, bool) {
 	}
 }
 
-func (t *bandTable) get(k uint64) (int32, bool) {
+func (t *bandTable) get(k uint32) (int32, bool) {
 	if t.n == 0 {
 		return -1, false
 	}
@@ -401,8 +422,8 @@ func (t *bandTable) get(k uint64) (int32, bool) {
 
 // push makes slot i the head of key k's list and returns the old head,
 // or -1.
-func (t *bandTable) push(k uint64, i int32) int32 {
-	if (t.n+1)*4 > len(t.entries)*3 {
+func (t *bandTable) push(k uint32, i int32) int32 {
+	if (t.n+1)*2 > len(t.entries) {
 		t.grow()
 	}
 	p, ok := t.find(k)

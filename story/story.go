@@ -50,7 +50,7 @@ type Signature struct {
 	// numbers are the hashes of the figures in the title and lead.
 	numbers []uint32
 	// bands are the keys of the MinHash signature's bands in the index.
-	bands     [bands]uint64
+	bands     [bands]uint32
 	published time.Time
 	short     bool // a title and little or no text
 }
@@ -202,31 +202,44 @@ var britishEndings = func() (t [256][][2]string) {
 
 // stripDateline drops a leading dateline: "SEOUL, Sept. 10 (Yonhap) --",
 // "VLADIVOSTOK, Russia (AP) —", "(서울=연합뉴스) 김수진 기자 =": the words
-// before a dash or an equals sign within the first few words, when they
-// name an agency in parentheses or are a place in capitals.
+// before the first dash or equals sign between spaces, within the first
+// few words, when they name an agency in parentheses or are a place in
+// capitals.
 func stripDateline(s string) string {
 	head := s[:min(len(s), 120)]
-	for _, sep := range []string{" -- ", " — ", " – ", " = "} {
-		i := strings.Index(head, sep)
-		if i < 0 {
-			continue
+	for i := strings.IndexByte(head, ' '); i >= 0; {
+		rest := head[i:]
+		for _, sep := range datelineEnds {
+			if strings.HasPrefix(rest, sep) {
+				if pre := head[:i]; strings.Contains(pre, "(") && strings.Contains(pre, ")") || isCapitals(pre) {
+					return s[i+len(sep):]
+				}
+				return s // a dash in the text, not a dateline's
+			}
 		}
-		pre := head[:i]
-		if strings.Contains(pre, "(") && strings.Contains(pre, ")") || isCapitals(pre) {
-			return s[i+len(sep):]
+		j := strings.IndexByte(rest[1:], ' ')
+		if j < 0 {
+			break
 		}
+		i += 1 + j
 	}
 	return s
 }
 
+// datelineEnds are what end a dateline.
+var datelineEnds = [...]string{" -- ", " — ", " – ", " = "}
+
 // isCapitals reports whether the first word of s is written in capitals,
 // as a dateline's place is.
 func isCapitals(s string) bool {
-	f := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
-	if len(f) == 0 || len(f[0]) < 3 {
+	s = strings.TrimLeft(s, " ,")
+	if i := strings.IndexAny(s, " ,"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) < 3 {
 		return false
 	}
-	for _, r := range f[0] {
+	for _, r := range s {
 		if !unicode.IsUpper(r) && r != '-' {
 			return false
 		}
@@ -234,10 +247,18 @@ func isCapitals(s string) bool {
 	return true
 }
 
+// isNumber reports whether a word holds a digit.
 func isNumber(w string) bool {
-	for _, r := range w {
-		if unicode.IsDigit(r) {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; '0' <= c && c <= '9' {
 			return true
+		} else if c >= utf8.RuneSelf {
+			for _, r := range w[i:] {
+				if unicode.IsDigit(r) {
+					return true
+				}
+			}
+			return false
 		}
 	}
 	return false
@@ -289,13 +310,14 @@ func minhash(set []uint32) [numHashes]uint32 {
 	return m
 }
 
-// bandKey is the key of band b, whose values are m, in the index.
-func bandKey(b int, m []uint32) uint64 {
+// bandKey is the key of band b, whose values are m, in the index. Two
+// bands' keys that collide only make a candidate more, which is checked.
+func bandKey(b int, m []uint32) uint32 {
 	h := uint64(b+1) * 0x9E3779B97F4A7C15
 	for _, v := range m {
 		h = bits.RotateLeft64(h^uint64(v), 27) * 0xBF58476D1CE4E5B9
 	}
-	return h
+	return uint32(h>>32) ^ uint32(h)
 }
 
 // Thresholds of the precise check, chosen on the labelled fixtures in

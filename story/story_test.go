@@ -272,12 +272,12 @@ func (ix *Index) candidates(sig *Signature) int {
 func TestBandTableAgreesWithAMap(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var tb bandTable
-	want := map[uint64]int32{}
-	key := func() uint64 {
+	want := map[uint32]int32{}
+	key := func() uint32 {
 		if r.IntN(2) == 0 {
-			return uint64(1+r.IntN(64)) << 40 // same hash's low bits: collisions
+			return uint32(1+r.IntN(64)) << 24 // same hash's low bits: collisions
 		}
-		return 1 + r.Uint64()%5000 // not 0, which is kept as 1
+		return 1 + r.Uint32()%5000 // not 0, which is kept as 1
 	}
 	for i := range 200000 {
 		k := key()
@@ -366,5 +366,34 @@ func TestIndexReusesWhatAgesOut(t *testing.T) {
 	}
 	if int(ix.nSlots) > 2*used {
 		t.Errorf("%d slots for a window that needed %d", ix.nSlots, used)
+	}
+}
+
+// TestStripDateline: the datelines of agencies and of places in capitals
+// are dropped, with what ends them; other text is kept whole.
+func TestStripDateline(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SEOUL, Sept. 10 (Yonhap) -- North Korean leader Kim", "North Korean leader Kim"},
+		{"VLADIVOSTOK, Russia (AP) — Kim Jong-un arrived", "Kim Jong-un arrived"},
+		{"MOSCOW – The Kremlin said", "The Kremlin said"},
+		{"(서울=연합뉴스) 김수진 기자 = 김정은 국무위원장이", "김정은 국무위원장이"},
+		{"Kim said -- and Putin agreed", "Kim said -- and Putin agreed"},
+		{"The talks -- held in (secret) -- ended", "The talks -- held in (secret) -- ended"}, // only the first dash can end one
+		{"Officials in Seoul say a summit is near", "Officials in Seoul say a summit is near"},
+		{"UN -- short place", "UN -- short place"}, // two capitals are an acronym, not a place
+		{"", ""},
+		{strings.Repeat("word ", 30) + "(AP) -- late", strings.Repeat("word ", 30) + "(AP) -- late"}, // past the head
+	} {
+		if got := stripDateline(c.in); got != c.want {
+			t.Errorf("stripDateline(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestIsNumber(t *testing.T) {
+	for w, want := range map[string]bool{"2026": true, "g20": true, "summit": false, "١٢": true, "café": false, "été3": true, "": false} {
+		if got := isNumber(w); got != want {
+			t.Errorf("isNumber(%q) = %v, want %v", w, got, want)
+		}
 	}
 }
