@@ -26,6 +26,7 @@ import (
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/notify"
+	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -106,7 +107,25 @@ var routes = []route{
 }
 
 //go:embed openapi.json
-var openapi []byte
+var openapiFile []byte
+
+// openapi is the API's description as served: the file's, with the kinds
+// of destination a subscription's notify takes from their registry.
+var openapi = func() []byte {
+	dec := json.NewDecoder(bytes.NewReader(openapiFile))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		panic("api: openapi.json: " + err.Error())
+	}
+	kind := doc["components"].(map[string]any)["schemas"].(map[string]any)["Notify"].(map[string]any)["properties"].(map[string]any)["type"].(map[string]any)
+	kind["enum"] = destination.Names()
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		panic("api: openapi.json: " + err.Error())
+	}
+	return b
+}()
 
 // Handler returns the API's routes, and its OpenAPI description at
 // /api/v1/openapi.json.
@@ -255,15 +274,20 @@ type notifySpec struct {
 // guard refuses is refused now, as a source's URL is.
 func (a *API) checkNotify(w http.ResponseWriter, r *http.Request, n *notifySpec, digest string) bool {
 	if n != nil {
-		if n.Type != "slack" && n.Type != "discord" && n.Type != "webhook" {
-			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("notify.type: %q; use slack, discord or webhook", n.Type), Field: "notify.type"})
+		if _, ok := destination.Lookup(n.Type); !ok {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("notify.type: %q; use %s", n.Type, destination.List()), Field: "notify.type"})
 			return false
 		}
-		u, err := url.Parse(n.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "notify.url: want an absolute http or https URL", Field: "notify.url"})
+		if err := destination.Check(&destination.Destination{Kind: n.Type, URL: n.URL, Secret: n.Secret}); err != nil {
+			field := "notify"
+			var oe *destination.OptionError
+			if errors.As(err, &oe) {
+				field += "." + oe.Option
+			}
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "notify." + err.Error(), Field: field})
 			return false
 		}
+		u, _ := url.Parse(n.URL) // Check parsed it
 		if err := a.Guard.CheckHost(r.Context(), u.Hostname(), a.Resolver); err != nil {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "notify.url: " + err.Error(), Field: "notify.url"})
 			return false

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
+	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )
@@ -261,11 +263,23 @@ func TestOpenAPI(t *testing.T) {
 	rec := httptest.NewRecorder()
 	f.h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/openapi.json", nil))
 	var doc struct {
-		OpenAPI string                                `json:"openapi"`
-		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+		OpenAPI    string                                `json:"openapi"`
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas struct {
+				Notify struct {
+					Properties struct {
+						Type struct{ Enum []string }
+					}
+				}
+			}
+		}
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("openapi.json: %v, version %q", err, doc.OpenAPI)
+	}
+	if kinds := doc.Components.Schemas.Notify.Properties.Type.Enum; !slices.Equal(kinds, destination.Names()) {
+		t.Errorf("notify.type takes %q, the registry has %q", kinds, destination.Names())
 	}
 	described := map[string]bool{}
 	for path, ops := range doc.Paths {
@@ -377,7 +391,7 @@ func TestSubscriptionNotify(t *testing.T) {
 		t.Errorf("stored destination %+v", stored.Notify)
 	}
 	tests := []struct{ body, err string }{
-		{`{"query": "x", "notify": {"type": "pager", "url": "https://a.example"}}`, `notify.type: "pager"; use slack, discord or webhook`},
+		{`{"query": "x", "notify": {"type": "pager", "url": "https://a.example"}}`, `notify.type: "pager"; use discord, slack or webhook`},
 		{`{"query": "x", "notify": {"type": "webhook", "url": "ftp://a.example"}}`, "notify.url: want an absolute http or https URL"},
 		{`{"query": "x", "digest": "1h"}`, "digest: needs notify"},
 		{`{"query": "x", "notify": {"type": "webhook", "url": "https://a.example"}, "digest": "often"}`, `digest "often": use a duration such as 15m or a cron spec such as "0 8 * * 1-5" (expected exactly 5 fields, found 1: [often])`},
@@ -427,7 +441,7 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 		err    string
 	}{
 		{`{"notify": null}`, 422, "digest: needs notify"},
-		{`{"notify": {"type": "pager", "url": "https://a.example"}}`, 422, `notify.type: "pager"; use slack, discord or webhook`},
+		{`{"notify": {"type": "pager", "url": "https://a.example"}}`, 422, `notify.type: "pager"; use discord, slack or webhook`},
 		{`{"notify": {"type": "webhook", "url": "https://a.example", "colour": "red"}}`, 400, `body: notify: unknown field "colour" (known: type, url, secret)`},
 		{`{"notify": "https://a.example"}`, 400, "body: notify: want an object, not a string"},
 		{`{"notify": {"type": 5, "url": "https://a.example"}}`, 400, "body: notify: type: want a string, not a number"},

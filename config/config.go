@@ -23,6 +23,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/feedhound/feedhound/internal/suggest"
+	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/scrape"
 )
@@ -61,7 +62,7 @@ type Config struct {
 // Notifier is a destination for alerts.
 type Notifier struct {
 	Name   string
-	Type   string // "slack", "discord" or "webhook"
+	Type   string // a kind of destination.Names
 	URL    string // a secret: never print it
 	Secret string // the webhook signing secret; a secret too
 	// AllowPrivateNetworks lets deliveries reach internal addresses: set
@@ -525,8 +526,8 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 			nt.Name = d.str(kv.Value, "name")
 		case "type":
 			nt.Type = d.str(kv.Value, "type")
-			if nt.Type != "slack" && nt.Type != "discord" && nt.Type != "webhook" {
-				d.addf(pos(kv.Value), "notifier type %q: use slack, discord or webhook", nt.Type)
+			if _, ok := destination.Lookup(nt.Type); !ok {
+				d.addf(pos(kv.Value), "notifier type %q: use %s", nt.Type, destination.List())
 			}
 		case "url", "secret", "url_file", "secret_file":
 			before := len(d.problems)
@@ -548,10 +549,11 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 			d.unknownKey(kv, "a notifier", notifierKeys)
 		}
 	}
-	if nt.URL != "" && !nt.urlReported {
-		if err := checkURL(nt.URL); err != nil {
-			// The URL is a secret: say what is wrong without it.
-			d.addf(nt.Pos, "notifier %q: its url is not an http or https URL", nt.Name)
+	if _, known := destination.Lookup(nt.Type); known && nt.URL != "" && !nt.urlReported {
+		// What is wrong is said without the URL and secret, which are
+		// secrets.
+		if err := destination.Check(&destination.Destination{Name: nt.Name, Kind: nt.Type, URL: nt.URL, Secret: nt.Secret}); err != nil {
+			d.addf(nt.Pos, "notifier %q: %v", nt.Name, err)
 		}
 	}
 	return nt
@@ -644,7 +646,7 @@ func (d *decoder) validate(c *Config) {
 	for _, nt := range c.Notifiers {
 		d.checkName("notifier", nt.Name, nt.Pos, notifiers)
 		if nt.Type == "" {
-			d.addf(nt.Pos, "notifier %q has no type (slack, discord or webhook)", nt.Name)
+			d.addf(nt.Pos, "notifier %q has no type (%s)", nt.Name, destination.List())
 		}
 		if nt.URL == "" && !nt.urlReported {
 			d.addf(nt.Pos, "notifier %q has no url (or url_file)", nt.Name)

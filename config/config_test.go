@@ -288,7 +288,7 @@ rules:
 	bad := `
 notifiers:
   - name: newsroom
-    type: teams
+    type: pager
     url: ${NO_SUCH_VARIABLE}
   - name: leaky
     type: slack
@@ -309,9 +309,9 @@ rules:
 	}
 	got := ps.Error()
 	for _, want := range []string{
-		`bad.yaml:4:11: notifier type "teams": use slack, discord or webhook`,
+		`bad.yaml:4:11: notifier type "pager": use discord, slack or webhook`,
 		`bad.yaml:5:10: url: environment variable NO_SUCH_VARIABLE is not set`,
-		`bad.yaml:6:5: notifier "leaky": its url is not an http or https URL`,
+		`bad.yaml:6:5: notifier "leaky": url: want an absolute http or https URL`,
 		`bad.yaml:11:15: url_file: open ` + filepath.Join(dir, "missing-file") + `: no such file or directory`,
 		`bad.yaml:15:24: rule "r": unknown notifier "pager"`,
 		`bad.yaml:16:13: digest "every morning": use a duration such as 15m or a cron spec such as "0 8 * * 1-5"`,

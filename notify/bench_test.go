@@ -81,7 +81,7 @@ func burst(b *testing.B, digest bool) {
 		if _, err := st.Record(context.Background(), "wire", items, start); err != nil {
 			b.Fatal(err)
 		}
-		d := NewDeliverer(Destination{Name: "newsroom", Kind: KindSlack, URL: srv.URL}, st, srv.Client(), quiet, func(string) string { return "http://x/f" })
+		d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: srv.URL}, st, srv.Client(), quiet, func(string) string { return "http://x/f" })
 		d.limiter.SetLimit(perSecond)
 		ctx, cancel := context.WithCancel(context.Background())
 		b.StartTimer()

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -19,20 +20,6 @@ const (
 	maxRetry    = 10 * time.Minute
 	giveUpAfter = 24 * time.Hour
 )
-
-// Rate returns how fast feedhound sends to a kind of destination: Slack
-// takes about one message a second per webhook, Discord five every two
-// seconds. Sending evenly, without bursts, leaves the receiver's own burst
-// allowance to absorb jitter, so no 429 comes back.
-func Rate(k Kind) (rate.Limit, int) {
-	switch k {
-	case KindSlack:
-		return 1, 1
-	case KindDiscord:
-		return 2, 1
-	}
-	return 10, 1
-}
 
 // Deliverer sends one destination's alerts from the outbox, oldest first,
 // within the destination's rate, until each is delivered or has failed
@@ -66,7 +53,7 @@ type Deliverer struct {
 // NewDeliverer returns a Deliverer for dest. feedURL gives the URL of a
 // rule's filtered feed, for links in the alerts.
 func NewDeliverer(dest Destination, st *store.Store, c *http.Client, log *slog.Logger, feedURL func(string) string) *Deliverer {
-	r, burst := Rate(dest.Kind)
+	r, burst := destination.Rate(dest.Kind)
 	return &Deliverer{
 		dest: dest, store: st, client: c, log: log.With("notifier", dest.Name),
 		limiter: rate.NewLimiter(r, burst), feedURL: feedURL, now: time.Now, wake: make(chan struct{}, 1),

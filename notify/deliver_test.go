@@ -96,7 +96,7 @@ func outbox(t *testing.T, path string, n int) *store.Store {
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func deliverer(st *store.Store, url string) *Deliverer {
-	d := NewDeliverer(Destination{Name: "newsroom", Kind: KindSlack, URL: url}, st, http.DefaultClient, quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
+	d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: url}, st, http.DefaultClient, quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
 	d.firstRetry = 10 * time.Millisecond
 	d.limiter.SetLimit(1000)
 	d.limiter.SetBurst(1000)
@@ -290,7 +290,7 @@ func TestPool(t *testing.T) {
 			if name == "@gone" {
 				return Destination{}, false, nil
 			}
-			return Destination{Name: name, Kind: KindWebhook, URL: srv.URL + "/" + name}, true, nil
+			return Destination{Name: name, Kind: "webhook", URL: srv.URL + "/" + name}, true, nil
 		})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -330,7 +330,7 @@ func TestPoolFollowsChangedDestination(t *testing.T) {
 			if dest == "" {
 				return Destination{}, false, nil
 			}
-			return Destination{Name: name, Kind: KindWebhook, URL: srv.URL + dest}, true, nil
+			return Destination{Name: name, Kind: "webhook", URL: srv.URL + dest}, true, nil
 		})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -467,7 +467,7 @@ func TestGuardRefusalFailsAtOnce(t *testing.T) {
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
 	st := outbox(t, filepath.Join(t.TempDir(), "db"), 1)
-	d := NewDeliverer(Destination{Name: "newsroom", Kind: KindSlack, URL: srv.URL + "/services/T/B/x"}, st,
+	d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: srv.URL + "/services/T/B/x"}, st,
 		netguard.NewClient(netguard.Policy{}, netguard.Options{}), quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

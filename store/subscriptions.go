@@ -27,8 +27,8 @@ type Subscription struct {
 	seq       int64 // database id, for paging
 }
 
-// Destination is where a subscription's alerts go: Type is "slack",
-// "discord" or "webhook". URL and Secret are secrets.
+// Destination is where a subscription's alerts go: Type is a kind of
+// destination (destination.Names). URL and Secret are secrets.
 type Destination struct{ Type, URL, Secret string }
 
 // SubscriptionRulePrefix starts the names of subscriptions' rules, and of

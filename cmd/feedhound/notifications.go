@@ -11,6 +11,7 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/notify"
+	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
@@ -170,7 +171,7 @@ func runNotify(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "feedhound: %s: no notifier named %q (have: %s)\n", *path, pos[0], strings.Join(names, ", "))
 		return exitError
 	}
-	dest := notify.Destination{Name: n.Name, Kind: notify.Kind(n.Type), URL: n.URL, Secret: n.Secret}
+	dest := notify.Destination{Name: n.Name, Kind: n.Type, URL: n.URL, Secret: n.Secret}
 	client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
 	o := notify.Send(ctx, client, dest, sampleMessage(c.BaseURL), time.Now())
 	where := fmt.Sprintf("%s (%s, %s)", n.Name, n.Type, dest.Redacted())
@@ -192,7 +193,7 @@ func sampleMessage(baseURL string) notify.Message {
 		Entries: []notify.Entry{{
 			ID: "feedhound-test", Title: "Test: Kim Jong-un may visit Russia to meet Putin", Link: baseURL + "/",
 			Source: "feedhound", Published: time.Now(), Terms: []string{hit.Term},
-			Snippet: rules.SnippetOf(text, []rules.Hit{hit}, 160),
+			Snippet: destination.Snippet(rules.SnippetOf(text, []rules.Hit{hit}, 160)),
 			Matches: []notify.MatchedText{{Term: hit.Term, Field: "content", Text: "Kim–Putin summit"}},
 		}},
 	}
