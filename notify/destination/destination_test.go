@@ -294,4 +294,3 @@ func TestSendOutcomes(t *testing.T) {
 		t.Errorf("Redact = %q", r)
 	}
 }
-
