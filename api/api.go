@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -200,6 +201,10 @@ type notifyView struct {
 	Type   string `json:"type"`
 	URL    string `json:"url"` // redacted: only scheme and host
 	Signed bool   `json:"signed,omitempty"`
+	// Options are the kind's options but the secret ones, which are only
+	// named, in Hidden.
+	Options map[string]any `json:"options,omitempty"`
+	Hidden  []string       `json:"hidden,omitempty"`
 }
 
 // subscriptionJSON is a subscription as the API shows it.
@@ -232,7 +237,10 @@ type matchJSON struct {
 func (a *API) view(s store.Subscription) subscriptionJSON {
 	v := subscriptionJSON{ID: s.ID, Name: s.Name, Query: s.Query, Sources: s.Sources, Created: s.Created.UTC(), Digest: s.Digest, Group: s.Group}
 	if s.Notify.URL != "" {
-		v.Notify = &notifyView{Type: s.Notify.Type, URL: notify.Redact(s.Notify.URL), Signed: s.Notify.Secret != ""}
+		v.Notify = &notifyView{Type: s.Notify.Kind, URL: notify.Redact(s.Notify.URL), Signed: s.Notify.Secret != ""}
+		if v.Notify.Options, v.Notify.Hidden = s.Notify.Shown(); len(v.Notify.Options) == 0 {
+			v.Notify.Options = nil
+		}
 	}
 	if v.Sources == nil {
 		v.Sources = []string{}
@@ -243,13 +251,13 @@ func (a *API) view(s store.Subscription) subscriptionJSON {
 }
 
 type createRequest struct {
-	Name     string      `json:"name"`
-	Query    string      `json:"query"`
-	Sources  []string    `json:"sources"`
-	Notify   *notifySpec `json:"notify"`
-	Digest   string      `json:"digest"`
-	Backfill string      `json:"backfill"` // "7d": match the stories of the last seven days too
-	Group    string      `json:"group"`    // "story" (the default) or "none"
+	Name     string          `json:"name"`
+	Query    string          `json:"query"`
+	Sources  []string        `json:"sources"`
+	Notify   json.RawMessage `json:"notify"` // see decodeNotify
+	Digest   string          `json:"digest"`
+	Backfill string          `json:"backfill"` // "7d": match the stories of the last seven days too
+	Group    string          `json:"group"`    // "story" (the default) or "none"
 }
 
 // validGroup reports whether group is a subscription's grouping, and
@@ -262,23 +270,96 @@ func validGroup(w http.ResponseWriter, group string) bool {
 	return false
 }
 
-// notifySpec is where a subscription's alerts go.
-type notifySpec struct {
-	Type   string `json:"type"`
-	URL    string `json:"url"`
-	Secret string `json:"secret,omitempty"`
+// decodeNotify reads where a subscription's alerts go: an object of its
+// type, url and secret, and the options of its type. Null is nowhere.
+func decodeNotify(w http.ResponseWriter, raw json.RawMessage) (*destination.Destination, bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
+	var fields map[string]json.RawMessage
+	if !decodeJSON(w, bytes.NewReader(raw), &fields, "notify") {
+		return nil, false
+	}
+	bad := func(name, msg string) (*destination.Destination, bool) {
+		writeError(w, http.StatusBadRequest, apiError{Error: "body: notify: " + name + ": " + msg, Field: "notify." + name})
+		return nil, false
+	}
+	str := func(name string) (string, bool) {
+		var s string
+		v, ok := fields[name]
+		if !ok || string(v) == "null" {
+			return "", true
+		}
+		if err := json.Unmarshal(v, &s); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				bad(name, fmt.Sprintf("want a string, not %s", valueName(typeErr.Value)))
+			} else {
+				bad(name, "want a string")
+			}
+			return "", false
+		}
+		return s, true
+	}
+	d := &destination.Destination{}
+	var ok bool
+	if d.Kind, ok = str("type"); !ok {
+		return nil, false
+	}
+	if d.URL, ok = str("url"); !ok {
+		return nil, false
+	}
+	if d.Secret, ok = str("secret"); !ok {
+		return nil, false
+	}
+	kind, _ := destination.Lookup(d.Kind) // an unknown kind is checkNotify's to report
+	known := []string{"type", "url", "secret"}
+	if kind != nil {
+		for _, o := range kind.Options() {
+			known = append(known, o.Name)
+		}
+	}
+	opts := map[string]any{}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if slices.Contains(known[:3], name) {
+			continue
+		}
+		o, isOption := destination.Option{}, false
+		if kind != nil {
+			o, isOption = destination.OptionOf(kind, name)
+		}
+		if !isOption {
+			writeError(w, http.StatusBadRequest, apiError{Error: fmt.Sprintf("body: notify: unknown field %q (known: %s)", name, strings.Join(known, ", ")), Field: "notify." + name})
+			return nil, false
+		}
+		if o.List {
+			var l []string
+			if json.Unmarshal(fields[name], &l) != nil {
+				return bad(name, "want a list of strings")
+			}
+			opts[name] = l
+		} else {
+			s, ok := str(name)
+			if !ok {
+				return nil, false
+			}
+			opts[name] = s
+		}
+	}
+	d.Options = destination.EncodeOptions(opts)
+	return d, true
 }
 
 // checkNotify checks a subscription's destination and digest, answering
 // the request if they are not good. A destination on an address the
 // guard refuses is refused now, as a source's URL is.
-func (a *API) checkNotify(w http.ResponseWriter, r *http.Request, n *notifySpec, digest string) bool {
+func (a *API) checkNotify(w http.ResponseWriter, r *http.Request, n *destination.Destination, digest string) bool {
 	if n != nil {
-		if _, ok := destination.Lookup(n.Type); !ok {
-			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("notify.type: %q; use %s", n.Type, destination.List()), Field: "notify.type"})
+		if _, ok := destination.Lookup(n.Kind); !ok {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("notify.type: %q; use %s", n.Kind, destination.List()), Field: "notify.type"})
 			return false
 		}
-		if err := destination.Check(&destination.Destination{Kind: n.Type, URL: n.URL, Secret: n.Secret}); err != nil {
+		if err := destination.Check(n); err != nil {
 			field := "notify"
 			var oe *destination.OptionError
 			if errors.As(err, &oe) {
@@ -421,7 +502,11 @@ func (a *API) validate(w http.ResponseWriter, query string, sources []string) bo
 
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
-	if !decode(w, r, &req) || !a.validate(w, req.Query, req.Sources) || !a.checkNotify(w, r, req.Notify, req.Digest) || !validGroup(w, req.Group) {
+	if !decode(w, r, &req) {
+		return
+	}
+	dest, ok := decodeNotify(w, req.Notify)
+	if !ok || !a.validate(w, req.Query, req.Sources) || !a.checkNotify(w, r, dest, req.Digest) || !validGroup(w, req.Group) {
 		return
 	}
 	var backfill time.Duration
@@ -436,8 +521,8 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		req.Name = req.Query
 	}
 	sub := store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources, Digest: req.Digest, Group: req.Group}
-	if req.Notify != nil {
-		sub.Notify = store.Destination(*req.Notify)
+	if dest != nil {
+		sub.Notify = *dest
 	}
 	sub, err := a.store.CreateSubscription(r.Context(), sub, a.now())
 	if err != nil {
@@ -575,18 +660,15 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 	if req.Sources != nil {
 		sub.Sources = *req.Sources
 	}
-	var dest *notifySpec
+	var dest *destination.Destination
 	if sub.Notify.URL != "" {
-		d := notifySpec(sub.Notify)
+		d := sub.Notify
 		dest = &d
 	}
 	if len(req.Notify) > 0 {
-		dest = nil
-		if string(req.Notify) != "null" {
-			dest = new(notifySpec)
-			if !decodeJSON(w, bytes.NewReader(req.Notify), dest, "notify") {
-				return
-			}
+		var ok bool
+		if dest, ok = decodeNotify(w, req.Notify); !ok {
+			return
 		}
 	}
 	if req.Digest != nil {
@@ -598,9 +680,9 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 	if !a.validate(w, sub.Query, sub.Sources) || !a.checkNotify(w, r, dest, sub.Digest) || !validGroup(w, sub.Group) {
 		return
 	}
-	sub.Notify = store.Destination{}
+	sub.Notify = destination.Destination{}
 	if dest != nil {
-		sub.Notify = store.Destination(*dest)
+		sub.Notify = *dest
 	}
 	sub, err := a.store.UpdateSubscription(r.Context(), sub, a.now())
 	if err != nil {

@@ -422,7 +422,7 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 	if status, out := f.do(t, "PATCH", path, f.rw, `{"digest": "0 8 * * 1-5"}`); status != 200 || out["digest"] != "0 8 * * 1-5" {
 		t.Fatalf("patch digest: %d %v", status, out)
 	}
-	if s := stored(); s.Notify != (store.Destination{Type: "webhook", URL: "https://hooks.example/a", Secret: "whsec_one"}) {
+	if s := stored(); s.Notify != (destination.Destination{Kind: "webhook", URL: "https://hooks.example/a", Secret: "whsec_one"}) {
 		t.Errorf("a digest patch changed the destination: %+v", s.Notify)
 	}
 
@@ -430,7 +430,7 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 	if status, out := f.do(t, "PATCH", path, f.rw, `{"notify": {"type": "slack", "url": "https://hooks.slack.com/services/T0/B0/NEW"}}`); status != 200 || out["notify"].(map[string]any)["type"] != "slack" {
 		t.Fatalf("patch notify: %d %v", status, out)
 	}
-	if s := stored(); s.Notify != (store.Destination{Type: "slack", URL: "https://hooks.slack.com/services/T0/B0/NEW"}) || s.Digest != "0 8 * * 1-5" {
+	if s := stored(); s.Notify != (destination.Destination{Kind: "slack", URL: "https://hooks.slack.com/services/T0/B0/NEW"}) || s.Digest != "0 8 * * 1-5" {
 		t.Errorf("after a new destination: %+v, digest %q", s.Notify, s.Digest)
 	}
 
@@ -454,7 +454,7 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d %q", tt.body, status, out["error"], tt.status, tt.err)
 		}
 	}
-	if s := stored(); s.Notify.Type != "slack" || s.Digest != "0 8 * * 1-5" {
+	if s := stored(); s.Notify.Kind != "slack" || s.Digest != "0 8 * * 1-5" {
 		t.Errorf("a refused patch changed the subscription: %+v, digest %q", s.Notify, s.Digest)
 	}
 
@@ -468,7 +468,7 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 	if _, has := out["notify"]; status != 200 || has {
 		t.Fatalf("remove notify: %d %v", status, out)
 	}
-	if s := stored(); s.Notify != (store.Destination{}) || s.Digest != "" {
+	if s := stored(); s.Notify != (destination.Destination{}) || s.Digest != "" {
 		t.Errorf("after removal: %+v, digest %q", s.Notify, s.Digest)
 	}
 }

@@ -64,7 +64,9 @@ type Notifier struct {
 	Name   string
 	Type   string // a kind of destination.Names
 	URL    string // a secret: never print it
-	Secret string // the webhook signing secret; a secret too
+	Secret string // the webhook signing secret, or the kind's token; a secret too
+	// Options are the options of its kind (destination.Destination's).
+	Options string
 	// AllowPrivateNetworks lets deliveries reach internal addresses: set
 	// by the notifier's own key or by the file's.
 	AllowPrivateNetworks bool
@@ -520,23 +522,26 @@ func (d *decoder) rule(n ast.Node) Rule {
 func (d *decoder) notifier(n ast.Node) Notifier {
 	nt := Notifier{Pos: entryPos(n)}
 	kvs, _ := d.entries(n, "a notifier")
+	// The type says which other keys there are: it is read first.
+	var kind destination.Kind
 	for _, kv := range kvs {
-		switch key := keyName(kv); key {
-		case "name":
-			nt.Name = d.str(kv.Value, "name")
-		case "type":
+		if keyName(kv) == "type" {
 			nt.Type = d.str(kv.Value, "type")
-			if _, ok := destination.Lookup(nt.Type); !ok {
+			var ok bool
+			if kind, ok = destination.Lookup(nt.Type); !ok {
 				d.addf(pos(kv.Value), "notifier type %q: use %s", nt.Type, destination.List())
 			}
+		}
+	}
+	opts := map[string]any{}
+	for _, kv := range kvs {
+		switch key := keyName(kv); key {
+		case "type":
+		case "name":
+			nt.Name = d.str(kv.Value, "name")
 		case "url", "secret", "url_file", "secret_file":
 			before := len(d.problems)
-			var v string
-			if strings.HasSuffix(key, "_file") {
-				v = d.secretFile(kv.Value, key)
-			} else {
-				v = d.expand(kv.Value, key)
-			}
+			v := d.secret(kv.Value, key)
 			if strings.HasPrefix(key, "url") {
 				nt.URL = v
 				nt.urlReported = len(d.problems) > before // one error, not a second for the missing url
@@ -546,17 +551,61 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 		case "allow_private_networks":
 			nt.AllowPrivateNetworks = d.boolean(kv.Value, key)
 		default:
-			d.unknownKey(kv, "a notifier", notifierKeys)
+			name, fromFile := strings.CutSuffix(key, "_file")
+			var o destination.Option
+			ok := false
+			if kind != nil {
+				o, ok = destination.OptionOf(kind, name)
+			}
+			switch {
+			case kind == nil && nt.Type != "":
+				// An unknown type, reported: its keys cannot be told.
+			case !ok || fromFile && !o.Secret:
+				d.unknownKey(kv, "a notifier", notifierKeysOf(kind))
+			case o.List:
+				opts[name] = decodeList(d, kv.Value, key, func(n ast.Node) string { return d.expand(n, key) })
+			default:
+				opts[name] = d.secret(kv.Value, key)
+			}
 		}
 	}
-	if _, known := destination.Lookup(nt.Type); known && nt.URL != "" && !nt.urlReported {
-		// What is wrong is said without the URL and secret, which are
-		// secrets.
-		if err := destination.Check(&destination.Destination{Name: nt.Name, Kind: nt.Type, URL: nt.URL, Secret: nt.Secret}); err != nil {
-			d.addf(nt.Pos, "notifier %q: %v", nt.Name, err)
+	nt.Options = destination.EncodeOptions(opts)
+	if kind != nil && nt.URL != "" && !nt.urlReported {
+		// What is wrong is said without the URL, the secret or a secret
+		// option.
+		if dest := nt.Destination(); destination.Check(&dest) != nil {
+			d.addf(nt.Pos, "notifier %q: %v", nt.Name, destination.Check(&dest))
 		}
 	}
 	return nt
+}
+
+// secret reads a value that may be a secret: a string with ${VAR}s, or,
+// for a key ending in _file, the content of a file.
+func (d *decoder) secret(n ast.Node, key string) string {
+	if strings.HasSuffix(key, "_file") {
+		return d.secretFile(n, key)
+	}
+	return d.expand(n, key)
+}
+
+// notifierKeysOf lists the keys of a notifier of a kind.
+func notifierKeysOf(k destination.Kind) []string {
+	keys := slices.Clone(notifierKeys)
+	if k != nil {
+		for _, o := range k.Options() {
+			keys = append(keys, o.Name)
+			if o.Secret {
+				keys = append(keys, o.Name+"_file")
+			}
+		}
+	}
+	return keys
+}
+
+// Destination is where the notifier's alerts go.
+func (n *Notifier) Destination() destination.Destination {
+	return destination.Destination{Name: n.Name, Kind: n.Type, URL: n.URL, Secret: n.Secret, Options: n.Options}
 }
 
 // envRef matches ${NAME} in a value.

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/feedhound/feedhound/notify/destination"
 )
 
 // Subscription is a keyword alert made through the API.
@@ -17,19 +19,17 @@ type Subscription struct {
 	ID        string // public, as "sub_…"
 	Name      string
 	Query     string
-	Sources   []string    // empty: every source
-	FeedToken string      // the unguessable part of its feed URLs
-	Notify    Destination // where its alerts go, if its URL is set
-	Digest    string      // empty, a duration or a cron spec
-	Group     string      // "story" (alerts once per story; also when empty) or "none"
-	Created   time.Time
-	Updated   time.Time
-	seq       int64 // database id, for paging
+	Sources   []string // empty: every source
+	FeedToken string   // the unguessable part of its feed URLs
+	// Notify is where its alerts go, if its URL is set; its Name and
+	// FeedURL are not kept.
+	Notify  destination.Destination
+	Digest  string // empty, a duration or a cron spec
+	Group   string // "story" (alerts once per story; also when empty) or "none"
+	Created time.Time
+	Updated time.Time
+	seq     int64 // database id, for paging
 }
-
-// Destination is where a subscription's alerts go: Type is a kind of
-// destination (destination.Names). URL and Secret are secrets.
-type Destination struct{ Type, URL, Secret string }
 
 // SubscriptionRulePrefix starts the names of subscriptions' rules, and of
 // their notifiers; no configured name can start with it.
@@ -72,8 +72,8 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 		return nil, fmt.Errorf("create subscription: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest, grouping)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, notify_options, digest, grouping)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("create subscription: %w", err)
 	}
@@ -88,7 +88,7 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 			sub.Group = "story"
 		}
 		r, err := stmt.ExecContext(ctx, sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now),
-			sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest, sub.Group)
+			sub.Notify.Kind, sub.Notify.URL, sub.Notify.Secret, sub.Notify.Options, sub.Digest, sub.Group)
 		if err != nil {
 			return nil, fmt.Errorf("create subscription: %w", err)
 		}
@@ -101,14 +101,14 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 	return out, nil
 }
 
-const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, digest, grouping`
+const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, notify_options, digest, grouping`
 
 func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
 	var sub Subscription
 	var sources string
 	var created, updated int64
 	if err := row.Scan(&sub.seq, &sub.ID, &sub.Name, &sub.Query, &sources, &sub.FeedToken, &created, &updated,
-		&sub.Notify.Type, &sub.Notify.URL, &sub.Notify.Secret, &sub.Digest, &sub.Group); err != nil {
+		&sub.Notify.Kind, &sub.Notify.URL, &sub.Notify.Secret, &sub.Notify.Options, &sub.Digest, &sub.Group); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return sub, ErrNotFound
 		}
@@ -190,8 +190,8 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub Subscription, now ti
 		sub.Group = "story"
 	}
 	r, err := s.write.ExecContext(ctx, `UPDATE subscriptions SET name = ?, query = ?, sources = ?, updated = ?,
-		notify_type = ?, notify_url = ?, notify_secret = ?, digest = ?, grouping = ? WHERE public_id = ?`,
-		sub.Name, sub.Query, string(sources), millis(now), sub.Notify.Type, sub.Notify.URL, sub.Notify.Secret, sub.Digest, sub.Group, sub.ID)
+		notify_type = ?, notify_url = ?, notify_secret = ?, notify_options = ?, digest = ?, grouping = ? WHERE public_id = ?`,
+		sub.Name, sub.Query, string(sources), millis(now), sub.Notify.Kind, sub.Notify.URL, sub.Notify.Secret, sub.Notify.Options, sub.Digest, sub.Group, sub.ID)
 	if err != nil {
 		return Subscription{}, fmt.Errorf("update subscription: %w", err)
 	}

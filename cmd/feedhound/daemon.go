@@ -211,7 +211,7 @@ func (d *daemon) startDeliverers(ctx context.Context, ns []config.Notifier, wg *
 	var ds []*notify.Deliverer
 	for _, n := range ns {
 		client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
-		dl := notify.NewDeliverer(notify.Destination{Name: n.Name, Kind: n.Type, URL: n.URL, Secret: n.Secret},
+		dl := notify.NewDeliverer(n.Destination(),
 			d.store, client, d.log, d.feedURL)
 		dl.Observe = d.metrics.Delivery
 		ds = append(ds, dl)
@@ -242,8 +242,9 @@ func (d *daemon) subscriptionDestination(ctx context.Context, name string) (noti
 	if err != nil {
 		return notify.Destination{}, false, err
 	}
-	return notify.Destination{Name: name, Kind: sub.Notify.Type, URL: sub.Notify.URL, Secret: sub.Notify.Secret,
-		FeedURL: d.baseURL() + "/feeds/s/" + sub.FeedToken + ".atom"}, true, nil
+	dest := sub.Notify
+	dest.Name, dest.FeedURL = name, d.baseURL()+"/feeds/s/"+sub.FeedToken+".atom"
+	return dest, true, nil
 }
 
 // feedURL is the Atom feed of a rule.

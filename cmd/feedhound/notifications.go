@@ -171,7 +171,7 @@ func runNotify(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "feedhound: %s: no notifier named %q (have: %s)\n", *path, pos[0], strings.Join(names, ", "))
 		return exitError
 	}
-	dest := notify.Destination{Name: n.Name, Kind: n.Type, URL: n.URL, Secret: n.Secret}
+	dest := n.Destination()
 	client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
 	o := notify.Send(ctx, client, dest, sampleMessage(c.BaseURL), time.Now())
 	where := fmt.Sprintf("%s (%s, %s)", n.Name, n.Type, dest.Redacted())

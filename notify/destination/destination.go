@@ -30,6 +30,10 @@ type Destination struct {
 	// with. Both are secrets: never printed.
 	URL    string
 	Secret string
+	// Options are the options of its kind, a JSON object of strings and
+	// lists of strings ("" for none): a string, so that destinations can
+	// be compared. Those the kind marks secret are secrets too.
+	Options string
 	// FeedURL, if set, is the feed its alerts link to, whatever their
 	// rule: a subscription's own feed, whose URL is a capability.
 	FeedURL string
@@ -73,6 +77,9 @@ type Env struct {
 type Kind interface {
 	// Name is the kind's name in configuration and the API: "slack".
 	Name() string
+	// Options lists the options a destination of the kind takes beside
+	// its url and secret.
+	Options() []Option
 	// Rate is how fast alerts may be sent to one destination of the kind,
 	// a message at a time, and the burst allowed.
 	Rate() (rate.Limit, int)
@@ -145,12 +152,34 @@ func orList(names []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
-// Check reports what is wrong with a destination: its kind, then what
-// its kind asks of it.
+// Check reports what is wrong with a destination: its kind, its options,
+// then what its kind asks of it.
 func Check(d *Destination) error {
 	k, ok := Lookup(d.Kind)
 	if !ok {
 		return UnknownKind(d.Kind)
+	}
+	opts, err := decodeOptions(d.Options)
+	if err != nil {
+		return &OptionError{Option: "options", Problem: err.Error()}
+	}
+	for name, v := range opts {
+		o, ok := OptionOf(k, name)
+		if !ok {
+			return &OptionError{Option: name, Problem: fmt.Sprintf("%s takes no such option (it takes: %s)", k.Name(), optionNames(k))}
+		}
+		if _, isList := v.([]any); isList != o.List {
+			what := "a string"
+			if o.List {
+				what = "a list of strings"
+			}
+			return &OptionError{Option: name, Problem: "want " + what}
+		}
+	}
+	for _, o := range k.Options() {
+		if _, given := opts[o.Name]; o.Required && !given {
+			return &OptionError{Option: o.Name, Problem: "required by " + k.Name()}
+		}
 	}
 	return k.Check(d)
 }

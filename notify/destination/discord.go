@@ -18,6 +18,7 @@ func init() { Register(discord{}) }
 type discord struct{}
 
 func (discord) Name() string               { return "discord" }
+func (discord) Options() []Option          { return nil }
 func (discord) Rate() (rate.Limit, int)    { return 2, 1 }
 func (discord) Check(d *Destination) error { return checkHTTP(d) }
 func (discord) Send(ctx context.Context, env Env, d *Destination, m *Message) Outcome {

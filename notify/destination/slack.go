@@ -16,6 +16,7 @@ func init() { Register(slack{}) }
 type slack struct{}
 
 func (slack) Name() string               { return "slack" }
+func (slack) Options() []Option          { return nil }
 func (slack) Rate() (rate.Limit, int)    { return 1, 1 }
 func (slack) Check(d *Destination) error { return checkHTTP(d) }
 func (slack) Send(ctx context.Context, env Env, d *Destination, m *Message) Outcome {

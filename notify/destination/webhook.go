@@ -22,6 +22,7 @@ func init() { Register(webhook{}) }
 type webhook struct{}
 
 func (webhook) Name() string               { return "webhook" }
+func (webhook) Options() []Option          { return nil }
 func (webhook) Rate() (rate.Limit, int)    { return 10, 1 }
 func (webhook) Check(d *Destination) error { return checkHTTP(d) }
 func (webhook) Send(ctx context.Context, env Env, d *Destination, m *Message) Outcome {
