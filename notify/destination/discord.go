@@ -22,7 +22,7 @@ func (discord) Options() []Option          { return nil }
 func (discord) Rate() (rate.Limit, int)    { return 2, 1 }
 func (discord) Check(d *Destination) error { return checkHTTP(d) }
 func (discord) Send(ctx context.Context, env Env, d *Destination, m *Message) Outcome {
-	return do(ctx, env, d, request{url: d.URL, body: Discord(*m)}, nil)
+	return do(ctx, env, d, request{url: d.URL, body: Discord(*m)})
 }
 
 // Discord's limits on embeds.
@@ -72,14 +72,7 @@ func Discord(m Message) []byte {
 			break
 		}
 		em := discordEmbed{Title: truncate(linkText(e.Title, e.Link), discordTitleMax), URL: e.Link}
-		var d strings.Builder
-		at := 0
-		for _, sp := range e.Snippet.Spans {
-			d.WriteString(discordEscape(e.Snippet.Text[at:sp[0]]) + "**" + discordEscape(e.Snippet.Text[sp[0]:sp[1]]) + "**")
-			at = sp[1]
-		}
-		d.WriteString(discordEscape(e.Snippet.Text[at:]))
-		em.Description = truncate(d.String(), min(discordDescMax, 1000))
+		em.Description = truncate(marked(e.Snippet, discordEscape, "**", "**"), min(discordDescMax, 1000))
 		em.Footer = &discordFooter{Text: truncate(e.Source+" · rule "+m.Rule, discordFooterMax)}
 		if !e.Published.IsZero() {
 			em.Timestamp = e.Published.UTC().Format(time.RFC3339)

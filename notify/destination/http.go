@@ -3,6 +3,7 @@ package destination
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,14 +24,21 @@ type request struct {
 	method, url string
 	body        []byte
 	header      http.Header // Content-Type is application/json unless set
+	// wait, if set, reads the wait a 429 asks for when there is no
+	// Retry-After header; reason the receiver's reason from its answer.
+	wait   func(h http.Header, answer []byte) time.Duration
+	reason func(answer []byte) string
+	// into, if set, is where a delivered answer's JSON is decoded.
+	into any
 }
 
 // do makes a request of the destination's receiver and classifies its
 // answer: 2xx delivered; 429 retried after the receiver's Retry-After (or
 // what wait says, for receivers that put it in the body); 408 and 5xx
 // retried; network errors retried; anything else failed, with the
-// receiver's answer as the reason. Errors never repeat the URL.
-func do(ctx context.Context, env Env, d *Destination, r request, wait func(answer []byte) time.Duration) Outcome {
+// receiver's answer as the reason. Errors never repeat the URL or the
+// secret.
+func do(ctx context.Context, env Env, d *Destination, r request) Outcome {
 	method := r.method
 	if method == "" {
 		method = http.MethodPost
@@ -65,14 +73,22 @@ func do(ctx context.Context, env Env, d *Destination, r request, wait func(answe
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	o := Outcome{Status: resp.StatusCode, Reason: oneLine(string(answer))}
+	if r.reason != nil {
+		if why := r.reason(answer); why != "" {
+			o.Reason = oneLine(why)
+		}
+	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		o.Delivered = true
+		if r.into != nil && json.Unmarshal(answer, r.into) != nil {
+			return Outcome{Retry: true, Status: resp.StatusCode, Reason: "an answer that is not JSON: " + o.Reason}
+		}
 	case resp.StatusCode == http.StatusTooManyRequests:
 		o.Retry = true
 		o.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), env.Now)
-		if wait != nil && o.RetryAfter == 0 {
-			o.RetryAfter = wait(answer)
+		if r.wait != nil && o.RetryAfter == 0 {
+			o.RetryAfter = r.wait(resp.Header, answer)
 		}
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
 		o.Retry = true

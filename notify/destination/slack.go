@@ -20,7 +20,7 @@ func (slack) Options() []Option          { return nil }
 func (slack) Rate() (rate.Limit, int)    { return 1, 1 }
 func (slack) Check(d *Destination) error { return checkHTTP(d) }
 func (slack) Send(ctx context.Context, env Env, d *Destination, m *Message) Outcome {
-	return do(ctx, env, d, request{url: d.URL, body: Slack(*m)}, nil)
+	return do(ctx, env, d, request{url: d.URL, body: Slack(*m)})
 }
 
 // Slack's limits on Block Kit messages.
@@ -49,18 +49,7 @@ func slackLink(url, text string) string {
 }
 
 // slackSnippet is a snippet with its matches in bold.
-func slackSnippet(e Entry) string {
-	text := e.Snippet.Text
-	var b strings.Builder
-	at := 0
-	for _, sp := range e.Snippet.Spans {
-		b.WriteString(slackEscape(text[at:sp[0]]))
-		b.WriteString("*" + slackEscape(text[sp[0]:sp[1]]) + "*")
-		at = sp[1]
-	}
-	b.WriteString(slackEscape(text[at:]))
-	return b.String()
-}
+func slackSnippet(e Entry) string { return marked(e.Snippet, slackEscape, "*", "*") }
 
 type slackText struct {
 	Type string `json:"type"`
@@ -101,7 +90,7 @@ func Slack(m Message) []byte {
 		blocks = append(blocks, context(e))
 	} else {
 		total := len(m.Entries) + m.More
-		head := fmt.Sprintf("%d new stories for %s", total, m.Rule)
+		head := heading(&m)
 		msg.Text = truncate(slackEscape(head), slackTextMax)
 		blocks = append(blocks, slackBlock{Type: "header", Text: &slackText{Type: "plain_text", Text: truncate(head, slackHeaderMax)}})
 		shown := 0

@@ -1,7 +1,9 @@
 package destination
 
 import (
+	"fmt"
 	"regexp"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -35,6 +37,25 @@ func when(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// marked renders a snippet with each of its hits between open and close,
+// the text escaped by esc.
+func marked(s Snippet, esc func(string) string, open, close string) string {
+	var b strings.Builder
+	at := 0
+	for _, sp := range s.Spans {
+		b.WriteString(esc(s.Text[at:sp[0]]))
+		b.WriteString(open + esc(s.Text[sp[0]:sp[1]]) + close)
+		at = sp[1]
+	}
+	b.WriteString(esc(s.Text[at:]))
+	return b.String()
+}
+
+// heading is the title of a digest.
+func heading(m *Message) string {
+	return fmt.Sprintf("%d new stories for %s", len(m.Entries)+m.More, m.Rule)
 }
 
 func orEmpty(ss []string) []string {

@@ -34,7 +34,7 @@ func (webhook) Send(ctx context.Context, env Env, d *Destination, m *Message) Ou
 	if d.Secret != "" {
 		h.Set("webhook-signature", Sign(d.Secret, m.ID, ts, body))
 	}
-	return do(ctx, env, d, request{url: d.URL, body: body, header: h}, nil)
+	return do(ctx, env, d, request{url: d.URL, body: body, header: h})
 }
 
 // Sign returns the Standard Webhooks signature header of a body:
