@@ -368,8 +368,8 @@ func (a *API) checkNotify(w http.ResponseWriter, r *http.Request, n *destination
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "notify." + err.Error(), Field: field})
 			return false
 		}
-		u, _ := url.Parse(n.URL) // Check parsed it
-		if err := a.Guard.CheckHost(r.Context(), u.Hostname(), a.Resolver); err != nil {
+		u, _ := url.Parse(n.URL) // Check parsed it (a kind with a default server may have none)
+		if err := a.Guard.CheckHost(r.Context(), u.Hostname(), a.Resolver); n.URL != "" && err != nil {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "notify.url: " + err.Error(), Field: "notify.url"})
 			return false
 		}

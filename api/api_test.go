@@ -390,8 +390,36 @@ func TestSubscriptionNotify(t *testing.T) {
 	if stored.Notify.URL != "https://hooks.slack.com/services/T0/B0/SECRET" {
 		t.Errorf("stored destination %+v", stored.Notify)
 	}
+	// A kind's options: shown, but for the secret ones, which are named.
+	status, sub = f.do(t, "POST", "/api/v1/subscriptions", f.rw,
+		`{"query": "Kim NEAR/8 Putin", "notify": {"type": "email", "url": "smtps://alerts@mail.example.org", "password": "hunter2", "from": "alerts@example.org", "to": ["desk@example.org"]}}`)
+	if status != 201 {
+		t.Fatalf("create with email: %d %v", status, sub)
+	}
+	n = sub["notify"].(map[string]any)
+	if opts, _ := n["options"].(map[string]any); opts["from"] != "alerts@example.org" || fmt.Sprint(opts["to"]) != "[desk@example.org]" || opts["password"] != nil ||
+		fmt.Sprint(n["hidden"]) != "[password]" || n["url"] != "smtps://mail.example.org" {
+		t.Errorf("email shown as %v", n)
+	}
+	if stored, _ := f.st.Subscription(context.Background(), sub["id"].(string)); stored.Notify.Option("password") != "hunter2" || stored.Notify.OptionList("to")[0] != "desk@example.org" {
+		t.Errorf("stored %+v", stored.Notify)
+	}
+	for _, tt := range []struct {
+		body   string
+		status int
+		err    string
+	}{
+		{`{"query": "x", "notify": {"type": "telegram", "secret": "1:T"}}`, 422, "notify.chat_id: required by telegram"},
+		{`{"query": "x", "notify": {"type": "telegram", "secret": "1:T", "chat_id": 5}}`, 400, "body: notify: chat_id: want a string, not a number"},
+		{`{"query": "x", "notify": {"type": "email", "url": "smtp://h", "from": "a@b", "to": "c@d"}}`, 400, "body: notify: to: want a list of strings"},
+		{`{"query": "x", "notify": {"type": "ntfy", "url": "https://ntfy.sh/t", "chat_id": "1"}}`, 400, `body: notify: unknown field "chat_id" (known: type, url, secret, priority, tags)`},
+	} {
+		if status, out := f.do(t, "POST", "/api/v1/subscriptions", f.rw, tt.body); status != tt.status || out["error"] != tt.err {
+			t.Errorf("%s: %d %v, want %d %q", tt.body, status, out["error"], tt.status, tt.err)
+		}
+	}
 	tests := []struct{ body, err string }{
-		{`{"query": "x", "notify": {"type": "pager", "url": "https://a.example"}}`, `notify.type: "pager"; use discord, slack or webhook`},
+		{`{"query": "x", "notify": {"type": "pager", "url": "https://a.example"}}`, `notify.type: "pager"; use `+destination.List()},
 		{`{"query": "x", "notify": {"type": "webhook", "url": "ftp://a.example"}}`, "notify.url: want an absolute http or https URL"},
 		{`{"query": "x", "digest": "1h"}`, "digest: needs notify"},
 		{`{"query": "x", "notify": {"type": "webhook", "url": "https://a.example"}, "digest": "often"}`, `digest "often": use a duration such as 15m or a cron spec such as "0 8 * * 1-5" (expected exactly 5 fields, found 1: [often])`},
@@ -441,7 +469,7 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 		err    string
 	}{
 		{`{"notify": null}`, 422, "digest: needs notify"},
-		{`{"notify": {"type": "pager", "url": "https://a.example"}}`, 422, `notify.type: "pager"; use discord, slack or webhook`},
+		{`{"notify": {"type": "pager", "url": "https://a.example"}}`, 422, `notify.type: "pager"; use `+destination.List()},
 		{`{"notify": {"type": "webhook", "url": "https://a.example", "colour": "red"}}`, 400, `body: notify: unknown field "colour" (known: type, url, secret)`},
 		{`{"notify": "https://a.example"}`, 400, "body: notify: want an object, not a string"},
 		{`{"notify": {"type": 5, "url": "https://a.example"}}`, 400, "body: notify: type: want a string, not a number"},

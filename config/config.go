@@ -570,13 +570,6 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 		}
 	}
 	nt.Options = destination.EncodeOptions(opts)
-	if kind != nil && nt.URL != "" && !nt.urlReported {
-		// What is wrong is said without the URL, the secret or a secret
-		// option.
-		if dest := nt.Destination(); destination.Check(&dest) != nil {
-			d.addf(nt.Pos, "notifier %q: %v", nt.Name, destination.Check(&dest))
-		}
-	}
 	return nt
 }
 
@@ -697,8 +690,19 @@ func (d *decoder) validate(c *Config) {
 		if nt.Type == "" {
 			d.addf(nt.Pos, "notifier %q has no type (%s)", nt.Name, destination.List())
 		}
-		if nt.URL == "" && !nt.urlReported {
+		if _, known := destination.Lookup(nt.Type); !known && nt.Type != "" {
+			continue // its type is the problem
+		}
+		// What is wrong is said without the URL, the secret or a secret
+		// option.
+		dest := nt.Destination()
+		var oe *destination.OptionError
+		switch err := destination.Check(&dest); {
+		case nt.urlReported || err == nil:
+		case nt.URL == "" && (nt.Type == "" || errors.As(err, &oe) && oe.Option == "url"):
 			d.addf(nt.Pos, "notifier %q has no url (or url_file)", nt.Name)
+		case nt.Type != "":
+			d.addf(nt.Pos, "notifier %q: %v", nt.Name, err)
 		}
 	}
 	names := map[string]Pos{}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/feedhound/feedhound/notify/destination"
 )
 
 func TestParseDefaults(t *testing.T) {
@@ -309,7 +311,7 @@ rules:
 	}
 	got := ps.Error()
 	for _, want := range []string{
-		`bad.yaml:4:11: notifier type "pager": use discord, slack or webhook`,
+		`bad.yaml:4:11: notifier type "pager": use ` + destination.List(),
 		`bad.yaml:5:10: url: environment variable NO_SUCH_VARIABLE is not set`,
 		`bad.yaml:6:5: notifier "leaky": url: want an absolute http or https URL`,
 		`bad.yaml:11:15: url_file: open ` + filepath.Join(dir, "missing-file") + `: no such file or directory`,
@@ -326,5 +328,100 @@ rules:
 	}
 	if strings.Contains(got, "SECRETPATH") {
 		t.Errorf("a problem shows a secret URL:\n%s", got)
+	}
+}
+
+// TestNotifierOptions: each kind's options are read as its own keys, with
+// ${VAR}s, lists and _file for secrets; a key the kind does not take, a
+// missing required option and an option of the wrong shape are told where
+// they are, and no problem shows a secret.
+func TestNotifierOptions(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "smtp-password"), []byte("s3cret-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TG_TOKEN", "123:TOKEN")
+	good := `
+notifiers:
+  - name: desk
+    type: email
+    url: smtp://alerts@mail.example.org:587
+    password_file: smtp-password
+    from: Feedhound <alerts@example.org>
+    to: [editor@example.org, night@example.org]
+  - name: chat
+    type: telegram
+    secret: ${TG_TOKEN}
+    chat_id: "-1001234"
+  - name: phone
+    type: ntfy
+    url: https://ntfy.sh/newsroom
+    priority: high
+    tags: [newspaper]
+rules:
+  - name: r
+    query: summit
+    notify: [desk, chat, phone]
+`
+	c, err := Parse([]byte(good), filepath.Join(dir, "good.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk := c.Notifiers[0].Destination()
+	if got := desk.OptionList("to"); strings.Join(got, " ") != "editor@example.org night@example.org" || desk.Option("password") != "s3cret-pass" || desk.Option("from") != "Feedhound <alerts@example.org>" {
+		t.Errorf("email options %q", desk.Options)
+	}
+	if chat := c.Notifiers[1].Destination(); chat.Secret != "123:TOKEN" || chat.Option("chat_id") != "-1001234" {
+		t.Errorf("telegram %+v", chat)
+	}
+	if phone := c.Notifiers[2].Destination(); phone.Option("priority") != "high" || len(phone.OptionList("tags")) != 1 {
+		t.Errorf("ntfy %+v", phone)
+	}
+
+	bad := `
+notifiers:
+  - name: desk
+    type: email
+    url: smtp://alerts:hunter2@mail.example.org
+    from: alerts@example.org
+    too: [editor@example.org]
+  - name: chat
+    type: telegram
+    secret: 123:TOKEN
+  - name: phone
+    type: ntfy
+    url: https://ntfy.sh/newsroom
+    tags: newspaper
+  - name: hook
+    type: slack
+    url: https://hooks.slack.com/services/T/B/X
+    secret_file: x
+    to: [a]
+rules:
+  - name: r
+    query: summit
+    notify: [desk, chat, phone, hook]
+`
+	_, err = Parse([]byte(bad), filepath.Join(dir, "bad.yaml"))
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("error %v, want Problems", err)
+	}
+	got := ps.Error()
+	for _, want := range []string{
+		`bad.yaml:7:5: unknown key "too" in a notifier (did you mean "to"?)`,
+		`bad.yaml:3:5: notifier "desk": to: required by email`,
+		`bad.yaml:8:5: notifier "chat": chat_id: required by telegram`,
+		`bad.yaml:14:11: tags must be a list`,
+		`bad.yaml:19:5: unknown key "to" in a notifier (known keys: name, type, url, url_file, secret, secret_file, allow_private_networks)`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
+	for _, secret := range []string{"hunter2", "123:TOKEN"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("a problem shows the secret %q:\n%s", secret, got)
+		}
 	}
 }

@@ -484,3 +484,89 @@ func TestGuardRefusalFailsAtOnce(t *testing.T) {
 		t.Error("the refused receiver was reached")
 	}
 }
+
+// matrixRoom is a homeserver's room as far as sending goes: each
+// transaction id is one event, however often it is sent, and the answer
+// to a PUT can be held after the event is made, as a crash between the
+// two would leave it.
+type matrixRoom struct {
+	mu     sync.Mutex
+	events []string          // bodies, in order
+	txns   map[string]string // transaction id -> event id
+	puts   int
+	hold   chan struct{} // if set, each answer waits for it
+}
+
+func (m *matrixRoom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	txn, ok := strings.CutPrefix(r.URL.Path, "/_matrix/client/v3/rooms/!room:example.org/send/m.room.message/")
+	if !ok || r.Method != http.MethodPut || r.Header.Get("Authorization") != "Bearer tok" {
+		http.Error(w, `{"errcode":"M_UNRECOGNIZED","error":"Unrecognized request"}`, http.StatusNotFound)
+		return
+	}
+	var ev struct{ Body string }
+	json.NewDecoder(r.Body).Decode(&ev)
+	m.mu.Lock()
+	m.puts++
+	id, seen := m.txns[txn]
+	if !seen {
+		m.events = append(m.events, ev.Body)
+		id = fmt.Sprintf("$e%d", len(m.events))
+		m.txns[txn] = id
+	}
+	hold := m.hold
+	m.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	fmt.Fprintf(w, `{"event_id":%q}`, id)
+}
+
+// TestMatrixNeverPostsTwice: the deliverer stops while the homeserver has
+// made the event but not yet answered; after the restart the alert is
+// sent again, with the same transaction id, and the room still has one
+// event for each alert.
+func TestMatrixNeverPostsTwice(t *testing.T) {
+	room := &matrixRoom{txns: map[string]string{}, hold: make(chan struct{})}
+	srv := httptest.NewServer(room)
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "db")
+	st := outbox(t, path, 4)
+	dest := Destination{Name: "newsroom", Kind: "matrix", URL: srv.URL, Secret: "tok", Options: `{"room":"!room:example.org"}`}
+	run := func(st *store.Store, ctx context.Context) {
+		d := NewDeliverer(dest, st, http.DefaultClient, quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
+		d.firstRetry = 10 * time.Millisecond
+		d.limiter.SetLimit(1000)
+		d.Run(ctx)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { run(st, ctx); close(done) }()
+	room.hold <- struct{}{}
+	room.hold <- struct{}{}
+	waitUntil(t, "the third in flight", func() bool { room.mu.Lock(); defer room.mu.Unlock(); return room.puts == 3 })
+	cancel() // the third's event is made, its answer not yet read
+	<-done
+	st.Close()
+	close(room.hold)
+
+	st2, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go run(st2, ctx2)
+	waitUntil(t, "all four", func() bool {
+		c, _ := st2.NotificationCounts(ctx2)
+		return c["delivered"] == 4
+	})
+	room.mu.Lock()
+	defer room.mu.Unlock()
+	if room.puts < 5 {
+		t.Fatalf("%d sends: the third was not sent again, the test proves nothing", room.puts)
+	}
+	if len(room.events) != 4 {
+		t.Errorf("%d events in the room for 4 alerts: %q", len(room.events), room.events)
+	}
+}
