@@ -119,8 +119,30 @@ var openapi = func() []byte {
 	if err := dec.Decode(&doc); err != nil {
 		panic("api: openapi.json: " + err.Error())
 	}
-	kind := doc["components"].(map[string]any)["schemas"].(map[string]any)["Notify"].(map[string]any)["properties"].(map[string]any)["type"].(map[string]any)
-	kind["enum"] = destination.Names()
+	props := doc["components"].(map[string]any)["schemas"].(map[string]any)["Notify"].(map[string]any)["properties"].(map[string]any)
+	props["type"].(map[string]any)["enum"] = destination.Names()
+	// Each kind's options, with what they are for.
+	for _, name := range destination.Names() {
+		k, _ := destination.Lookup(name)
+		for _, o := range k.Options() {
+			p, ok := props[o.Name].(map[string]any)
+			if !ok {
+				p = map[string]any{"type": "string"}
+				if o.List {
+					p = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
+				}
+				props[o.Name] = p
+			}
+			help := name + ": " + o.Help
+			if o.Secret {
+				help += " (a secret, never shown again)"
+			}
+			if d, _ := p["description"].(string); d != "" {
+				help = d + "; " + help
+			}
+			p["description"] = help
+		}
+	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		panic("api: openapi.json: " + err.Error())

@@ -269,7 +269,9 @@ func TestOpenAPI(t *testing.T) {
 			Schemas struct {
 				Notify struct {
 					Properties struct {
-						Type struct{ Enum []string }
+						Type   struct{ Enum []string }
+						To     struct{ Type, Description string }
+						ChatID struct{ Description string } `json:"chat_id"`
 					}
 				}
 			}
@@ -280,6 +282,9 @@ func TestOpenAPI(t *testing.T) {
 	}
 	if kinds := doc.Components.Schemas.Notify.Properties.Type.Enum; !slices.Equal(kinds, destination.Names()) {
 		t.Errorf("notify.type takes %q, the registry has %q", kinds, destination.Names())
+	}
+	if p := doc.Components.Schemas.Notify.Properties; p.To.Type != "array" || !strings.HasPrefix(p.To.Description, "email: ") || !strings.HasPrefix(p.ChatID.Description, "telegram: ") {
+		t.Errorf("the kinds' options are not described: %+v", p)
 	}
 	described := map[string]bool{}
 	for path, ops := range doc.Paths {

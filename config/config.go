@@ -71,7 +71,7 @@ type Notifier struct {
 	// by the notifier's own key or by the file's.
 	AllowPrivateNetworks bool
 	Pos                  Pos
-	urlReported          bool // its url had a problem already reported
+	reported             bool // one of its values had a problem already reported
 }
 
 // Source is a feed or page to watch.
@@ -544,10 +544,11 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 			v := d.secret(kv.Value, key)
 			if strings.HasPrefix(key, "url") {
 				nt.URL = v
-				nt.urlReported = len(d.problems) > before // one error, not a second for the missing url
 			} else {
 				nt.Secret = v
 			}
+			// One error, not a second for the missing value.
+			nt.reported = nt.reported || len(d.problems) > before
 		case "allow_private_networks":
 			nt.AllowPrivateNetworks = d.boolean(kv.Value, key)
 		default:
@@ -565,7 +566,9 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 			case o.List:
 				opts[name] = decodeList(d, kv.Value, key, func(n ast.Node) string { return d.expand(n, key) })
 			default:
+				before := len(d.problems)
 				opts[name] = d.secret(kv.Value, key)
+				nt.reported = nt.reported || len(d.problems) > before
 			}
 		}
 	}
@@ -698,7 +701,7 @@ func (d *decoder) validate(c *Config) {
 		dest := nt.Destination()
 		var oe *destination.OptionError
 		switch err := destination.Check(&dest); {
-		case nt.urlReported || err == nil:
+		case nt.reported || err == nil:
 		case nt.URL == "" && (nt.Type == "" || errors.As(err, &oe) && oe.Option == "url"):
 			d.addf(nt.Pos, "notifier %q has no url (or url_file)", nt.Name)
 		case nt.Type != "":

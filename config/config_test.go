@@ -397,10 +397,14 @@ notifiers:
     url: https://hooks.slack.com/services/T/B/X
     secret_file: x
     to: [a]
+  - name: unset
+    type: telegram
+    secret: ${NO_SUCH_TOKEN}
+    chat_id: "1"
 rules:
   - name: r
     query: summit
-    notify: [desk, chat, phone, hook]
+    notify: [desk, chat, phone, hook, unset]
 `
 	_, err = Parse([]byte(bad), filepath.Join(dir, "bad.yaml"))
 	var ps Problems
@@ -418,6 +422,9 @@ rules:
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q:\n%s", want, got)
 		}
+	}
+	if !strings.Contains(got, "secret: environment variable NO_SUCH_TOKEN is not set") || strings.Contains(got, `"unset": secret`) {
+		t.Errorf("an unset secret is not one problem:\n%s", got)
 	}
 	for _, secret := range []string{"hunter2", "123:TOKEN"} {
 		if strings.Contains(got, secret) {

@@ -68,6 +68,15 @@ func TestScripts(t *testing.T) {
 	mux.HandleFunc("/slack/archived/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "channel_is_archived", http.StatusGone)
 	})
+	// The Bot API as Telegram answers it, for one bot.
+	mux.HandleFunc("/telegram/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/telegram/bot123:TOKEN/sendMessage" {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
+			return
+		}
+		fmt.Fprint(w, `{"ok":true,"result":{"message_id":7}}`)
+	})
 	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "gone", http.StatusGone)
 	})
