@@ -424,7 +424,7 @@ func TestSubscriptionNotify(t *testing.T) {
 		}
 	}
 	tests := []struct{ body, err string }{
-		{`{"query": "x", "notify": {"type": "pager", "url": "https://a.example"}}`, `notify.type: "pager"; use `+destination.List()},
+		{`{"query": "x", "notify": {"type": "pager", "url": "https://a.example"}}`, `notify.type: "pager"; use ` + destination.List()},
 		{`{"query": "x", "notify": {"type": "webhook", "url": "ftp://a.example"}}`, "notify.url: want an absolute http or https URL"},
 		{`{"query": "x", "digest": "1h"}`, "digest: needs notify"},
 		{`{"query": "x", "notify": {"type": "webhook", "url": "https://a.example"}, "digest": "often"}`, `digest "often": use a duration such as 15m or a cron spec such as "0 8 * * 1-5" (expected exactly 5 fields, found 1: [often])`},
@@ -474,7 +474,7 @@ func TestPatchNotifyAndDigest(t *testing.T) {
 		err    string
 	}{
 		{`{"notify": null}`, 422, "digest: needs notify"},
-		{`{"notify": {"type": "pager", "url": "https://a.example"}}`, 422, `notify.type: "pager"; use `+destination.List()},
+		{`{"notify": {"type": "pager", "url": "https://a.example"}}`, 422, `notify.type: "pager"; use ` + destination.List()},
 		{`{"notify": {"type": "webhook", "url": "https://a.example", "colour": "red"}}`, 400, `body: notify: unknown field "colour" (known: type, url, secret)`},
 		{`{"notify": "https://a.example"}`, 400, "body: notify: want an object, not a string"},
 		{`{"notify": {"type": 5, "url": "https://a.example"}}`, 400, "body: notify: type: want a string, not a number"},
