@@ -649,7 +649,12 @@ func (d *decoder) validate(c *Config) {
 	if c.Data == "" {
 		c.Data = DefaultData
 	}
-	if !filepath.IsAbs(c.Data) && c.Data != ":memory:" {
+	switch {
+	case strings.HasPrefix(c.Data, "postgres://") || strings.HasPrefix(c.Data, "postgresql://"):
+		// A PostgreSQL database, for several instances.
+	case strings.Contains(c.Data, "://"):
+		d.addf(Pos{}, "data: want a file's path or a postgres:// URL, not a URL of %s", c.Data[:strings.Index(c.Data, "://")+3])
+	case !filepath.IsAbs(c.Data) && c.Data != ":memory:":
 		c.Data = filepath.Join(filepath.Dir(c.File), c.Data)
 	}
 	if c.BaseURL == "" {

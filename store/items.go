@@ -7,8 +7,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/feedhound/feedhound/feed"
@@ -105,7 +105,7 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 	}
 	defer tx.Rollback()
 	insert, err := tx.PrepareContext(ctx, `INSERT INTO items (source, guid, title, link, authors, categories, published, updated, summary, content, text, content_hash, first_seen, last_seen, story)
-		VALUES (`+placeholders(14)+`, NULLIF(?, 0)) ON CONFLICT (source, guid) DO NOTHING`)
+		VALUES (`+placeholders(14)+`, NULLIF(CAST(? AS BIGINT), 0)) ON CONFLICT (source, guid) DO NOTHING RETURNING id`)
 	if err != nil {
 		return res, fmt.Errorf("record %s: %w", source, err)
 	}
@@ -146,12 +146,13 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 		authors, _ := json.Marshal(orEmpty(it.Authors))
 		categories, _ := json.Marshal(orEmpty(it.Categories))
 		hash := contentHash(it)
-		r, err := insert.ExecContext(ctx, source, it.ID, it.Title, it.Link, string(authors), string(categories),
-			millis(it.Published), millis(it.Updated), it.Summary, it.Content, it.Text, hash, at, at, ni.Story)
-		if err != nil {
+		var id int64
+		err := insert.QueryRowContext(ctx, source, it.ID, it.Title, it.Link, string(authors), string(categories),
+			millis(it.Published), millis(it.Updated), it.Summary, it.Content, it.Text, hash, at, at, ni.Story).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return res, fmt.Errorf("record %s item %s: %w", source, it.ID, err)
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
+		if err != nil { // seen before: no row inserted
 			r, err := update.ExecContext(ctx, it.Title, it.Link, string(authors), string(categories), millis(it.Published), millis(it.Updated),
 				it.Summary, it.Content, it.Text, hash, at, source, it.ID, hash)
 			if err != nil {
@@ -165,10 +166,6 @@ func (s *Store) record(ctx context.Context, source string, items []NewItem, now 
 			continue
 		}
 		res.New++
-		id, err := r.LastInsertId()
-		if err != nil {
-			return res, err
-		}
 		res.IDs[k] = id
 		stories[k] = ni.Story
 		if stories[k] == 0 {
@@ -283,7 +280,7 @@ type Matched struct {
 // matchedColumns are what collectMatched reads: a match and its item.
 const matchedColumns = `i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
 	i.summary, i.content, i.text, i.first_seen, COALESCE(i.story, i.id),
-	COALESCE((SELECT f.source || char(0) || f.guid FROM items f WHERE f.id = i.story), i.source || char(0) || i.guid)`
+	COALESCE((SELECT f.source FROM items f WHERE f.id = i.story), i.source), COALESCE((SELECT f.guid FROM items f WHERE f.id = i.story), i.guid)`
 
 // ItemUUID is an item's public id in the filtered feeds and alerts: a
 // name-based UUID of its source and stable ID, the same in every render,
@@ -295,13 +292,6 @@ func ItemUUID(source, guid string) string {
 	u[6] = u[6]&0x0f | 0x50 // version 5
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
 	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}
-
-// storyUUID is the public id of a story from its first item's source and
-// guid, joined by a zero byte.
-func storyUUID(key string) string {
-	source, guid, _ := strings.Cut(key, "\x00")
-	return ItemUUID(source, guid)
 }
 
 // LatestMatches returns the newest limit matches of a rule, newest first.
@@ -369,14 +359,14 @@ func collectMatched(rows *sql.Rows, err error, what string) ([]Matched, error) {
 	var out []Matched
 	for rows.Next() {
 		var m Matched
-		var authors, categories, hits, storyKey string
+		var authors, categories, hits, storySource, storyGUID string
 		var published, updated, firstSeen, matchedAt int64
 		it := &m.Item
 		if err := rows.Scan(&m.Rule, &m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story, &storyKey, &matchedAt, &hits); err != nil {
+			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story, &storySource, &storyGUID, &matchedAt, &hits); err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		m.StoryID = storyUUID(storyKey)
+		m.StoryID = ItemUUID(storySource, storyGUID)
 		json.Unmarshal([]byte(authors), &it.Authors)
 		json.Unmarshal([]byte(categories), &it.Categories)
 		it.Published, it.Updated = fromMillis(published), fromMillis(updated)
@@ -427,7 +417,8 @@ func (s *Store) ItemCounts(ctx context.Context) (map[string]int, error) {
 // for the items present at the source's last full record, the last poll
 // that found its body unchanged.
 const seenSQL = `(CASE WHEN items.last_seen = (SELECT last_recorded FROM sources WHERE sources.name = items.source)
-	THEN MAX(items.last_seen, (SELECT last_present FROM sources WHERE sources.name = items.source)) ELSE items.last_seen END)`
+	THEN (SELECT CASE WHEN last_present > items.last_seen THEN last_present ELSE items.last_seen END FROM sources WHERE sources.name = items.source)
+	ELSE items.last_seen END)`
 
 // Prune deletes the items that matched no rule and that no poll has seen
 // since before: an item still in its feed is kept, so it is never taken

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Notification is an alert in the outbox.
@@ -32,15 +33,15 @@ const notificationJoin = ` FROM notifications n JOIN items i ON i.id = n.item_id
 func scanNotification(row interface{ Scan(...any) error }) (Notification, error) {
 	var n Notification
 	var created, next, delivered, published, updated, firstSeen, matchedAt int64
-	var authors, categories, hits, storyKey string
+	var authors, categories, hits, storySource, storyGUID string
 	it := &n.Match.Item
 	err := row.Scan(&n.ID, &n.Notifier, &n.Rule, &created, &n.Status, &n.Attempts, &next, &n.LastError, &delivered,
 		&n.Match.Source, &n.Match.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-		&it.Summary, &it.Content, &it.Text, &firstSeen, &n.Match.Story, &storyKey, &matchedAt, &hits)
+		&it.Summary, &it.Content, &it.Text, &firstSeen, &n.Match.Story, &storySource, &storyGUID, &matchedAt, &hits)
 	if err != nil {
 		return n, err
 	}
-	n.Match.StoryID = storyUUID(storyKey)
+	n.Match.StoryID = ItemUUID(storySource, storyGUID)
 	n.Created, n.NextAttempt, n.DeliveredAt = fromMillis(created), fromMillis(next), fromMillis(delivered)
 	json.Unmarshal([]byte(authors), &it.Authors)
 	json.Unmarshal([]byte(categories), &it.Categories)
@@ -134,8 +135,8 @@ func (s *Store) DueDigest(ctx context.Context, notifier string, now time.Time) (
 // prefix and that have an alert due by now.
 func (s *Store) DueNotifiers(ctx context.Context, prefix string, now time.Time, limit int) ([]string, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT notifier FROM notifications
-		WHERE status = 'pending' AND notifier >= ? AND notifier < ? AND next_attempt <= ? LIMIT ?`,
-		prefix, prefix+"\xff", millis(now), limit)
+		WHERE status = 'pending' AND substr(notifier, 1, ?) = ? AND next_attempt <= ? LIMIT ?`,
+		utf8.RuneCountInString(prefix), prefix, millis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due notifiers: %w", err)
 	}

@@ -1,6 +1,8 @@
-// Package store keeps feedhound's state in a SQLite database: the polling
-// state of each source, every item seen, and every match, so that nothing
-// is matched or published twice across restarts.
+// Package store keeps feedhound's state in a database — a SQLite file by
+// default, or PostgreSQL for several instances: the polling state of each
+// source, every item seen, and every match, so that nothing is matched or
+// published twice across restarts. Both databases run the same SQL (see
+// db) and are held to the same tests.
 package store
 
 import (
@@ -18,26 +20,32 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // Store is a feedhound database. It is safe for concurrent use: writes
-// are serialised on one connection, reads use a pool.
+// are serialised on one connection (SQLite) or a few (PostgreSQL), reads
+// use a pool.
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
+	write *db
+	read  *db
 
 	// Statements run on every poll, prepared once: parsing SQL costs
 	// more than running these.
-	getSource  *sql.Stmt // on read
-	saveSource *sql.Stmt // on write
+	getSource  *stmt // on read
+	saveSource *stmt // on write
 
 	health health
 }
 
-// Open opens the database at path, creating it and bringing its schema
-// up to date.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Open opens the database data names — a SQLite file's path, or a
+// postgres:// URL — creating it (a SQLite file) and bringing its schema up
+// to date.
+func Open(ctx context.Context, data string) (*Store, error) {
+	if IsPostgres(data) {
+		return openPostgres(ctx, data)
+	}
+	path := data
 	dsn := func(txlock string) string {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(10000)")
@@ -49,11 +57,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn("immediate"))
+	sw, err := sql.Open("sqlite", dsn("immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	w.SetMaxOpenConns(1)
+	sw.SetMaxOpenConns(1)
+	w := &db{DB: sw}
 	s := &Store{write: w}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
@@ -68,7 +77,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	s.read = r
+	s.read = &db{DB: r}
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -86,7 +95,7 @@ func (s *Store) prepare(ctx context.Context) (err error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.getSource, s.saveSource} {
+	for _, st := range []*stmt{s.getSource, s.saveSource} {
 		if st != nil {
 			st.Close()
 		}
@@ -103,6 +112,9 @@ func (s *Store) Close() error {
 // migrate applies the embedded migrations the database has not seen; its
 // user_version counts those applied.
 func (s *Store) migrate(ctx context.Context) error {
+	if s.write.pg {
+		return s.migratePostgres(ctx)
+	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -34,9 +33,11 @@ func item(id, title string) feed.Item {
 
 var kimPutin = Match{Rule: "kim-putin", Hits: []rules.Hit{{Term: `"kim putin summit"`, Field: rules.FieldTitle, Start: 4, End: 20}}}
 
-func TestRecordOnceAcrossRestarts(t *testing.T) {
+func TestRecordOnceAcrossRestarts(t *testing.T) { forEach(t, testRecordOnceAcrossRestarts) }
+
+func testRecordOnceAcrossRestarts(t *testing.T, b backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "feedhound.db")
+	path := b.data(t)
 	s := open(t, path)
 	first := []NewItem{
 		{Item: item("a1", "The Kim-Putin summit"), Matches: []Match{kimPutin}},
@@ -93,9 +94,11 @@ func TestRecordOnceAcrossRestarts(t *testing.T) {
 	}
 }
 
-func TestRecordIsAtomic(t *testing.T) {
+func TestRecordIsAtomic(t *testing.T) { forEach(t, testRecordIsAtomic) }
+
+func testRecordIsAtomic(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	// A cancelled context makes the transaction fail: neither the item
 	// nor its match may be left behind.
 	cctx, cancel := context.WithCancel(ctx)
@@ -116,9 +119,11 @@ func TestRecordIsAtomic(t *testing.T) {
 	}
 }
 
-func TestLatestMatchesOrderAndLimit(t *testing.T) {
+func TestLatestMatchesOrderAndLimit(t *testing.T) { forEach(t, testLatestMatchesOrderAndLimit) }
+
+func testLatestMatchesOrderAndLimit(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	for i := range 5 {
 		id := fmt.Sprintf("a%d", i)
 		if _, err := s.Record(ctx, "wire", []NewItem{{Item: item(id, id), Matches: []Match{kimPutin}}}, t0.Add(time.Duration(i)*time.Minute)); err != nil {
@@ -145,9 +150,11 @@ func TestLatestMatchesOrderAndLimit(t *testing.T) {
 	}
 }
 
-func TestSources(t *testing.T) {
+func TestSources(t *testing.T) { forEach(t, testSources) }
+
+func testSources(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	src, err := s.EnsureSource(ctx, "kt", "https://kt.example/rss")
 	if err != nil {
 		t.Fatal(err)
@@ -178,9 +185,11 @@ func TestSources(t *testing.T) {
 	}
 }
 
-func TestPrune(t *testing.T) {
+func TestPrune(t *testing.T) { forEach(t, testPrune) }
+
+func testPrune(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	old := t0.Add(-40 * 24 * time.Hour)
 	s.Record(ctx, "wire", []NewItem{{Item: item("matched", "m"), Matches: []Match{kimPutin}}, {Item: item("gone", "g")}, {Item: item("still", "s")}}, old)
 	// "still" is in the feed at the latest poll.
@@ -198,9 +207,11 @@ func TestPrune(t *testing.T) {
 	}
 }
 
-func TestConcurrentReadsAndWrites(t *testing.T) {
+func TestConcurrentReadsAndWrites(t *testing.T) { forEach(t, testConcurrentReadsAndWrites) }
+
+func testConcurrentReadsAndWrites(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {
@@ -228,9 +239,11 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 // first item, and a rule that alerts once per story records the copy's
 // match without a second alert; a rule whose first match in the story
 // is the copy alerts, as does a rule that groups nothing.
-func TestStoriesAlertOnce(t *testing.T) {
+func TestStoriesAlertOnce(t *testing.T) { forEach(t, testStoriesAlertOnce) }
+
+func testStoriesAlertOnce(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	once := func(rule string) Match { return Match{Rule: rule, Notify: []string{"desk"}, OncePerStory: true} }
 	first, err := s.Record(ctx, "wire", []NewItem{{Item: item("w1", "Kim may visit Russia"), Matches: []Match{once("kim")}}}, t0)
 	if err != nil || first.Notifications != 1 {
@@ -275,9 +288,11 @@ func TestStoriesAlertOnce(t *testing.T) {
 
 // TestLatestStories: a rule's stories come newest first, each its first
 // copy with the later ones, and a limit counts stories, not copies.
-func TestLatestStories(t *testing.T) {
+func TestLatestStories(t *testing.T) { forEach(t, testLatestStories) }
+
+func testLatestStories(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	m := []Match{{Rule: "kim"}}
 	a, _ := s.Record(ctx, "wire", []NewItem{{Item: item("w1", "Kim may visit Russia"), Matches: m}}, t0)
 	s.Record(ctx, "times", []NewItem{{Item: item("t1", "Kim Jong-un may visit Russia"), Matches: m, Story: a.IDs[0]}}, t0.Add(time.Hour))
@@ -305,9 +320,11 @@ func TestLatestStories(t *testing.T) {
 
 // TestSameAsAnEarlierItem: an item may join the story of an earlier item
 // of the same Record, which is stored first.
-func TestSameAsAnEarlierItem(t *testing.T) {
+func TestSameAsAnEarlierItem(t *testing.T) { forEach(t, testSameAsAnEarlierItem) }
+
+func testSameAsAnEarlierItem(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	m := []Match{{Rule: "lavrov", Notify: []string{"desk"}, OncePerStory: true}}
 	res, err := s.Record(ctx, "agg", []NewItem{
 		{Item: item("a1", "Lavrov to visit Pyongyang"), Matches: m},

@@ -73,7 +73,7 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 	}
 	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, notify_options, digest, grouping)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("create subscription: %w", err)
 	}
@@ -87,12 +87,11 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 		if sub.Group == "" {
 			sub.Group = "story"
 		}
-		r, err := stmt.ExecContext(ctx, sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now),
-			sub.Notify.Kind, sub.Notify.URL, sub.Notify.Secret, sub.Notify.Options, sub.Digest, sub.Group)
+		err := stmt.QueryRowContext(ctx, sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now),
+			sub.Notify.Kind, sub.Notify.URL, sub.Notify.Secret, sub.Notify.Options, sub.Digest, sub.Group).Scan(&sub.seq)
 		if err != nil {
 			return nil, fmt.Errorf("create subscription: %w", err)
 		}
-		sub.seq, _ = r.LastInsertId()
 		out[i] = sub
 	}
 	if err := tx.Commit(); err != nil {

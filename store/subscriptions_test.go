@@ -3,16 +3,17 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-func TestSubscriptions(t *testing.T) {
+func TestSubscriptions(t *testing.T) { forEach(t, testSubscriptions) }
+
+func testSubscriptions(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	var made []Subscription
 	for _, q := range []string{`"Kim-Putin summit"`, `김정은 푸틴`, `denuclear*`} {
 		sub, err := s.CreateSubscription(ctx, Subscription{Name: q, Query: q, Sources: []string{"koreatimes"}}, t0)
@@ -65,9 +66,11 @@ func TestSubscriptions(t *testing.T) {
 
 // TestCreateSubscriptions: several at once are stored as one by one, in
 // order, each with its own ids; a batch that cannot be stored leaves none.
-func TestCreateSubscriptions(t *testing.T) {
+func TestCreateSubscriptions(t *testing.T) { forEach(t, testCreateSubscriptions) }
+
+func testCreateSubscriptions(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	made, err := s.CreateSubscriptions(ctx, []Subscription{{Name: "a", Query: "Putin"}, {Name: "b", Query: "Xi", Sources: []string{"wire"}}}, t0)
 	if err != nil || len(made) != 2 || made[0].ID == made[1].ID || made[0].FeedToken == made[1].FeedToken {
 		t.Fatalf("made %+v, %v", made, err)

@@ -38,12 +38,13 @@ func (s *Store) CreateToken(ctx context.Context, name string, readOnly bool, now
 	}
 	secret = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	h := sha256.Sum256([]byte(secret))
-	_, err = s.write.ExecContext(ctx, `INSERT INTO tokens (name, hash, read_only, created) VALUES (?, ?, ?, ?)`, name, h[:], readOnly, millis(now))
+	r, err := s.write.ExecContext(ctx, `INSERT INTO tokens (name, hash, read_only, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		name, h[:], readOnly, millis(now))
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return "", ErrTokenExists
-		}
 		return "", fmt.Errorf("create token: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return "", ErrTokenExists
 	}
 	return secret, nil
 }

@@ -3,14 +3,15 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func TestTokens(t *testing.T) {
+func TestTokens(t *testing.T) { forEach(t, testTokens) }
+
+func testTokens(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "db"))
+	s := open(t, b.data(t))
 	secret, err := s.CreateToken(ctx, "newsroom-app", false, t0)
 	if err != nil {
 		t.Fatal(err)

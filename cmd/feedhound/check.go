@@ -14,6 +14,7 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/notify"
+	"github.com/feedhound/feedhound/store"
 )
 
 const checkUsage = `Usage:
@@ -57,7 +58,7 @@ func runCheck(_ context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "feedhound: %s\n", w)
 	}
 	fmt.Fprintf(e.stdout, "%s: ok: %s, %s, %s; database %s; serving %s\n", *path,
-		plural(len(c.Sources), "source"), plural(len(c.Rules), "rule"), plural(len(c.Notifiers), "notifier"), c.Data, c.BaseURL)
+		plural(len(c.Sources), "source"), plural(len(c.Rules), "rule"), plural(len(c.Notifiers), "notifier"), store.Describe(c.Data), c.BaseURL)
 	return exitMatch
 }
 

@@ -174,7 +174,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	stopDeliverers := d.startDeliverers(wctx, d.cfg.Notifiers, &wg)
 	wg.Go(func() { d.pool.Run(wctx) })
 	wg.Go(func() { d.updates.Run(wctx) })
-	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", d.cfg.Data)
+	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", store.Describe(d.cfg.Data))
 
 	var err error
 loop:

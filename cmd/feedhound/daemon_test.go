@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )
@@ -720,5 +722,39 @@ func TestRuleBackfill(t *testing.T) {
 	base, stop = startDaemon(t, path)
 	if got := titles(t, base+"/feeds/shoigu.atom"); len(got) != 1 {
 		t.Errorf("after a restart: %q", got)
+	}
+}
+
+// TestDaemonOnPostgres runs the main job on PostgreSQL: the filtered feed
+// of a rule fills from two sources, a restart republishes nothing, and a
+// second daemon on the same database is refused.
+func TestDaemonOnPostgres(t *testing.T) {
+	data := pgtest.URL(t)
+	fs := &feedServer{answers: map[int]int{}}
+	src := httptest.NewServer(fs.handler(t))
+	defer src.Close()
+	path := filepath.Join(t.TempDir(), "feedhound.yaml")
+	cfg := fmt.Sprintf("listen: 127.0.0.1:0\ndata: %s\nmin_interval: 1s\nallow_private_networks: true\nsources:\n"+
+		"  - name: koreatimes\n    url: %[2]s/koreatimes.rss\n    schedule: '@every 1s'\n"+
+		"  - name: wire\n    url: %[2]s/wire.atom\n    schedule: '@every 1s'\n"+
+		"rules:\n  - name: kim-putin\n    query: '\"Kim-Putin summit\" OR (Kim NEAR/8 Putin AND summit)'\n", data, src.URL)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "KIM—PUTIN SUMMIT: what to expect in Vladivostok|Kim Jong-un may visit Russia to meet Putin"
+	base, stop := startDaemon(t, path)
+	waitFor(t, func() bool { return sortedTitles(t, base+"/feeds/kim-putin.atom") == want })
+	if _, err := store.LockDaemon(data); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("a second daemon on the database: %v, want ErrLocked", err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	base, stop = startDaemon(t, path)
+	defer stop()
+	_, nm0, _ := fs.counts()
+	waitFor(t, func() bool { _, nm, _ := fs.counts(); return nm > nm0 }) // polled again, conditionally
+	if got := sortedTitles(t, base+"/feeds/kim-putin.atom"); got != want {
+		t.Errorf("after restart: %q, want %q", got, want)
 	}
 }
