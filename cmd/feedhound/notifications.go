@@ -204,5 +204,13 @@ func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	switch {
+	case strings.HasSuffix(word, "ch") || strings.HasSuffix(word, "s"):
+		word += "es"
+	case strings.HasSuffix(word, "y") && !strings.HasSuffix(word, "ey"):
+		word = word[:len(word)-1] + "ies"
+	default:
+		word += "s"
+	}
+	return fmt.Sprintf("%d %s", n, word)
 }

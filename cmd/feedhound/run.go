@@ -53,6 +53,7 @@ func commands() []command {
 		{"notifications", "list the alerts in the outbox; retry failed ones", runNotifications},
 		{"notify", "send a test alert through a notifier", runNotify},
 		{"token", "create, list and revoke tokens of the HTTP API", runToken},
+		{"migrate-db", "copy a database into PostgreSQL (or another file)", runMigrateDB},
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
 		{"version", "print feedhound's version and build", runVersion},
 		{"help", "show the help of a command", nil},
