@@ -49,18 +49,20 @@ type Source struct {
 	BodyHash                  string
 	LastRecorded, LastPresent time.Time
 	TTL                       time.Duration
+	// PolledBy is the instance that polled it last.
+	PolledBy string
 }
 
 const sourceColumns = `name, config_url, url, title, etag, last_modified, last_poll, last_status, last_error, failures, next_poll, gone,
 	feed_id, link, feed_updated, language, retry_at, failure_kind, last_success, last_new, failing_since,
-	fulltext_fetched, fulltext_failed, fulltext_error, body_hash, last_recorded, last_present, ttl_seconds`
+	fulltext_fetched, fulltext_failed, fulltext_error, body_hash, last_recorded, last_present, ttl_seconds, polled_by`
 
 func scanSource(row interface{ Scan(...any) error }) (Source, error) {
 	var s Source
 	var lastPoll, nextPoll, feedUpdated, retryAt, lastSuccess, failingSince, lastRecorded, lastPresent, ttl int64
 	err := row.Scan(&s.Name, &s.ConfigURL, &s.URL, &s.Title, &s.ETag, &s.LastModified, &lastPoll, &s.LastStatus, &s.LastError, &s.Failures, &nextPoll, &s.Gone,
 		&s.FeedID, &s.Link, &feedUpdated, &s.Language, &retryAt, &s.FailureKind, &lastSuccess, &s.LastNew, &failingSince,
-		&s.FullTextFetched, &s.FullTextFailed, &s.FullTextError, &s.BodyHash, &lastRecorded, &lastPresent, &ttl)
+		&s.FullTextFetched, &s.FullTextFailed, &s.FullTextError, &s.BodyHash, &lastRecorded, &lastPresent, &ttl, &s.PolledBy)
 	s.LastRecorded, s.LastPresent, s.TTL = fromMillis(lastRecorded), fromMillis(lastPresent), time.Duration(ttl)*time.Second
 	s.LastPoll, s.NextPoll = fromMillis(lastPoll), fromMillis(nextPoll)
 	s.FeedUpdated, s.RetryAt, s.LastSuccess = fromMillis(feedUpdated), fromMillis(retryAt), fromMillis(lastSuccess)
@@ -88,13 +90,15 @@ func (s *Store) EnsureSource(ctx context.Context, name, configURL string) (Sourc
 }
 
 // saveSourceSQL writes a source's state: every column of sourceColumns,
-// the name first.
+// the name first. It lets the source's lease go: the state is what the
+// poll the lease was taken for found.
 var saveSourceSQL = func() string {
 	cols := strings.Split(strings.Join(strings.Fields(sourceColumns), ""), ",")
-	set := make([]string, 0, len(cols)-1)
+	set := make([]string, 0, len(cols)+1)
 	for _, c := range cols[1:] {
 		set = append(set, c+" = excluded."+c)
 	}
+	set = append(set, "lease_owner = ''", "lease_until = 0")
 	return `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(len(cols)) + `)
 	ON CONFLICT (name) DO UPDATE SET ` + strings.Join(set, ", ")
 }()
@@ -155,5 +159,5 @@ func sourceArgs(src Source) []any {
 		src.LastStatus, src.LastError, src.Failures, millis(src.NextPoll), src.Gone,
 		src.FeedID, src.Link, millis(src.FeedUpdated), src.Language, millis(src.RetryAt), src.FailureKind, millis(src.LastSuccess),
 		src.LastNew, millis(src.FailingSince), src.FullTextFetched, src.FullTextFailed, src.FullTextError,
-		src.BodyHash, millis(src.LastRecorded), millis(src.LastPresent), int64(src.TTL / time.Second)}
+		src.BodyHash, millis(src.LastRecorded), millis(src.LastPresent), int64(src.TTL / time.Second), src.PolledBy}
 }
