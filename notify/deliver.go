@@ -48,6 +48,40 @@ type Deliverer struct {
 	// Observe, if set before Run, is called after each attempt with its
 	// result: "delivered", "retry" or "failed".
 	Observe func(result string)
+	// Instance, set before Run, names this instance among those sharing
+	// the database: one of them at a time sends to a destination, the
+	// one holding its lease (until leaseUntil).
+	Instance   string
+	leaseUntil time.Time
+}
+
+// A destination's lease lasts leaseTerm and is renewed when less than half
+// of it is left, so that no send (at most the HTTP client's 30 s) outlasts
+// it; an instance without it looks again after leaseWait.
+const (
+	leaseTerm = 2 * time.Minute
+	leaseWait = 5 * time.Second
+)
+
+// holdLease reports whether this instance may send to the destination,
+// taking or renewing its lease as needed.
+func (d *Deliverer) holdLease(ctx context.Context, now time.Time) bool {
+	if d.leaseUntil.Sub(now) > leaseTerm/2 {
+		return true
+	}
+	ok, err := d.store.ClaimNotifier(ctx, d.dest.Name, d.Instance, now, now.Add(leaseTerm))
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Error("claim the destination", "error", err)
+		}
+		ok = false
+	}
+	if ok {
+		d.leaseUntil = now.Add(leaseTerm)
+	} else {
+		d.leaseUntil = time.Time{}
+	}
+	return ok
 }
 
 // NewDeliverer returns a Deliverer for dest. feedURL gives the URL of a
@@ -82,6 +116,10 @@ func (d *Deliverer) Run(ctx context.Context) {
 			d.sleep(ctx, wait)
 		}
 	}
+	// Another instance may take over at once.
+	if !d.leaseUntil.IsZero() {
+		d.store.ReleaseNotifier(context.WithoutCancel(ctx), d.dest.Name, d.Instance)
+	}
 }
 
 // step sends the next message that is due, within the rate, and returns
@@ -100,6 +138,9 @@ func (d *Deliverer) step(ctx context.Context) time.Duration {
 	}
 	d.stalls = 0
 	now := d.now()
+	if d.store.Shared() && !d.holdLease(ctx, now) {
+		return leaseWait // another instance sends to it
+	}
 	digest, nextDigest, err := d.store.DueDigest(ctx, d.dest.Name, now)
 	if err != nil {
 		return d.failedRead(ctx, err)

@@ -24,8 +24,10 @@ type Pool struct {
 	lookup  func(ctx context.Context, name string) (Destination, bool, error)
 	workers int
 	wake    chan struct{}
-	// Observe, if set before Run, is given to every Deliverer.
-	Observe func(result string)
+	// Observe and Instance, if set before Run, are given to every
+	// Deliverer.
+	Observe  func(result string)
+	Instance string
 
 	mu   sync.Mutex // protects ds and busy
 	ds   map[string]*Deliverer
@@ -133,7 +135,7 @@ func (p *Pool) claim(ctx context.Context, name string) (*Deliverer, bool) {
 		return d, true
 	}
 	d = NewDeliverer(dest, p.store, p.client, p.log, p.feedURL)
-	d.Observe = p.Observe
+	d.Observe, d.Instance = p.Observe, p.Instance
 	// The destination is looked up again before each message, so that
 	// one changed while the Deliverer works takes effect at once.
 	d.still = func(ctx context.Context) bool { return p.unchanged(ctx, name, d) }

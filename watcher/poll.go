@@ -19,7 +19,7 @@ import (
 // Result is the outcome of one poll.
 type Result struct {
 	Source   string
-	Status   string // "200", "304", "410" or "error"
+	Status   string // "200", "304", "410", "error", or "elsewhere": another instance polls it
 	Err      error
 	New      int // items seen for the first time
 	Matches  int
@@ -32,6 +32,13 @@ const maxBackoff = 6 * time.Hour
 // firstBackoff is the wait after one failure; it doubles with each
 // further failure.
 const firstBackoff = 30 * time.Second
+
+// A source's lease lasts a poll's timeout and leaseMargin; an instance
+// that finds another polling a source looks again after elsewhereRetry.
+const (
+	leaseMargin    = 30 * time.Second
+	elsewhereRetry = 5 * time.Second
+)
 
 // Poll polls one source of the current plan now, whatever its schedule.
 func (w *Watcher) Poll(ctx context.Context, name string) (Result, error) {
@@ -69,6 +76,26 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		res.Status = "410"
 		return res
 	}
+	// Instances sharing the database take turns: a source is polled by
+	// the one that takes its lease, and the others schedule by its state.
+	if w.store.Shared() {
+		now := w.now()
+		fresh, ok, err := w.store.ClaimSource(ctx, src.Name, w.opts.Instance, st.LastPoll, now, now.Add(w.opts.PollTimeout+leaseMargin))
+		if err != nil {
+			res.Err = err
+			log.Error("poll failed", "error", err)
+			return res
+		}
+		if !ok {
+			res.Status = "elsewhere"
+			res.NextPoll = fresh.NextPoll
+			if !res.NextPoll.After(now) {
+				res.NextPoll = now.Add(elsewhereRetry) // polled elsewhere now: its next time comes with its state
+			}
+			return res
+		}
+	}
+	st.PolledBy = w.opts.Instance
 	defer func() {
 		if v := recover(); v != nil {
 			res.Status, res.Err = "error", fmt.Errorf("internal error: %v", v)

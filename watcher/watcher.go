@@ -48,6 +48,10 @@ type Options struct {
 	// PrivateReader, if set, reads the sources allowed to reach internal
 	// addresses; the others use the Watcher's reader.
 	PrivateReader *feed.Reader
+	// Instance names this instance among those sharing the database: it
+	// takes sources' leases under it, and is shown as the one that polled
+	// them.
+	Instance string
 }
 
 // Watcher polls the sources of a Plan on their schedules. Make one with
