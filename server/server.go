@@ -68,7 +68,7 @@ type cacheKey struct {
 // rendered is a filtered feed rendered once and served until its rule
 // has new matches.
 type rendered struct {
-	gen      [2]uint64 // the rule's and the plan's generations it was made at
+	gen      [3]uint64 // the rule's and the plan's generations it was made at, and the database's version of it
 	body, gz []byte
 	etag     string
 	modified time.Time
@@ -174,6 +174,25 @@ func (s *Server) ruleFeed(rule watcher.Rule, self, title string) feedSpec {
 // colon.
 func sourceKey(name string) string { return "source:" + name }
 
+// version is the database's version of the feed of a cache key: the time
+// of the rule's latest match, or of the source's newest item, and of the
+// latest change to what the sources say of themselves, which the entries
+// show.
+func (s *Server) version(ctx context.Context, key string) (uint64, error) {
+	var v int64
+	var err error
+	if name, ok := strings.CutPrefix(key, "source:"); ok {
+		v, err = s.store.SourceVersion(ctx, name)
+	} else {
+		v, err = s.store.RuleVersion(ctx, key)
+	}
+	if err != nil {
+		return 0, err
+	}
+	meta, err := s.store.SourcesVersion(ctx)
+	return uint64(v)*0x9E3779B97F4A7C15 ^ uint64(meta), err
+}
+
 // sourceFeed is the feed of a source's latest items: for a scraped page,
 // the feed its site never had.
 func (s *Server) sourceFeed(name, self string) feedSpec {
@@ -278,19 +297,30 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, spec feedSpec
 // change, rendering it if there is none. Concurrent requests for the same
 // feed wait for one render.
 func (s *Server) renderCached(ctx context.Context, key cacheKey, spec feedSpec) (*rendered, error) {
+	// Instances sharing the database match for each other: what another
+	// recorded is told by the database's version of the feed, not by
+	// Invalidate.
+	var version uint64
+	if s.store.Shared() {
+		v, err := s.version(ctx, key.rule)
+		if err != nil {
+			return nil, err
+		}
+		version = v
+	}
 	s.mu.Lock()
-	gen := [2]uint64{s.gen[key.rule], s.all}
+	gen := [3]uint64{s.gen[key.rule], s.all, version}
 	s.mu.Unlock()
 	if out, ok := s.cache.get(key); ok && out.gen == gen {
 		return out, nil
 	}
-	flight := fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d", key.rule, key.format, key.limit, gen[0], gen[1])
+	flight := fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d\x00%d", key.rule, key.format, key.limit, gen[0], gen[1], gen[2])
 	v, err, _ := s.renders.Do(flight, func() (any, error) {
 		// Not the first asker's context: the others wait for it too.
 		out, err := s.render(context.WithoutCancel(ctx), key, spec, gen)
 		if err == nil && key.limit == DefaultLimit {
 			s.mu.Lock()
-			current := [2]uint64{s.gen[key.rule], s.all} == gen
+			current := [3]uint64{s.gen[key.rule], s.all, version} == gen
 			s.mu.Unlock()
 			if current {
 				s.cache.put(key, out)
@@ -305,7 +335,7 @@ func (s *Server) renderCached(ctx context.Context, key cacheKey, spec feedSpec) 
 }
 
 // render renders a feed.
-func (s *Server) render(ctx context.Context, key cacheKey, spec feedSpec, gen [2]uint64) (*rendered, error) {
+func (s *Server) render(ctx context.Context, key cacheKey, spec feedSpec, gen [3]uint64) (*rendered, error) {
 	s.rendered.Add(1)
 	if s.renderHook != nil {
 		s.renderHook()

@@ -74,3 +74,28 @@ func (s *Store) ReleaseNotifier(ctx context.Context, notifier, owner string) err
 // (PostgreSQL): only then are leases needed. A SQLite file has one daemon
 // (LockDaemon).
 func (s *Store) Shared() bool { return s.write.pg }
+
+// RuleVersion is a version of a rule's matches: the time of its latest,
+// in Unix milliseconds; it changes when the rule matches again, through
+// any instance.
+func (s *Store) RuleVersion(ctx context.Context, rule string) (int64, error) {
+	var v int64
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(matched_at), 0) FROM matches WHERE rule = ?`, rule).Scan(&v)
+	return v, err
+}
+
+// SourceVersion is a version of a source's items: when its newest was
+// first seen, in Unix milliseconds.
+func (s *Store) SourceVersion(ctx context.Context, source string) (int64, error) {
+	var v int64
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(first_seen), 0) FROM items WHERE source = ?`, source).Scan(&v)
+	return v, err
+}
+
+// SourcesVersion is a version of what the sources say of themselves (the
+// feeds' titles, links, languages): when the latest changed.
+func (s *Store) SourcesVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(meta_changed), 0) FROM sources`).Scan(&v)
+	return v, err
+}

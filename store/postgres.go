@@ -52,7 +52,7 @@ func openPostgres(ctx context.Context, data string) (*Store, error) {
 		d.SetMaxIdleConns(conns)
 		return &db{DB: d, pg: true}
 	}
-	s := &Store{write: open(4)}
+	s := &Store{write: open(4), pgConfig: cfg}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.write.Close()
 		return nil, fmt.Errorf("open %s: %w", Describe(data), err)

@@ -98,7 +98,9 @@ var saveSourceSQL = func() string {
 	for _, c := range cols[1:] {
 		set = append(set, c+" = excluded."+c)
 	}
-	set = append(set, "lease_owner = ''", "lease_until = 0")
+	set = append(set, "lease_owner = ''", "lease_until = 0",
+		`meta_changed = CASE WHEN sources.title != excluded.title OR sources.link != excluded.link OR sources.language != excluded.language
+			OR sources.feed_id != excluded.feed_id OR sources.feed_updated != excluded.feed_updated THEN excluded.last_poll ELSE sources.meta_changed END`)
 	return `INSERT INTO sources (` + sourceColumns + `) VALUES (` + placeholders(len(cols)) + `)
 	ON CONFLICT (name) DO UPDATE SET ` + strings.Join(set, ", ")
 }()

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -36,7 +37,16 @@ type Store struct {
 	saveSource *stmt // on write
 
 	health health
+
+	// pgConfig is a PostgreSQL database's, for Listen's connection;
+	// listenErr, if set, is told why listening stopped.
+	pgConfig  *pgx.ConnConfig
+	listenErr func(error)
 }
+
+// OnListenError sets what is told when listening for changes fails; the
+// store listens again after a while.
+func (s *Store) OnListenError(f func(error)) { s.listenErr = f }
 
 // Open opens the database data names — a SQLite file's path, or a
 // postgres:// URL — creating it (a SQLite file) and bringing its schema up

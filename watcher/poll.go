@@ -80,6 +80,12 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	// the one that takes its lease, and the others schedule by its state.
 	if w.store.Shared() {
 		now := w.now()
+		if st.NextPoll.After(now) && st.PolledBy != w.opts.Instance {
+			// Another instance polled it since this one planned to, and
+			// planned the next poll.
+			res.Status, res.NextPoll = "elsewhere", st.NextPoll
+			return res
+		}
 		fresh, ok, err := w.store.ClaimSource(ctx, src.Name, w.opts.Instance, st.LastPoll, now, now.Add(w.opts.PollTimeout+leaseMargin))
 		if err != nil {
 			res.Err = err

@@ -164,3 +164,60 @@ func (u *Updates) apply(ctx context.Context, s *Subscriptions, ids []string) {
 	}
 	u.Set(s, sources)
 }
+
+// DefaultFollowEvery is how often Follow reads the changes when no
+// announcement woke it: the fallback for a listening connection that
+// broke.
+const DefaultFollowEvery = 10 * time.Second
+
+// Follow applies the changes other instances sharing the database make
+// through their APIs, as they announce them (Store.Listen) and every so
+// often (every; zero means DefaultFollowEvery), until ctx ends. Those of
+// instance itself were applied as they were made.
+func (u *Updates) Follow(ctx context.Context, instance string, every time.Duration) {
+	if every <= 0 {
+		every = DefaultFollowEvery
+	}
+	last, err := u.Store.LastChange(ctx)
+	if err != nil && ctx.Err() == nil {
+		u.Log.Error("changes of other instances: cannot read where they are", "error", err)
+	}
+	wake := make(chan struct{}, 1)
+	u.Store.OnListenError(func(err error) {
+		u.Log.Warn("changes of other instances: listening stopped; reading them every so often until it resumes", "error", err)
+	})
+	u.Store.Listen(ctx, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-t.C:
+		}
+		for {
+			cs, err := u.Store.Changes(ctx, last, 1000)
+			if err != nil {
+				if ctx.Err() == nil {
+					u.Log.Error("changes of other instances: cannot read them", "error", err)
+				}
+				break
+			}
+			for _, c := range cs {
+				if c.Origin != instance {
+					u.Changed(c.Subject)
+				}
+				last = c.Seq
+			}
+			if len(cs) < 1000 {
+				break
+			}
+		}
+	}
+}

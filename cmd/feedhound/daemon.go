@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +53,37 @@ type daemon struct {
 	updates *watcher.Updates // carries the API's changes into the plan
 	pool    *notify.Pool     // delivers the subscriptions' own alerts
 	guard   netguard.Policy  // for URLs that API clients give
+	// instance names this process among the instances sharing a
+	// PostgreSQL database.
+	instance string
+}
+
+// instanceName is this daemon's name among instances: its host and
+// process id (and, for a process that runs more than one, as tests do,
+// which one it is).
+func instanceName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	name := fmt.Sprintf("%s/%d", host, os.Getpid())
+	if n := daemonsStarted.Add(1); n > 1 {
+		name += fmt.Sprintf("-%d", n)
+	}
+	return name
+}
+
+var daemonsStarted atomic.Int64
+
+// changed carries a change made through this instance's API into its
+// plan, and, when the database is shared, announces it to the others.
+func (d *daemon) changed(subscription string) {
+	d.updates.Changed(subscription)
+	if d.store.Shared() {
+		if err := d.store.Announce(context.Background(), d.instance, subscription, time.Now()); err != nil {
+			d.log.Error("announce a change to the other instances; they find it within a minute", "error", err)
+		}
+	}
 }
 
 // newDaemon reads the configuration, opens the database and starts
@@ -100,7 +132,8 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	if strings.HasSuffix(base, ":0") { // an ephemeral port: use the one we got
 		base = "http://" + ln.Addr().String()
 	}
-	d := &daemon{path: path, log: log, store: st, lock: lock, ln: ln, base: base, cfg: c, rules: c}
+	d := &daemon{path: path, log: log, store: st, lock: lock, ln: ln, base: base, cfg: c, rules: c, instance: instanceName()}
+	opts.Instance = d.instance
 	d.updates = &watcher.Updates{Store: st, Log: log, Set: d.setSubscriptions,
 		Current: func() *watcher.Subscriptions { return d.watch.Plan().Subscriptions }}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, base, log)
@@ -119,7 +152,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 			return stats, err
 		}})
 	d.metrics.Rules(ruleNames(p))
-	d.pool.Observe = d.metrics.Delivery
+	d.pool.Observe, d.pool.Instance = d.metrics.Delivery, d.instance
 	opts.OnMatch = func(rule string, n int) {
 		d.srv.Invalidate(rule)
 		d.metrics.Match(rule, n)
@@ -147,7 +180,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
 	guarded := &feed.Reader{Client: netguard.NewClient(d.guard, netguard.Options{})}
-	mux.Handle("/api/v1/", api.New(d.store, api.Options{Reader: guarded, Guard: d.guard, BaseURL: d.baseURL(), Plan: d.watch.Plan, Changed: d.updates.Changed, Log: d.log}).Handler())
+	mux.Handle("/api/v1/", api.New(d.store, api.Options{Reader: guarded, Guard: d.guard, BaseURL: d.baseURL(), Plan: d.watch.Plan, Changed: d.changed, Log: d.log}).Handler())
 	mux.Handle("/", d.srv.Handler())
 	hs := &http.Server{
 		Handler:           mux,
@@ -174,6 +207,9 @@ func (d *daemon) serve(ctx context.Context) error {
 	stopDeliverers := d.startDeliverers(wctx, d.cfg.Notifiers, &wg)
 	wg.Go(func() { d.pool.Run(wctx) })
 	wg.Go(func() { d.updates.Run(wctx) })
+	if d.store.Shared() {
+		wg.Go(func() { d.updates.Follow(wctx, d.instance, 0) })
+	}
 	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", store.Describe(d.cfg.Data))
 
 	var err error
@@ -213,7 +249,7 @@ func (d *daemon) startDeliverers(ctx context.Context, ns []config.Notifier, wg *
 		client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
 		dl := notify.NewDeliverer(n.Destination(),
 			d.store, client, d.log, d.feedURL)
-		dl.Observe = d.metrics.Delivery
+		dl.Observe, dl.Instance = d.metrics.Delivery, d.instance
 		ds = append(ds, dl)
 		wg.Go(func() { dl.Run(ctx) })
 	}
