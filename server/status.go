@@ -51,7 +51,7 @@ code { font-size: 90%; }
 {{range .Sources}}<tr{{if .Failing}} class="failing"{{end}}>
 <td><a href="{{.URL}}">{{.Name}}</a>{{if .Title}}<br><small class="muted">{{.Title}}</small>{{end}}<br><small><a href="sources/{{.Name}}.rss">RSS</a> · <a href="sources/{{.Name}}.atom">Atom</a> · <a href="sources/{{.Name}}.json">JSON</a></small></td>
 <td>{{if .Gone}}<span class="gone">gone (HTTP 410): polling stopped</span>{{else if .Failing}}<span class="error">{{.LastError}}</span><br><small>{{if not .FailingSince.IsZero}}failing since {{when $.Now .FailingSince}}{{if gt .Failures 1}}, {{end}}{{end}}{{if gt .Failures 1}}{{.Failures}} failures in a row{{end}}</small>{{else}}{{.Result}}{{end}}{{if .FullTextFailed}}<br><small class="error">full text: {{.FullTextFailed}} of {{plural .FullTextFetched "article"}} not read ({{.FullTextError}}); their feed's text is used</small>{{end}}</td>
-<td>{{when $.Now .LastPoll}}</td>
+<td>{{when $.Now .LastPoll}}{{if and $.Cluster .PolledBy}}<br><small class="muted">by {{.PolledBy}}</small>{{end}}</td>
 <td>{{if .Gone}}–{{else}}{{when $.Now .NextPoll}}{{end}}</td>
 <td>{{.Items}}</td>
 </tr>{{else}}<tr><td colspan="5">No sources configured.</td></tr>{{end}}
@@ -169,7 +169,10 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		Subscriptions int
 		Failed        []store.Notification
 		Database      string // what is wrong with it, if anything
-	}{Now: time.Now(), Failed: failed}
+		// Cluster is set when instances share the database: each source
+		// says which polled it last.
+		Cluster bool
+	}{Now: time.Now(), Failed: failed, Cluster: s.store.Shared()}
 	if health != nil {
 		data.Database = health.Error()
 	}

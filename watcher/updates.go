@@ -194,12 +194,20 @@ func (u *Updates) Follow(ctx context.Context, instance string, every time.Durati
 	})
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-wake:
 		case <-t.C:
+		}
+		// Changes a day old have been read by every instance running.
+		if now := time.Now(); now.Sub(pruned) > time.Hour {
+			pruned = now
+			if err := u.Store.PruneChanges(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+				u.Log.Warn("changes of other instances: old ones could not be deleted", "error", err)
+			}
 		}
 		for {
 			cs, err := u.Store.Changes(ctx, last, 1000)

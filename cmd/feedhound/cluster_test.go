@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -107,6 +108,17 @@ rules:
 		t.Errorf("the cluster polled a source of 1 s %d times in 3 s", n)
 	}
 
+	// Each status page shows which instance polled the source last.
+	resp, err := http.Get(bases[1] + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`<small class="muted">by [^<]+/\d+(-\d+)?</small>`).Match(page) {
+		t.Errorf("the status page does not say which instance polled the source")
+	}
+
 	// The same feed from each, under the same ETag.
 	var etags []string
 	for _, base := range bases {
@@ -134,7 +146,7 @@ rules:
 	// cluster's next polls, whichever instance makes them.
 	req, _ := http.NewRequest("POST", bases[0]+"/api/v1/subscriptions", strings.NewReader(`{"name": "Shoigu", "query": "Shoigu"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
