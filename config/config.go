@@ -4,6 +4,9 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -886,4 +889,35 @@ func (d *decoder) yamlError(err error) *Error {
 		return e
 	}
 	return &Error{File: d.file, Msg: strings.Join(strings.Fields(err.Error()), " ")}
+}
+
+// Fingerprint is a digest of the configuration's sources and rules: the
+// instances of a cluster, which share one database, must run the same.
+func (c *Config) Fingerprint() string {
+	type source struct {
+		Name, URL, Schedule, Timezone string
+		Private, FullText             bool
+		Scrape                        *scrape.Selectors
+	}
+	type rule struct {
+		Name, Query, Digest, Group string
+		Sources, Notify            []string
+	}
+	var v struct {
+		Sources []source
+		Rules   []rule
+	}
+	for _, s := range c.Sources {
+		tz := ""
+		if s.Timezone != nil {
+			tz = s.Timezone.String()
+		}
+		v.Sources = append(v.Sources, source{s.Name, s.URL, s.Schedule, tz, s.AllowPrivateNetworks || c.AllowPrivateNetworks, s.FullText, s.Scrape})
+	}
+	for _, r := range c.Rules {
+		v.Rules = append(v.Rules, rule{r.Name, r.Query, r.Digest, r.Group, r.Sources, r.Notify})
+	}
+	b, _ := json.Marshal(v)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
 }

@@ -432,3 +432,30 @@ rules:
 		}
 	}
 }
+
+// TestFingerprint: a configuration's sources and rules give its
+// fingerprint; what else differs between instances (where they listen)
+// does not change it.
+func TestFingerprint(t *testing.T) {
+	parse := func(src string) string {
+		t.Helper()
+		c, err := Parse([]byte(src), "f.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Fingerprint()
+	}
+	base := "sources:\n  - name: wire\n    url: https://wire.example.org/feed\nrules:\n  - name: r\n    query: summit\n"
+	if parse(base) != parse("listen: 127.0.0.1:9999\n"+base) {
+		t.Error("the listening address changed the fingerprint")
+	}
+	for _, other := range []string{
+		strings.Replace(base, "query: summit", "query: 'summit -tennis'", 1),
+		strings.Replace(base, "wire.example.org", "wire.example.net", 1),
+		base + "  - name: r2\n    query: Putin\n",
+	} {
+		if parse(other) == parse(base) {
+			t.Errorf("the same fingerprint for\n%s", other)
+		}
+	}
+}

@@ -48,6 +48,10 @@ type Options struct {
 	Version, Revision, GoVersion string
 	// Sources, if set, gives each source's state at every scrape.
 	Sources func(ctx context.Context) ([]SourceStat, error)
+	// Instance, if set, labels every metric as feedhound_instance: the
+	// instances sharing a database count apart. (Prometheus's own
+	// instance label names the address it scraped.)
+	Instance string
 }
 
 // sourceCollector reads the sources' states at each scrape.
@@ -136,10 +140,14 @@ func New(ob Counts, o Options) *Metrics {
 		ConstLabels: prometheus.Labels{"version": o.Version, "revision": o.Revision, "goversion": o.GoVersion},
 	})
 	build.Set(1)
-	m.registry.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth, subscriptions, writable, writeFailures, build,
+	var reg prometheus.Registerer = m.registry
+	if o.Instance != "" {
+		reg = prometheus.WrapRegistererWith(prometheus.Labels{"feedhound_instance": o.Instance}, reg)
+	}
+	reg.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth, subscriptions, writable, writeFailures, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if o.Sources != nil {
-		m.registry.MustRegister(&sourceCollector{
+		reg.MustRegister(&sourceCollector{
 			read: o.Sources,
 			lastSuccess: prometheus.NewDesc("feedhound_source_last_success_timestamp_seconds",
 				"When the source was last polled successfully (200 or 304), in Unix seconds.", []string{"source"}, nil),

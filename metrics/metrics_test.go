@@ -83,3 +83,23 @@ func TestExposition(t *testing.T) {
 		t.Error("a second Metrics sees the first one's matches")
 	}
 }
+
+// TestInstanceLabel: an instance sharing a database labels every metric
+// with its name.
+func TestInstanceLabel(t *testing.T) {
+	m := New(outbox{"pending": 2}, Options{Instance: "feeds-2/4117",
+		Sources: func(context.Context) ([]SourceStat, error) { return []SourceStat{{Name: "wire", Failures: 1}}, nil }})
+	m.Poll("200", time.Millisecond, 1)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Result().Body)
+	for _, want := range []string{
+		`feedhound_polls_total{feedhound_instance="feeds-2/4117",result="200"} 1`,
+		`feedhound_notifications_pending{feedhound_instance="feeds-2/4117"} 2`,
+		`feedhound_source_consecutive_failures{feedhound_instance="feeds-2/4117",source="wire"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}

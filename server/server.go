@@ -37,6 +37,10 @@ const (
 // Server serves what the watcher found. Make one with New; it is safe for
 // concurrent use.
 type Server struct {
+	// ClusterWarning, if set, says what the status page warns of the
+	// instances sharing the database ("" for nothing).
+	ClusterWarning func() string
+
 	store   *store.Store
 	plan    func() *watcher.Plan
 	baseURL string

@@ -45,6 +45,7 @@ code { font-size: 90%; }
 <p class="updated">Updated <time datetime="{{.Now.UTC.Format "2006-01-02T15:04:05Z"}}">{{.Now.UTC.Format "2006-01-02 15:04:05 UTC"}}</time> · <a href="feeds.opml">All filtered feeds (OPML)</a> · <a href="sources.opml">Every source as a feed (OPML)</a></p>
 <p class="summary {{if .Problems}}bad{{else}}ok{{end}}" id="summary">{{.Summary}}</p>
 {{with .Database}}<p class="error" role="alert"><strong>{{.}}</strong>. Polls and alert deliveries wait until it is fixed; nothing is lost.</p>{{end}}
+{{with .ClusterWarning}}<p class="error" role="alert" id="cluster"><strong>{{.}}</strong></p>{{end}}
 <h2>Sources</h2>
 <table id="sources">
 <tr><th>Source</th><th>Result</th><th>Last poll</th><th>Next poll</th><th>Items</th></tr>
@@ -172,7 +173,13 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		// Cluster is set when instances share the database: each source
 		// says which polled it last.
 		Cluster bool
+		// ClusterWarning says that this instance's configuration is
+		// not the other instances'.
+		ClusterWarning string
 	}{Now: time.Now(), Failed: failed, Cluster: s.store.Shared()}
+	if s.ClusterWarning != nil {
+		data.ClusterWarning = s.ClusterWarning()
+	}
 	if health != nil {
 		data.Database = health.Error()
 	}

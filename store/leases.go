@@ -99,3 +99,45 @@ func (s *Store) SourcesVersion(ctx context.Context) (int64, error) {
 	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(meta_changed), 0) FROM sources`).Scan(&v)
 	return v, err
 }
+
+// Instance is an instance working on the database.
+type Instance struct {
+	Name    string
+	Config  string // a fingerprint of its sources and rules
+	Started time.Time
+	Seen    time.Time // when it last said it was alive
+}
+
+// SeeInstance records that an instance is alive and runs the
+// configuration of the fingerprint config.
+func (s *Store) SeeInstance(ctx context.Context, name, config string, started, now time.Time) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO instances (name, config, started, seen) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET config = excluded.config, seen = excluded.seen`, name, config, millis(started), millis(now))
+	return s.noteWrite(err)
+}
+
+// LeaveInstance removes an instance that stops.
+func (s *Store) LeaveInstance(ctx context.Context, name string) error {
+	_, err := s.write.ExecContext(ctx, `DELETE FROM instances WHERE name = ?`, name)
+	return s.noteWrite(err)
+}
+
+// Instances returns the instances seen alive since a time, by name.
+func (s *Store) Instances(ctx context.Context, since time.Time) ([]Instance, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT name, config, started, seen FROM instances WHERE seen >= ? ORDER BY name`, millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("list instances: %w", err)
+	}
+	defer rows.Close()
+	var out []Instance
+	for rows.Next() {
+		var in Instance
+		var started, seen int64
+		if err := rows.Scan(&in.Name, &in.Config, &started, &seen); err != nil {
+			return nil, fmt.Errorf("list instances: %w", err)
+		}
+		in.Started, in.Seen = fromMillis(started), fromMillis(seen)
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}

@@ -179,6 +179,22 @@ rules:
 	if len(got) != len(stories) {
 		t.Errorf("%d alerts for %d stories: %q", len(got), len(stories), got)
 	}
+
+	// An instance started with other rules says so on its status page.
+	other := filepath.Join(t.TempDir(), "other.yaml")
+	if err := os.WriteFile(other, []byte(cfg+"  - name: tennis\n    query: tennis\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	odd, _ := startInstance(t, other)
+	waitFor(t, func() bool {
+		resp, err := http.Get(odd + "/")
+		if err != nil {
+			return false
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return strings.Contains(string(page), "runs other sources or rules than")
+	})
 }
 
 // startInstance starts a daemon of a cluster, stopped by stop or with the

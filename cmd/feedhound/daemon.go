@@ -54,8 +54,62 @@ type daemon struct {
 	pool    *notify.Pool     // delivers the subscriptions' own alerts
 	guard   netguard.Policy  // for URLs that API clients give
 	// instance names this process among the instances sharing a
-	// PostgreSQL database.
-	instance string
+	// PostgreSQL database; clusterWarning is what the status page says
+	// of their configurations, when they differ (a string).
+	instance       string
+	clusterWarning atomic.Value
+}
+
+// instanceAlive is how often an instance says it is alive; one not heard
+// of for instanceGone is taken for stopped.
+const (
+	instanceAlive = 30 * time.Second
+	instanceGone  = 2 * time.Minute
+)
+
+// cluster says, until ctx ends, that this instance is alive and runs its
+// configuration, and compares it with the other instances': one whose
+// sources or rules differ is logged, and shown on the status page, as
+// long as they do.
+func (d *daemon) cluster(ctx context.Context) {
+	started := time.Now()
+	told := map[string]bool{}
+	t := time.NewTicker(instanceAlive)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		d.mu.Lock()
+		mine := d.rules.Fingerprint()
+		d.mu.Unlock()
+		if err := d.store.SeeInstance(ctx, d.instance, mine, started, now); err != nil && ctx.Err() == nil {
+			d.log.Error("instances: cannot say this one is alive", "error", err)
+		}
+		others, err := d.store.Instances(ctx, now.Add(-instanceGone))
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("instances: cannot read the others", "error", err)
+		}
+		var differ []string
+		for _, o := range others {
+			if o.Name != d.instance && o.Config != mine {
+				differ = append(differ, o.Name)
+				if !told[o.Name+" "+o.Config+" "+mine] {
+					told[o.Name+" "+o.Config+" "+mine] = true
+					d.log.Warn("this instance's sources or rules differ from another's: run the same configuration file on every instance", "instance", d.instance, "other", o.Name)
+				}
+			}
+		}
+		warning := ""
+		if len(differ) > 0 {
+			warning = fmt.Sprintf("This instance (%s) runs other sources or rules than %s, which share its database: run the same configuration file on every instance.", d.instance, strings.Join(differ, ", "))
+		}
+		d.clusterWarning.Store(warning)
+		select {
+		case <-ctx.Done():
+			d.store.LeaveInstance(context.WithoutCancel(ctx), d.instance)
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // instanceName is this daemon's name among instances: its host and
@@ -137,12 +191,19 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	d.updates = &watcher.Updates{Store: st, Log: log, Set: d.setSubscriptions,
 		Current: func() *watcher.Subscriptions { return d.watch.Plan().Subscriptions }}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, base, log)
+	if st.Shared() {
+		d.srv.ClusterWarning = func() string { w, _ := d.clusterWarning.Load().(string); return w }
+	}
 	// What API clients give is guarded unless the whole instance allows
 	// private networks.
 	d.guard = netguard.Policy{AllowPrivate: c.AllowPrivateNetworks}
 	d.pool = notify.NewPool(store.SubscriptionRulePrefix, st, netguard.NewClient(d.guard, netguard.Options{}), log, d.feedURL, d.subscriptionDestination)
 	v := readVersion()
-	d.metrics = metrics.New(st, metrics.Options{Version: v.Version, Revision: v.Revision, GoVersion: v.Go,
+	instance := ""
+	if st.Shared() {
+		instance = d.instance
+	}
+	d.metrics = metrics.New(st, metrics.Options{Version: v.Version, Revision: v.Revision, GoVersion: v.Go, Instance: instance,
 		Sources: func(ctx context.Context) ([]metrics.SourceStat, error) {
 			srcs, err := st.Sources(ctx)
 			stats := make([]metrics.SourceStat, len(srcs))
@@ -209,6 +270,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	wg.Go(func() { d.updates.Run(wctx) })
 	if d.store.Shared() {
 		wg.Go(func() { d.updates.Follow(wctx, d.instance, 0) })
+		wg.Go(func() { d.cluster(wctx) })
 	}
 	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", store.Describe(d.cfg.Data))
 
