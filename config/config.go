@@ -57,9 +57,14 @@ type Config struct {
 	// StoryWindow is how far apart in time copies of one story may be
 	// (story_window; zero means story.DefaultWindow, 72h).
 	StoryWindow time.Duration
-	Sources     []Source
-	Notifiers   []Notifier
-	Rules       []Rule
+	// Lease is, for instances sharing a PostgreSQL database, how long a
+	// source's poll or a destination's deliveries belong to one instance
+	// before another takes over, should that one die (lease; zero means
+	// the defaults: a poll's timeout and 30 s, and 2 minutes).
+	Lease     time.Duration
+	Sources   []Source
+	Notifiers []Notifier
+	Rules     []Rule
 }
 
 // Notifier is a destination for alerts.
@@ -336,7 +341,7 @@ func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []str
 }
 
 var (
-	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "story_window", "sources", "notifiers", "rules"}
+	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "story_window", "lease", "sources", "notifiers", "rules"}
 	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks", "scrape", "timezone", "fulltext"}
 	scrapeKeys   = []string{"item", "title", "link", "date", "summary", "author", "image"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
@@ -371,6 +376,13 @@ func (d *decoder) top(n ast.Node, c *Config) {
 				d.addf(pos(kv.Value), "story_window %q: want a duration from 1m to 2160h (90 days), such as 72h", v)
 			} else {
 				c.StoryWindow = w
+			}
+		case "lease":
+			v := d.str(kv.Value, "lease")
+			if l, err := time.ParseDuration(v); err != nil || l < 2*time.Second || l > time.Hour {
+				d.addf(pos(kv.Value), "lease %q: want a duration from 2s to 1h, such as 1m", v)
+			} else {
+				c.Lease = l
 			}
 		case "sources":
 			c.Sources = decodeList(d, kv.Value, "sources", d.source)

@@ -69,7 +69,7 @@ rules:
   - name: r
     qeury: x
 `, []string{
-			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, min_interval, story_window, sources, notifiers, rules)`,
+			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, min_interval, story_window, lease, sources, notifiers, rules)`,
 			`f.yaml:7:5: unknown key "shedule" in a source (did you mean "schedule"?)`,
 			`f.yaml:9:5: rule "r" has no query`,
 			`f.yaml:10:5: unknown key "qeury" in a rule (did you mean "query"?)`,

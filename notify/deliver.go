@@ -53,23 +53,35 @@ type Deliverer struct {
 	// one holding its lease (until leaseUntil).
 	Instance   string
 	leaseUntil time.Time
+	// LeaseTerm, if set before Run, is how long its lease lasts; zero
+	// means DefaultLeaseTerm.
+	LeaseTerm time.Duration
 }
 
-// A destination's lease lasts leaseTerm and is renewed when less than half
-// of it is left, so that no send (at most the HTTP client's 30 s) outlasts
-// it; an instance without it looks again after leaseWait.
+// A destination's lease lasts DefaultLeaseTerm and is renewed when less
+// than half of it is left, so that no send (at most the HTTP client's
+// 30 s) outlasts it; an instance without it looks again after a tenth of
+// it, at most leaseWait.
 const (
-	leaseTerm = 2 * time.Minute
-	leaseWait = 5 * time.Second
+	DefaultLeaseTerm = 2 * time.Minute
+	leaseWait        = 5 * time.Second
 )
+
+func (d *Deliverer) leaseTerm() time.Duration {
+	if d.LeaseTerm > 0 {
+		return d.LeaseTerm
+	}
+	return DefaultLeaseTerm
+}
 
 // holdLease reports whether this instance may send to the destination,
 // taking or renewing its lease as needed.
 func (d *Deliverer) holdLease(ctx context.Context, now time.Time) bool {
-	if d.leaseUntil.Sub(now) > leaseTerm/2 {
+	term := d.leaseTerm()
+	if d.leaseUntil.Sub(now) > term/2 {
 		return true
 	}
-	ok, err := d.store.ClaimNotifier(ctx, d.dest.Name, d.Instance, now, now.Add(leaseTerm))
+	ok, err := d.store.ClaimNotifier(ctx, d.dest.Name, d.Instance, now, now.Add(term))
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("claim the destination", "error", err)
@@ -77,7 +89,7 @@ func (d *Deliverer) holdLease(ctx context.Context, now time.Time) bool {
 		ok = false
 	}
 	if ok {
-		d.leaseUntil = now.Add(leaseTerm)
+		d.leaseUntil = now.Add(term)
 	} else {
 		d.leaseUntil = time.Time{}
 	}
@@ -139,7 +151,7 @@ func (d *Deliverer) step(ctx context.Context) time.Duration {
 	d.stalls = 0
 	now := d.now()
 	if d.store.Shared() && !d.holdLease(ctx, now) {
-		return leaseWait // another instance sends to it
+		return min(leaseWait, d.leaseTerm()/10) // another instance sends to it
 	}
 	digest, nextDigest, err := d.store.DueDigest(ctx, d.dest.Name, now)
 	if err != nil {

@@ -26,8 +26,9 @@ type Pool struct {
 	wake    chan struct{}
 	// Observe and Instance, if set before Run, are given to every
 	// Deliverer.
-	Observe  func(result string)
-	Instance string
+	Observe   func(result string)
+	Instance  string
+	LeaseTerm time.Duration
 
 	mu   sync.Mutex // protects ds and busy
 	ds   map[string]*Deliverer
@@ -135,7 +136,7 @@ func (p *Pool) claim(ctx context.Context, name string) (*Deliverer, bool) {
 		return d, true
 	}
 	d = NewDeliverer(dest, p.store, p.client, p.log, p.feedURL)
-	d.Observe, d.Instance = p.Observe, p.Instance
+	d.Observe, d.Instance, d.LeaseTerm = p.Observe, p.Instance, p.LeaseTerm
 	// The destination is looked up again before each message, so that
 	// one changed while the Deliverer works takes effect at once.
 	d.still = func(ctx context.Context) bool { return p.unchanged(ctx, name, d) }

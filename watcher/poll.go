@@ -86,7 +86,11 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			res.Status, res.NextPoll = "elsewhere", st.NextPoll
 			return res
 		}
-		fresh, ok, err := w.store.ClaimSource(ctx, src.Name, w.opts.Instance, st.LastPoll, now, now.Add(w.opts.PollTimeout+leaseMargin))
+		lease := w.opts.Lease
+		if lease <= 0 {
+			lease = w.opts.PollTimeout + leaseMargin
+		}
+		fresh, ok, err := w.store.ClaimSource(ctx, src.Name, w.opts.Instance, st.LastPoll, now, now.Add(lease))
 		if err != nil {
 			res.Err = err
 			log.Error("poll failed", "error", err)

@@ -50,8 +50,10 @@ type Options struct {
 	PrivateReader *feed.Reader
 	// Instance names this instance among those sharing the database: it
 	// takes sources' leases under it, and is shown as the one that polled
-	// them.
+	// them. Lease is how long a lease lasts; zero means PollTimeout and
+	// 30 s.
 	Instance string
+	Lease    time.Duration
 }
 
 // Watcher polls the sources of a Plan on their schedules. Make one with

@@ -187,7 +187,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 		base = "http://" + ln.Addr().String()
 	}
 	d := &daemon{path: path, log: log, store: st, lock: lock, ln: ln, base: base, cfg: c, rules: c, instance: instanceName()}
-	opts.Instance = d.instance
+	opts.Instance, opts.Lease = d.instance, c.Lease
 	d.updates = &watcher.Updates{Store: st, Log: log, Set: d.setSubscriptions,
 		Current: func() *watcher.Subscriptions { return d.watch.Plan().Subscriptions }}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, base, log)
@@ -213,7 +213,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 			return stats, err
 		}})
 	d.metrics.Rules(ruleNames(p))
-	d.pool.Observe, d.pool.Instance = d.metrics.Delivery, d.instance
+	d.pool.Observe, d.pool.Instance, d.pool.LeaseTerm = d.metrics.Delivery, d.instance, c.Lease
 	opts.OnMatch = func(rule string, n int) {
 		d.srv.Invalidate(rule)
 		d.metrics.Match(rule, n)
@@ -311,7 +311,7 @@ func (d *daemon) startDeliverers(ctx context.Context, ns []config.Notifier, wg *
 		client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
 		dl := notify.NewDeliverer(n.Destination(),
 			d.store, client, d.log, d.feedURL)
-		dl.Observe, dl.Instance = d.metrics.Delivery, d.instance
+		dl.Observe, dl.Instance, dl.LeaseTerm = d.metrics.Delivery, d.instance, d.cfg.Lease
 		ds = append(ds, dl)
 		wg.Go(func() { dl.Run(ctx) })
 	}
