@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/feedhound/feedhound/internal/pgtest"
+)
+
+// holder holds the requests of a test server while it is set, each in
+// turn told on held, until released.
+type holder struct {
+	on      atomic.Bool
+	held    chan struct{}
+	release chan struct{}
+}
+
+func newHolder() *holder { return &holder{held: make(chan struct{}, 1), release: make(chan struct{})} }
+
+func (h *holder) wait() {
+	if h.on.Load() {
+		select {
+		case h.held <- struct{}{}:
+		default:
+		}
+		<-h.release
+	}
+}
+
+// TestClusterSurvivesKill runs three feedhound processes on one
+// PostgreSQL database and kills one with SIGKILL in the middle of sending
+// an alert and another in the middle of a poll, then restarts the third:
+// every matching item reaches the feed, every alert is delivered, at most
+// one of them twice for the kill in mid-send, and the cluster goes on
+// polling each source about once per interval.
+func TestClusterSurvivesKill(t *testing.T) {
+	data := pgtest.URL(t)
+	bin := filepath.Join(t.TempDir(), "feedhound")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	begin := time.Now()
+	var growPolls atomic.Int64
+	slowPoll := newHolder()
+	mux := http.NewServeMux()
+	// A wire that carries a new story every 700 ms, 16 in all.
+	mux.HandleFunc("/grow.rss", func(w http.ResponseWriter, r *http.Request) {
+		growPolls.Add(1)
+		n := min(16, 1+int(time.Since(begin)/(700*time.Millisecond)))
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Grow</title><link>http://grow.example/</link>`)
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(w, `<item><title>Kim-Putin summit: update %d</title><guid>grow-%d</guid><description>Update %d on the Kim-Putin summit, with figure %d.</description></item>`, i, i, i, i*7)
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	})
+	mux.HandleFunc("/slow.rss", func(w http.ResponseWriter, r *http.Request) {
+		slowPoll.wait()
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title><link>http://slow.example/</link>`+
+			`<item><title>Vladivostok readies for the Kim-Putin summit</title><guid>slow-1</guid><description>Roads close near the campus.</description></item></channel></rss>`)
+	})
+	src := httptest.NewServer(mux)
+	defer src.Close()
+	send := newHolder()
+	var mu sync.Mutex
+	var alerts []string
+	slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ Text string }
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		alerts = append(alerts, m.Text)
+		mu.Unlock()
+		send.wait()
+		fmt.Fprint(w, "ok")
+	}))
+	defer slack.Close()
+	sent := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), alerts...)
+	}
+
+	dir := t.TempDir()
+	type proc struct {
+		cmd  *exec.Cmd
+		base string
+		cfg  string
+		log  *lockedBuffer
+	}
+	start := func(i int, cfg string) *proc {
+		t.Helper()
+		p := &proc{cfg: cfg, log: &lockedBuffer{}}
+		p.cmd = exec.Command(bin, "run", "--config", cfg)
+		p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			p.cmd.Process.Kill()
+			p.cmd.Wait()
+			if t.Failed() {
+				t.Logf("instance %d:\n%s", i, p.log.String())
+			}
+		})
+		return p
+	}
+	var procs []*proc
+	for i := range 3 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		cfg := filepath.Join(dir, fmt.Sprintf("feedhound-%d.yaml", i))
+		// The same configuration on each, but for where it listens.
+		body := fmt.Sprintf(`listen: %s
+base_url: https://feeds.example.org
+data: %s
+allow_private_networks: true
+min_interval: 1s
+lease: 3s
+sources:
+  - name: grow
+    url: %[3]s/grow.rss
+    schedule: '@every 1s'
+  - name: slow
+    url: %[3]s/slow.rss
+    schedule: '@every 1s'
+notifiers:
+  - name: newsroom
+    type: slack
+    url: %s/services/T0/B0/secret
+rules:
+  - name: kim-putin
+    query: '"Kim-Putin summit"'
+    notify: [newsroom]
+    group: none
+`, addr, data, src.URL, slack.URL)
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := start(i, cfg)
+		p.base = "http://" + addr
+		procs = append(procs, p)
+	}
+	alive := func(p *proc) bool {
+		resp, err := http.Get(p.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	}
+	for _, p := range procs {
+		waitFor(t, func() bool { return alive(p) })
+	}
+
+	db, err := sql.Open("pgx", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// owner returns the process holding a lease, by its instance's name
+	// (host/pid).
+	owner := func(query string) *proc {
+		t.Helper()
+		var name string
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			db.QueryRowContext(context.Background(), query).Scan(&name)
+			if i := strings.LastIndexByte(name, '/'); i >= 0 {
+				pid, _ := strconv.Atoi(name[i+1:])
+				for _, p := range procs {
+					if p.cmd.Process.Pid == pid && p.cmd.ProcessState == nil {
+						return p
+					}
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("no live instance holds the lease of %q (%q)", query, name)
+		return nil
+	}
+	kill := func(p *proc) {
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		p.cmd.Wait()
+	}
+
+	// Killed in the middle of sending an alert.
+	waitFor(t, func() bool { return len(sent()) >= 2 })
+	send.on.Store(true)
+	<-send.held
+	kill(owner(`SELECT owner FROM notifier_leases WHERE notifier = 'newsroom'`))
+	send.on.Store(false)
+	close(send.release)
+
+	// Killed in the middle of a poll.
+	slowPoll.on.Store(true)
+	<-slowPoll.held
+	kill(owner(`SELECT lease_owner FROM sources WHERE name = 'slow'`))
+	slowPoll.on.Store(false)
+	close(slowPoll.release)
+
+	// The last one is restarted.
+	var last *proc
+	for _, p := range procs {
+		if p.cmd.ProcessState == nil {
+			last = p
+		}
+	}
+	last.cmd.Process.Signal(syscall.SIGTERM)
+	last.cmd.Wait()
+	restarted := start(3, last.cfg)
+	restarted.base = last.base
+	waitFor(t, func() bool { return alive(restarted) })
+
+	// Every matching item in the feed, every alert delivered.
+	want := 17 // 16 updates and the slow source's story
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		distinct := map[string]bool{}
+		for _, a := range sent() {
+			distinct[a] = true
+		}
+		if n := len(titles(t, restarted.base+"/feeds/kim-putin.atom?limit=50")); n == want && len(distinct) == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d stories in the feed, %d alerts of %d (%d sent)", len(titles(t, restarted.base+"/feeds/kim-putin.atom?limit=50")), len(distinct), want, len(sent()))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // any repeat still to come
+	if got := sent(); len(got) > want+1 {
+		t.Errorf("%d alerts sent for %d: more than the one in flight at the kill sent again", len(got), want)
+	}
+
+	// One instance left polls each source about once a second.
+	g0 := growPolls.Load()
+	time.Sleep(3 * time.Second)
+	if n := growPolls.Load() - g0; n > 5 {
+		t.Errorf("the source of 1 s was polled %d times in 3 s", n)
+	}
+}
