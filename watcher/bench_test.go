@@ -23,6 +23,7 @@ import (
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/corpus"
 	"github.com/feedhound/feedhound/internal/cputime"
+	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
@@ -207,8 +208,13 @@ func perPollCPU(b *testing.B, cpu0 time.Duration) {
 // benchPoll polls a source at path again and again, as the daemon does;
 // every poll after the first must answer status with no new item.
 func benchPoll(b *testing.B, path, status string) {
+	benchPollOn(b, filepath.Join(b.TempDir(), "db"), path, status)
+}
+
+// benchPollOn is benchPoll on the database data names.
+func benchPollOn(b *testing.B, data, path, status string) {
 	host := feedServerProcess(b)
-	st := openStore(b, filepath.Join(b.TempDir(), "db"))
+	st := openStore(b, data)
 	p := plan(b, fmt.Sprintf("sources:\n  - name: s\n    url: %s%s\n", host, path))
 	w := New(st, &feed.Reader{}, quiet, p, Options{})
 	ctx := context.Background()
@@ -280,14 +286,41 @@ func ingestFeed(b *testing.B) (*bytes.Buffer, *Plan) {
 // BenchmarkIngest parses a 10,000-item feed and records it into an empty
 // database: dedup, match against 100 rules, store.
 func BenchmarkIngest(b *testing.B) {
+	benchIngest(b, func() string { return filepath.Join(b.TempDir(), "db") })
+}
+
+// BenchmarkPostgres is BenchmarkIngest and BenchmarkPoll304 on each
+// database: SQLite, and PostgreSQL (with FEEDHOUND_TEST_POSTGRES), where
+// each poll also takes its source's lease, as an instance of a cluster
+// does.
+func BenchmarkPostgres(b *testing.B) {
+	backends := []struct {
+		name string
+		data func(b *testing.B) string
+	}{
+		{"sqlite", func(b *testing.B) string { return filepath.Join(b.TempDir(), "db") }},
+		{"postgres", func(b *testing.B) string { return pgtest.URL(b) }},
+	}
+	for _, db := range backends {
+		b.Run("ingest/db="+db.name, func(b *testing.B) { benchIngest(b, func() string { return db.data(b) }) })
+	}
+	for _, db := range backends {
+		b.Run("poll304/db="+db.name, func(b *testing.B) { benchPollOn(b, db.data(b), "/feed1", "304") })
+	}
+}
+
+// benchIngest is BenchmarkIngest into new databases that data names.
+func benchIngest(b *testing.B, data func() string) {
 	body, p := ingestFeed(b)
 	ctx := context.Background()
 	items := 0
+	cpu := time.Duration(0)
 	for b.Loop() {
 		b.StopTimer()
-		st := openStore(b, filepath.Join(b.TempDir(), "db"))
+		st := openStore(b, data())
 		w := New(st, &feed.Reader{}, quiet, p, Options{})
 		b.StartTimer()
+		cpu0 := cputime.Process()
 		f, err := feed.Parse(body.Bytes(), "https://wire.example.org/feed")
 		if err != nil {
 			b.Fatal(err)
@@ -296,9 +329,11 @@ func BenchmarkIngest(b *testing.B) {
 		if err != nil || n != 10000 {
 			b.Fatalf("recorded %d, %v", n, err)
 		}
+		cpu += cputime.Process() - cpu0
 		items += n
 	}
 	b.ReportMetric(float64(items)/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.SetBytes(int64(body.Len()))
 }
 
