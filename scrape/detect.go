@@ -220,7 +220,9 @@ func pickTitle(members []*goquery.Selection) string {
 		hits := 0
 		for _, m := range members {
 			h := headlineOf(m)
-			if h != nil && m.Find(c).First().Get(0) == h.Get(0) {
+			// A candidate found in a block but not in another (its
+			// headline elsewhere) counts no hit there.
+			if f := m.Find(c).First(); h != nil && f.Length() > 0 && f.Get(0) == h.Get(0) {
 				hits++
 			}
 		}
