@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -52,18 +53,29 @@ func (s *limitedSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // receiver's limit and the deliverer's rate raised alike, so it takes
 // seconds rather than a quarter of an hour.
 func BenchmarkBurst(b *testing.B) {
-	b.Run("each", func(b *testing.B) { burst(b, false) })
-	b.Run("digest", func(b *testing.B) { burst(b, true) })
+	sqlite := func(b *testing.B) string { return filepath.Join(b.TempDir(), "db") }
+	b.Run("each", func(b *testing.B) { burst(b, sqlite, 1, false) })
+	b.Run("digest", func(b *testing.B) { burst(b, sqlite, 1, true) })
 }
 
-func burst(b *testing.B, digest bool) {
+// BenchmarkBurstCluster is BenchmarkBurst on PostgreSQL (with
+// FEEDHOUND_TEST_POSTGRES), with one and with three instances delivering
+// the same outbox: the one holding the destination's lease sends, so the
+// cluster keeps to the destination's rate and sends each alert once.
+func BenchmarkBurstCluster(b *testing.B) {
+	for _, n := range []int{1, 3} {
+		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) { burst(b, func(b *testing.B) string { return pgtest.URL(b) }, n, false) })
+	}
+}
+
+func burst(b *testing.B, data func(*testing.B) string, instances int, digest bool) {
 	const n, perSecond = 1000, 100
 	var messages int
 	for b.Loop() {
 		b.StopTimer()
 		slack := &limitedSlack{limiter: rate.NewLimiter(perSecond, 3), got: map[string]time.Time{}}
 		srv := httptest.NewServer(slack)
-		st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "db"))
+		st, err := store.Open(context.Background(), data(b))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -81,11 +93,18 @@ func burst(b *testing.B, digest bool) {
 		if _, err := st.Record(context.Background(), "wire", items, start); err != nil {
 			b.Fatal(err)
 		}
-		d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: srv.URL}, st, srv.Client(), quiet, func(string) string { return "http://x/f" })
-		d.limiter.SetLimit(perSecond)
 		ctx, cancel := context.WithCancel(context.Background())
+		var ds []*Deliverer
+		for i := range instances {
+			d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: srv.URL}, st, srv.Client(), quiet, func(string) string { return "http://x/f" })
+			d.limiter.SetLimit(perSecond)
+			d.Instance = fmt.Sprint("instance-", i)
+			ds = append(ds, d)
+		}
 		b.StartTimer()
-		go d.Run(ctx)
+		for _, d := range ds {
+			go d.Run(ctx)
+		}
 		for {
 			c, _ := st.NotificationCounts(ctx)
 			if c["delivered"] == n {

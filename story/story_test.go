@@ -397,3 +397,27 @@ func TestIsNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestManyCopiesOfOneStory: a story carried by thousands of feeds is
+// found for a new copy by checking a bounded number of its copies, not
+// all of them.
+func TestManyCopiesOfOneStory(t *testing.T) {
+	at := time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC)
+	g := corpus.New(5, 2000)
+	it := g.Item(800)
+	ix := NewIndex(0)
+	first := int64(0)
+	for i := range 5000 {
+		sig := Sign(Doc{Title: it.Title, Text: it.Content, Published: at.Add(time.Duration(i) * time.Second)})
+		story := ix.Add(int64(i+1), sig)
+		if i == 0 {
+			first = story
+		}
+		if story != first {
+			t.Fatalf("copy %d: story %d, want %d", i, story, first)
+		}
+		if len(ix.seen) > maxCandidates {
+			t.Fatalf("copy %d: %d candidates checked", i, len(ix.seen))
+		}
+	}
+}
