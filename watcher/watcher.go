@@ -3,6 +3,7 @@ package watcher
 import (
 	"container/heap"
 	"context"
+	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -202,6 +203,23 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
+// clusterSpread is how far instances sharing a database spread their
+// tries of one source: each tries it at an offset of its own, so that the
+// first takes it and the others find it polled, instead of all racing to
+// claim it at the same moment.
+const clusterSpread = 2 * time.Second
+
+// spread is this instance's offset for a source: zero unless instances
+// share the database.
+func (w *Watcher) spread(source string) time.Duration {
+	if !w.store.Shared() || w.opts.Instance == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(w.opts.Instance + "\x00" + source))
+	return time.Duration(h.Sum64() % uint64(clusterSpread))
+}
+
 // scheduler keeps the sources in a queue by due time and starts their
 // polls within the limits: so many at once, so many per host.
 type scheduler struct {
@@ -283,9 +301,9 @@ func (s *scheduler) sync(ctx context.Context, p *Plan, now time.Time) {
 		case st.RetryAt.After(now) && st.ConfigURL == src.URL:
 			e.due = st.RetryAt
 		default:
-			e.due = now
+			e.due = now.Add(s.w.spread(src.Name))
 			if s.w.opts.StartJitter > 0 {
-				e.due = now.Add(rand.N(s.w.opts.StartJitter))
+				e.due = e.due.Add(rand.N(s.w.opts.StartJitter))
 			}
 		}
 		s.entries[src.Name] = e
@@ -423,7 +441,7 @@ func (s *scheduler) finish(e *entry, res Result) {
 		// the database failed): try again soon rather than never.
 		e.due = s.w.now().Add(firstBackoff)
 	default:
-		e.due = res.NextPoll
+		e.due = res.NextPoll.Add(s.w.spread(e.src.Name))
 	}
 	heap.Push(&s.queue, e)
 }
