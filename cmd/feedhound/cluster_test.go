@@ -19,7 +19,6 @@ import (
 
 	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/store"
-	"github.com/feedhound/feedhound/watcher"
 )
 
 // TestClusterOnPostgres runs three instances on one PostgreSQL database,
@@ -50,22 +49,7 @@ func TestClusterOnPostgres(t *testing.T) {
 		w.Write(b)
 	}))
 	defer src.Close()
-	var mu sync.Mutex
-	var alerts []string
-	slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m struct{ Text string }
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		alerts = append(alerts, m.Text)
-		mu.Unlock()
-		fmt.Fprint(w, "ok")
-	}))
-	defer slack.Close()
-	sent := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), alerts...)
-	}
+	slackURL, sent := slackServer(t, nil)
 	path := filepath.Join(t.TempDir(), "feedhound.yaml")
 	// One configuration for all, behind one address (a load balancer's).
 	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
@@ -85,7 +69,7 @@ rules:
   - name: kim-putin
     query: '"Kim-Putin summit" OR (Kim NEAR/8 Putin AND summit)'
     notify: [newsroom]
-`, data, src.URL, slack.URL)
+`, data, src.URL, slackURL)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -202,35 +186,17 @@ rules:
 // cluster's).
 func startInstance(t *testing.T, path string) (base string, stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	d, err := newDaemon(ctx, path, quietLog, watcher.Options{StartJitter: -1})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- d.serve(ctx) }()
+	d, stopDaemon := runDaemon(t, path, quietLog)
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				t.Error("an instance did not stop")
+			if err := stopDaemon(); err != nil {
+				t.Error(err)
 			}
 		})
 	}
 	t.Cleanup(stop)
-	base = "http://" + d.ln.Addr().String()
-	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == 200
-	})
-	return base, stop
+	return "http://" + d.ln.Addr().String(), stop
 }
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -82,6 +82,14 @@ func startDaemon(t *testing.T, path string) (base string, stop func() error) {
 // startDaemonLogging is startDaemon with a logger of the test's.
 func startDaemonLogging(t *testing.T, path string, log *slog.Logger) (base string, stop func() error) {
 	t.Helper()
+	d, stop := runDaemon(t, path, log)
+	return d.baseURL(), stop
+}
+
+// runDaemon runs the daemon in-process until stop is called, once it
+// answers on the address it listens on (which its base_url need not be).
+func runDaemon(t *testing.T, path string, log *slog.Logger) (d *daemon, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := newDaemon(ctx, path, log, watcher.Options{StartJitter: -1})
 	if err != nil {
@@ -90,15 +98,15 @@ func startDaemonLogging(t *testing.T, path string, log *slog.Logger) (base strin
 	}
 	done := make(chan error, 1)
 	go func() { done <- d.serve(ctx) }()
-	base = d.baseURL()
+	listen := "http://" + d.ln.Addr().String()
 	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := http.Get(listen + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 		}
 		return err == nil && resp.StatusCode == 200
 	})
-	return base, func() error {
+	return d, func() error {
 		cancel()
 		select {
 		case err := <-done:
@@ -106,6 +114,31 @@ func startDaemonLogging(t *testing.T, path string, log *slog.Logger) (base strin
 		case <-time.After(10 * time.Second):
 			return fmt.Errorf("daemon did not stop")
 		}
+	}
+}
+
+// slackServer answers as a Slack webhook and keeps the text of each
+// message; hold, if not nil, runs before each answer.
+func slackServer(t *testing.T, hold func()) (url string, sent func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var texts []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ Text string }
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		texts = append(texts, m.Text)
+		mu.Unlock()
+		if hold != nil {
+			hold()
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), texts...)
 	}
 }
 
@@ -277,25 +310,10 @@ func TestDaemonAlertsSlackOnce(t *testing.T) {
 	fs := &feedServer{answers: map[int]int{}}
 	src := httptest.NewServer(fs.handler(t))
 	defer src.Close()
-	var mu sync.Mutex
-	var texts []string
-	slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m struct{ Text string }
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		texts = append(texts, m.Text)
-		mu.Unlock()
-		fmt.Fprint(w, "ok")
-	}))
-	defer slack.Close()
-	got := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), texts...)
-	}
+	slackURL, got := slackServer(t, nil)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "feedhound.yaml")
-	t.Setenv("TEST_SLACK_URL", slack.URL+"/services/T0/B0/secret")
+	t.Setenv("TEST_SLACK_URL", slackURL+"/services/T0/B0/secret")
 	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
 data: feedhound.db
 allow_private_networks: true

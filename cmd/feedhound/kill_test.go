@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -76,23 +74,7 @@ func TestClusterSurvivesKill(t *testing.T) {
 	src := httptest.NewServer(mux)
 	defer src.Close()
 	send := newHolder()
-	var mu sync.Mutex
-	var alerts []string
-	slack := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m struct{ Text string }
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		alerts = append(alerts, m.Text)
-		mu.Unlock()
-		send.wait()
-		fmt.Fprint(w, "ok")
-	}))
-	defer slack.Close()
-	sent := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), alerts...)
-	}
+	slackURL, sent := slackServer(t, send.wait)
 
 	dir := t.TempDir()
 	type proc struct {
@@ -150,7 +132,7 @@ rules:
     query: '"Kim-Putin summit"'
     notify: [newsroom]
     group: none
-`, addr, data, src.URL, slack.URL)
+`, addr, data, src.URL, slackURL)
 		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
