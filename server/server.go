@@ -176,7 +176,9 @@ func (s *Server) ruleFeed(rule watcher.Rule, self, title string) feedSpec {
 
 // sourceKey is the cache key of a source's own feed; no rule name has a
 // colon.
-func sourceKey(name string) string { return "source:" + name }
+func sourceKey(name string) string { return sourcePrefix + name }
+
+const sourcePrefix = "source:"
 
 // version is the database's version of the feed of a cache key: the time
 // of the rule's latest match, or of the source's newest item, and of the
@@ -185,7 +187,7 @@ func sourceKey(name string) string { return "source:" + name }
 func (s *Server) version(ctx context.Context, key string) (uint64, error) {
 	var v int64
 	var err error
-	if name, ok := strings.CutPrefix(key, "source:"); ok {
+	if name, ok := strings.CutPrefix(key, sourcePrefix); ok {
 		v, err = s.store.SourceVersion(ctx, name)
 	} else {
 		v, err = s.store.RuleVersion(ctx, key)
