@@ -55,6 +55,34 @@ func BenchmarkGuards(b *testing.B) {
 	}
 }
 
+// BenchmarkDecode reads the same prepared RSS document into gofeed's feed
+// two ways: with gofeed's own parser, and with rssscan (which the daemon
+// and match use for RSS of the usual shape), each translated by gofeed.
+func BenchmarkDecode(b *testing.B) {
+	for _, n := range []int{50, 10000} {
+		body, err := prepare(benchFeed(b, n), "", DefaultMaxDepth)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, way := range []struct {
+			name string
+			fast bool
+		}{{"gofeed", false}, {"rssscan", true}} {
+			b.Run(fmt.Sprintf("items=%d/%s", n, way.name), func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					f, _, err := decode(body, way.fast)
+					if err != nil || len(f.Items) != n {
+						b.Fatalf("%v", err)
+					}
+				}
+				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "items/s")
+			})
+		}
+	}
+}
+
 // BenchmarkFetchParse fetches a 50-item feed over loopback and parses it:
 // through a Reader (size limit, guards, normalised items) and with bare
 // net/http and gofeed.

@@ -59,20 +59,21 @@ type Item struct {
 	Text string
 }
 
-// normalize turns gofeed's feed into ours. base is the URL the document
-// was read from, or "" for a local file.
-func normalize(f *gofeed.Feed, base string) *Feed {
+// normalize turns gofeed's feed into ours; orig is the format's own feed
+// gofeed's was translated from. base is the URL the document was read
+// from, or "" for a local file.
+func normalize(f *gofeed.Feed, orig any, base string) *Feed {
 	out := &Feed{
 		Title:  htmltext.FromHTML(f.Title),
 		Format: f.FeedType,
 		URL:    base,
 	}
-	if r, ok := f.OriginalFeed().(*rss.Feed); ok {
+	if r, ok := orig.(*rss.Feed); ok {
 		if minutes, err := strconv.Atoi(strings.TrimSpace(r.TTL)); err == nil && minutes > 0 {
 			out.TTL = time.Duration(minutes) * time.Minute
 		}
 	}
-	if a, ok := f.OriginalFeed().(*atom.Feed); ok {
+	if a, ok := orig.(*atom.Feed); ok {
 		out.ID = strings.TrimSpace(a.ID)
 	}
 	out.Updated = parseDate(f.Updated, f.UpdatedParsed)

@@ -123,13 +123,19 @@ func (c *collapser) write(s string) {
 	for i := 0; i < len(s); {
 		ch := s[i]
 		if ch < utf8.RuneSelf {
-			i++
 			if asciiSpace[ch] {
 				c.space = true
+				i++
 				continue
 			}
+			// A word of ASCII is copied whole.
+			j := i + 1
+			for j < len(s) && s[j] < utf8.RuneSelf && !asciiSpace[s[j]] {
+				j++
+			}
 			c.separate()
-			c.b.WriteByte(ch)
+			c.b.WriteString(s[i:j])
+			i = j
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
