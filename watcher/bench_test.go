@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -390,26 +391,80 @@ func BenchmarkIngestStories(b *testing.B) {
 	}
 	same := feedOf(0)
 	dbs := 0
+	// open starts a watcher on a copy of the template, with grouping on
+	// (its index loaded as at start-up) or off.
+	open := func(b *testing.B, grouping bool) *Watcher {
+		dbs++
+		path := filepath.Join(dir, fmt.Sprint("db", dbs))
+		if err := os.WriteFile(path, template, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		st := openStore(b, path)
+		w := New(st, &feed.Reader{}, quiet, p, Options{})
+		if !grouping {
+			w.stories = nil
+			return w
+		}
+		w.stories.load(ctx, st, time.Now(), quiet)
+		if w.stories.index.Len() < 100000 {
+			b.Fatalf("%d items in the window", w.stories.index.Len())
+		}
+		return w
+	}
+	// ingest records one feed as a new source and returns the CPU it took.
+	// It is labelled grouping=on or off, for CPU profiles.
+	ingest := func(b *testing.B, w *Watcher, body []byte, name string) time.Duration {
+		cpu0 := cputime.Process()
+		pprof.Do(ctx, pprof.Labels("grouping", map[bool]string{true: "on", false: "off"}[w.stories != nil]), func(ctx context.Context) {
+			f, err := feed.Parse(body, "https://wire.example.org/feed")
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, _, _, err := w.record(ctx, p, Source{Name: name}, f, time.Now())
+			if err != nil || n != 10000 {
+				b.Fatalf("recorded %d, %v", n, err)
+			}
+		})
+		return cputime.Process() - cpu0
+	}
+	// paired records each op's feed with grouping off and on, in turn, in
+	// the same moment of a machine whose speed drifts: the share grouping
+	// adds is measured op by op rather than between runs minutes apart.
+	b.Run("copies=9%/paired", func(b *testing.B) {
+		off, on := open(b, false), open(b, true)
+		var cpuOff, cpuOn time.Duration
+		ops := 0
+		for b.Loop() {
+			b.StopTimer()
+			body := feedOf(ops)
+			ops++
+			name := fmt.Sprint("wire-", ops)
+			runtime.GC()
+			b.StartTimer()
+			if ops%2 == 0 {
+				cpuOff += ingest(b, off, body, name)
+				b.StopTimer()
+				runtime.GC()
+				b.StartTimer()
+				cpuOn += ingest(b, on, body, name)
+			} else {
+				cpuOn += ingest(b, on, body, name)
+				b.StopTimer()
+				runtime.GC()
+				b.StartTimer()
+				cpuOff += ingest(b, off, body, name)
+			}
+		}
+		b.ReportMetric(float64(cpuOff.Milliseconds())/float64(b.N), "cpu-ms-off/op")
+		b.ReportMetric(float64(cpuOn.Milliseconds())/float64(b.N), "cpu-ms-on/op")
+		b.ReportMetric(100*(float64(cpuOn)/float64(cpuOff)-1), "grouping-%")
+	})
 	for _, copies := range []string{"9%", "all"} {
 		for _, grouping := range []bool{false, true} {
 			b.Run(fmt.Sprintf("copies=%s/stories=%v", copies, grouping), func(b *testing.B) {
 				// Each run starts from the same database: one that grows as
 				// the other run recorded would make recording dearer.
-				dbs++
-				path := filepath.Join(dir, fmt.Sprint("db", dbs))
-				if err := os.WriteFile(path, template, 0o600); err != nil {
-					b.Fatal(err)
-				}
-				st := openStore(b, path)
-				w := New(st, &feed.Reader{}, quiet, p, Options{})
-				if !grouping {
-					w.stories = nil
-				} else {
-					w.stories.load(ctx, st, time.Now(), quiet) // once, at start-up
-					if w.stories.index.Len() < 100000 {
-						b.Fatalf("%d items in the window", w.stories.index.Len())
-					}
-				}
+				w := open(b, grouping)
 				items, ops := 0, 0
 				var cpu time.Duration
 				for b.Loop() {
@@ -420,18 +475,9 @@ func BenchmarkIngestStories(b *testing.B) {
 						runtime.GC() // the garbage of making it is not the op's
 						b.StartTimer()
 					}
-					cpu0 := cputime.Process()
-					f, err := feed.Parse(body, "https://wire.example.org/feed")
-					if err != nil {
-						b.Fatal(err)
-					}
 					ops++
-					n, _, _, err := w.record(ctx, p, Source{Name: fmt.Sprint("wire-", ops)}, f, time.Now())
-					if err != nil || n != 10000 {
-						b.Fatalf("recorded %d, %v", n, err)
-					}
-					cpu += cputime.Process() - cpu0
-					items += n
+					cpu += ingest(b, w, body, fmt.Sprint("wire-", ops))
+					items += 10000
 				}
 				b.ReportMetric(float64(items)/b.Elapsed().Seconds(), "items/s")
 				// CPU, all threads' (the collector's too), without the wait
