@@ -22,6 +22,7 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/store"
@@ -37,7 +38,7 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/fulldisk"
+	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/store"
 )
@@ -73,9 +74,9 @@ func (f *fakeSlack) got() []string {
 	return append([]string(nil), f.accepted...)
 }
 
-func outbox(t *testing.T, path string, n int) *store.Store {
+func outbox(t *testing.T, data string, n int) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), path)
+	st, err := store.Open(context.Background(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func TestDeliversEachAlertOnceThroughFailures(t *testing.T) {
 	slack := &fakeSlack{script: []int{500, 429, 503}}
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
-	st := outbox(t, filepath.Join(t.TempDir(), "db"), 3)
+	st := outbox(t, pgtest.Data(t, filepath.Join(t.TempDir(), "db")), 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go deliverer(st, srv.URL+"/services/T/B/x").Run(ctx)
@@ -139,7 +140,7 @@ func TestRefusedAlertFailsWithReason(t *testing.T) {
 	slack := &fakeSlack{script: []int{400}}
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
-	st := outbox(t, filepath.Join(t.TempDir(), "db"), 2)
+	st := outbox(t, pgtest.Data(t, filepath.Join(t.TempDir(), "db")), 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d := deliverer(st, srv.URL)
@@ -165,7 +166,7 @@ func TestCrashRestartLosesNothing(t *testing.T) {
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
 	path := filepath.Join(t.TempDir(), "db")
-	st := outbox(t, path, 5)
+	st := outbox(t, pgtest.Data(t, path), 5)
 	// Let two through, then stop the deliverer abruptly in the middle of
 	// the third.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -181,7 +182,7 @@ func TestCrashRestartLosesNothing(t *testing.T) {
 
 	// A new process, a new deliverer on the same database.
 	close(slack.hold)
-	st2, err := store.Open(context.Background(), path)
+	st2, err := store.Open(context.Background(), pgtest.Data(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +219,7 @@ func TestDigest(t *testing.T) {
 		fmt.Fprint(w, "ok")
 	}))
 	defer srv.Close()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,13 +267,98 @@ func TestDigest(t *testing.T) {
 	}
 }
 
+// TestDigestOncePerCluster: three instances on one PostgreSQL database
+// deliver to the same destination; a digest that falls due goes out once,
+// from whichever holds the destination, with every story in it — and the
+// next one too, though the instance that sent the first has stopped.
+func TestDigestOncePerCluster(t *testing.T) {
+	var mu sync.Mutex
+	var messages []slackMessage
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m slackMessage
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		messages = append(messages, m)
+		mu.Unlock()
+		fmt.Fprint(w, "ok")
+	}))
+	defer srv.Close()
+	data := pgtest.URL(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stores []*store.Store
+	var stops []context.CancelFunc
+	for i := range 3 {
+		st, err := store.Open(ctx, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		stores = append(stores, st)
+		d := deliverer(st, srv.URL)
+		d.Instance = fmt.Sprint("instance-", i)
+		d.LeaseTerm = time.Second
+		dctx, stop := context.WithCancel(ctx)
+		stops = append(stops, stop)
+		go d.Run(dctx)
+	}
+	digest := func(round, n int) {
+		t.Helper()
+		var items []store.NewItem
+		for i := range n {
+			items = append(items, store.NewItem{
+				Item:    feed.Item{ID: fmt.Sprint("r", round, "-", i), Title: fmt.Sprintf("Round %d story %d", round, i), Link: fmt.Sprintf("https://a.example/%d/%d", round, i)},
+				Matches: []store.Match{{Rule: "kim-putin", Notify: []string{"newsroom"}, DigestAt: time.Now().Add(300 * time.Millisecond)}},
+			})
+		}
+		if _, err := stores[round%3].Record(ctx, fmt.Sprint("wire-", round), items, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	delivered := func(want int) {
+		t.Helper()
+		waitUntil(t, fmt.Sprint(want, " delivered"), func() bool {
+			c, _ := stores[0].NotificationCounts(ctx)
+			return c["delivered"] == want
+		})
+		time.Sleep(300 * time.Millisecond) // for a second digest to show, were one sent
+	}
+	digest(0, 25)
+	delivered(25)
+	mu.Lock()
+	if len(messages) != 1 {
+		t.Fatalf("%d messages for one digest", len(messages))
+	}
+	mu.Unlock()
+	// The instance holding the destination stops; another takes it over.
+	holder, _, err := stores[0].NotifierLease(ctx, "newsroom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if _, err := fmt.Sscanf(holder, "instance-%d", &n); err != nil {
+		t.Fatalf("the destination is held by %q", holder)
+	}
+	stops[n]()
+	digest(1, 7)
+	delivered(32)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(messages) != 2 {
+		t.Fatalf("%d messages, want two digests: %+v", len(messages), messages)
+	}
+	if messages[0].Text != "25 new stories for kim-putin" || messages[1].Text != "7 new stories for kim-putin" {
+		t.Errorf("digests %q and %q", messages[0].Text, messages[1].Text)
+	}
+}
+
 func decodeInto(r *http.Request, v any) { json.NewDecoder(r.Body).Decode(v) }
 
 func TestPool(t *testing.T) {
 	slack := &fakeSlack{}
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +404,7 @@ func TestPoolFollowsChangedDestination(t *testing.T) {
 		paths = append(paths, r.URL.Path)
 	}))
 	defer srv.Close()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
+	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +482,7 @@ func TestDeliveredAlertRecordedWhenShuttingDown(t *testing.T) {
 	slack := &fakeSlack{}
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
-	st := outbox(t, filepath.Join(t.TempDir(), "db"), 1)
+	st := outbox(t, pgtest.Data(t, filepath.Join(t.TempDir(), "db")), 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d := deliverer(st, srv.URL)
@@ -466,7 +552,7 @@ func TestGuardRefusalFailsAtOnce(t *testing.T) {
 	slack := &fakeSlack{}
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
-	st := outbox(t, filepath.Join(t.TempDir(), "db"), 1)
+	st := outbox(t, pgtest.Data(t, filepath.Join(t.TempDir(), "db")), 1)
 	d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: srv.URL + "/services/T/B/x"}, st,
 		netguard.NewClient(netguard.Policy{}, netguard.Options{}), quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
 	ctx, cancel := context.WithCancel(context.Background())
@@ -530,7 +616,7 @@ func TestMatrixNeverPostsTwice(t *testing.T) {
 	srv := httptest.NewServer(room)
 	defer srv.Close()
 	path := filepath.Join(t.TempDir(), "db")
-	st := outbox(t, path, 4)
+	st := outbox(t, pgtest.Data(t, path), 4)
 	dest := Destination{Name: "newsroom", Kind: "matrix", URL: srv.URL, Secret: "tok", Options: `{"room":"!room:example.org"}`}
 	run := func(st *store.Store, ctx context.Context) {
 		d := NewDeliverer(dest, st, http.DefaultClient, quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
@@ -549,7 +635,7 @@ func TestMatrixNeverPostsTwice(t *testing.T) {
 	st.Close()
 	close(room.hold)
 
-	st2, err := store.Open(context.Background(), path)
+	st2, err := store.Open(context.Background(), pgtest.Data(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )
@@ -81,7 +82,7 @@ rules:
 func everyKindServer(t *testing.T) http.Handler {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	st, err := store.Open(ctx, pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,17 @@ func (s *Store) ClaimNotifier(ctx context.Context, notifier, owner string, now, 
 	return n == 1, nil
 }
 
+// NotifierLease returns who holds a notifier's lease and until when; an
+// owner of "" is no lease.
+func (s *Store) NotifierLease(ctx context.Context, notifier string) (owner string, until time.Time, err error) {
+	var u int64
+	err = s.read.QueryRowContext(ctx, `SELECT owner, until FROM notifier_leases WHERE notifier = ?`, notifier).Scan(&owner, &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	return owner, fromMillis(u), err
+}
+
 // ReleaseNotifier lets owner's lease of a notifier go, for another
 // instance to take at once.
 func (s *Store) ReleaseNotifier(ctx context.Context, notifier, owner string) error {

@@ -19,6 +19,7 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/fulldisk"
+	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
@@ -96,9 +97,11 @@ func plan(t testing.TB, yaml string) *Plan {
 	return p
 }
 
+// openStore opens a test's store: the SQLite file path, or a PostgreSQL
+// schema of its own when pgtest.BackendVar says so.
 func openStore(t testing.TB, path string) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), path)
+	st, err := store.Open(context.Background(), pgtest.Data(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +401,12 @@ func TestFullDiskPollsWait(t *testing.T) {
 	src := newSource(t, "koreatimes.rss")
 	srv := httptest.NewServer(src)
 	defer srv.Close()
-	st := openStore(t, filepath.Join(disk, "feedhound.db"))
+	// A file on the small disk, whatever database the other tests use.
+	st, err := store.Open(context.Background(), filepath.Join(disk, "feedhound.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	p := plan(t, fmt.Sprintf("min_interval: 1s\nsources:\n  - name: other\n    url: %s/rss\n    schedule: '@every 1s'\n%s", srv.URL, kimPutinRules))
 	w := New(st, &feed.Reader{}, quiet, p, Options{})
 	ctx := context.Background()
@@ -423,7 +431,7 @@ func TestFullDiskPollsWait(t *testing.T) {
 		t.Errorf("%d fetches while nothing could be recorded", n)
 	}
 	free()
-	res, err := w.Poll(ctx, "other")
+	res, err = w.Poll(ctx, "other")
 	if err != nil || res.Err != nil || res.Status != "200" {
 		t.Fatalf("after freeing the disk: %+v %v", res, err)
 	}

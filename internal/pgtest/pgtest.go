@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -21,6 +22,31 @@ const (
 	ServerVar  = "FEEDHOUND_TEST_POSTGRES"
 	RequireVar = "FEEDHOUND_REQUIRE_POSTGRES"
 )
+
+// BackendVar, set to "postgres", runs the suites that keep a store
+// (watcher, notify, api, server) on PostgreSQL instead of SQLite: each
+// test's database is a schema of its own on the server ServerVar names.
+const BackendVar = "FEEDHOUND_TEST_BACKEND"
+
+// schemas are the schemas made for database paths, so that a test that
+// opens its database again finds what it left there.
+var schemas sync.Map
+
+// Data returns what a test opens its store on for the database file path:
+// the path, or, when BackendVar is "postgres", a schema of its own on the
+// server — the same one each time the test opens the same path.
+func Data(t testing.TB, path string) string {
+	t.Helper()
+	if os.Getenv(BackendVar) != "postgres" {
+		return path
+	}
+	if u, ok := schemas.Load(path); ok {
+		return u.(string)
+	}
+	u := URL(t)
+	schemas.Store(path, u)
+	return u
+}
 
 // Hint is the line said where the PostgreSQL tests do not run.
 const Hint = "set " + ServerVar + "=postgres://postgres@127.0.0.1:5432/test to run them on PostgreSQL too"
