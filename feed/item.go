@@ -1,6 +1,8 @@
 // Package feed reads sources — local files and http(s) URLs — parses
-// RSS, Atom and JSON Feed documents with gofeed, and normalises their
-// items into Item values that the rest of feedhound works with.
+// RSS, Atom and JSON Feed documents with gofeed (RSS 2.0 of the usual
+// shape through rssscan, which makes what gofeed's RSS parser would, for
+// gofeed's translator), and normalises their items into Item values that
+// the rest of feedhound works with.
 package feed
 
 import (
