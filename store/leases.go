@@ -20,13 +20,20 @@ import (
 // the lease or polled the source since: the source's state, as stored, is
 // returned then, for the owner to schedule by.
 func (s *Store) ClaimSource(ctx context.Context, name, owner string, seen, now, until time.Time) (src Source, ok bool, err error) {
-	r, err := s.write.ExecContext(ctx, `UPDATE sources SET lease_owner = ?, lease_until = ?
-		WHERE name = ? AND (lease_until <= ? OR lease_owner = ?) AND last_poll <= ?`,
-		owner, millis(until), name, millis(now), owner, millis(seen))
-	if s.noteWrite(err) != nil {
+	// One round trip when the lease is taken: the state comes back with it.
+	src, err = scanSource(s.write.QueryRowContext(ctx, `UPDATE sources SET lease_owner = ?, lease_until = ?
+		WHERE name = ? AND (lease_until <= ? OR lease_owner = ?) AND last_poll <= ?
+		RETURNING `+sourceColumns,
+		owner, millis(until), name, millis(now), owner, millis(seen)))
+	if err == nil || errors.Is(err, sql.ErrNoRows) {
+		s.noteWrite(nil) // the write went through, whether it took the lease
+	} else {
+		s.noteWrite(err)
 		return Source{}, false, fmt.Errorf("claim source %s: %w", name, err)
 	}
-	n, _ := r.RowsAffected()
+	if err == nil {
+		return src, true, nil
+	}
 	src, err = scanSource(s.getSource.QueryRowContext(ctx, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Source{}, false, fmt.Errorf("claim source %s: no such source", name)
@@ -34,7 +41,7 @@ func (s *Store) ClaimSource(ctx context.Context, name, owner string, seen, now, 
 	if err != nil {
 		return Source{}, false, fmt.Errorf("claim source %s: %w", name, err)
 	}
-	return src, n == 1, nil
+	return src, false, nil
 }
 
 // SourceLease returns who holds a source's lease and until when; an
