@@ -3,12 +3,42 @@ package rssscan
 import (
 	"strings"
 	"time"
+
+	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
+	"github.com/mmcdole/gofeed/rss"
 )
 
-// rssDate reads an RSS date as gofeed does, in UTC; nil for an empty one.
-// ok is false for a date in a form it does not know gofeed reads the same:
-// gofeed tries a hundred layouts in turn, and only the forms whose first
-// match is known are read here.
+// date reads an RSS date as gofeed's RSS parser does, in UTC; nil for an
+// empty one or one gofeed cannot read. The usual forms are read here;
+// others by gofeed's own date parser.
+func date(text string) *time.Time {
+	if t, ok := rssDate(text); ok {
+		return t
+	}
+	return gofeedDate(text)
+}
+
+// gofeedDate reads a date with gofeed's own parser, which tries a hundred
+// layouts in turn and knows the offsets of zone names. It is reached
+// through gofeed's translator, which parses an item's Dublin Core date
+// with the function its RSS parser parses <pubDate> with.
+func gofeedDate(text string) *time.Time {
+	item := &rss.Item{DublinCoreExt: &ext.DublinCoreExtension{Date: []string{text}}}
+	f, err := dateTranslator.Translate(&rss.Feed{Items: []*rss.Item{item}})
+	if err != nil || len(f.Items) != 1 || f.Items[0].UpdatedParsed == nil {
+		return nil
+	}
+	utc := f.Items[0].UpdatedParsed.UTC()
+	return &utc
+}
+
+var dateTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+
+// rssDate reads the usual forms of an RSS date as gofeed does, in UTC;
+// nil for an empty one. ok is false for a date in another form: gofeed
+// tries its layouts in turn, and only forms whose first match is known
+// are read here.
 func rssDate(text string) (t *time.Time, ok bool) {
 	d := strings.TrimSpace(text)
 	if d == "" {

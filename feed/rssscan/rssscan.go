@@ -6,8 +6,8 @@
 // It reads the common shape of a news feed and declines the rest, leaving
 // it to gofeed: RSS 0.9 and 1.0 (RDF), a DOCTYPE, xml:base, processing
 // instructions inside the document, markup that does not nest, an
-// undeclared prefix or one of gofeed's known prefixes bound elsewhere, a
-// date in a form it does not read as gofeed does. When it does read a
+// undeclared prefix or one of gofeed's known prefixes bound elsewhere.
+// Dates in the usual forms it reads itself, others with gofeed's parser. When it does read a
 // document, gofeed's translator makes of its result what it makes of
 // gofeed's parser's; the tests hold the two to the same items.
 //
@@ -24,7 +24,6 @@ import (
 	"encoding/binary"
 	"net/url"
 	"strings"
-	"time"
 
 	ext "github.com/mmcdole/gofeed/extensions"
 	"github.com/mmcdole/gofeed/rss"
@@ -329,7 +328,7 @@ func (s *scanner) channel(t tag) *rss.Feed {
 			f.WebMaster = s.elementText(c)
 		case "lastbuilddate":
 			f.LastBuildDate = s.elementText(c)
-			f.LastBuildDateParsed = s.date(f.LastBuildDate)
+			f.LastBuildDateParsed = date(f.LastBuildDate)
 		case "ttl":
 			f.TTL = s.elementText(c)
 		case "item":
@@ -393,7 +392,7 @@ func (s *scanner) item(t tag) *rss.Item {
 			// gofeed keeps the date of an earlier <pubDate> when a later
 			// one cannot be read (a channel's <lastBuildDate> it forgets).
 			it.PubDate = s.elementText(c)
-			if t := s.date(it.PubDate); t != nil {
+			if t := date(it.PubDate); t != nil {
 				it.PubDateParsed = t
 			}
 		case "guid":
@@ -439,14 +438,6 @@ func (s *scanner) link(t tag) string {
 		return u
 	}
 	return href
-}
-
-func (s *scanner) date(text string) *time.Time {
-	t, ok := rssDate(text)
-	if !ok {
-		s.decline("the date %q", text)
-	}
-	return t
 }
 
 // addExtension reads the element whose start tag t was just read as
