@@ -19,6 +19,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -153,6 +154,14 @@ func units(out []unit, s string, limit int) []unit {
 		s = s[:cut]
 	}
 	limit += len(out)
+	if quick, ok := quickUnits(out, s, limit); ok {
+		return quick
+	}
+	return tokenizedUnits(out, s, limit)
+}
+
+// tokenizedUnits is units through rules' tokenizer, for any text.
+func tokenizedUnits(out []unit, s string, limit int) []unit {
 	rules.Words(s, func(w string) bool {
 		r, _ := utf8.DecodeRuneInString(w)
 		if r >= 0x1100 && unicode.In(r, unicode.Hangul, unicode.Han, unicode.Hiragana, unicode.Katakana) {
@@ -168,6 +177,90 @@ func units(out []unit, s string, limit int) []unit {
 		return len(out) < limit
 	})
 	return out
+}
+
+// wordByte is what rules' tokenizer makes of each ASCII byte: the byte of
+// a word it becomes (lower case), or 0 for one that separates words. It is
+// asked of the tokenizer itself, so the two cannot disagree.
+var wordByte = func() (t [utf8.RuneSelf]byte) {
+	for c := range utf8.RuneSelf {
+		rules.Words(string(rune(c)), func(w string) bool {
+			if len(w) == 1 {
+				t[c] = w[0]
+			}
+			return false
+		})
+	}
+	return t
+}()
+
+// separators are the punctuation outside ASCII that news text is full of
+// and that rules' tokenizer takes for a break between words whatever is
+// around it; asked of the tokenizer, as wordByte is.
+var separators = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range "\u00a0\u00ab\u00b7\u00bb\u2010\u2011\u2012\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026\u3000" {
+		var words []string
+		rules.Words("a"+string(r)+"b", func(w string) bool {
+			words = append(words, strings.Clone(w)) // w is the tokenizer's
+			return true
+		})
+		if len(words) == 2 && words[0] == "a" && words[1] == "b" {
+			m[r] = true
+		}
+	}
+	return m
+}()
+
+// quickUnits is units for text of ASCII words and the separators above,
+// without the tokenizer's general path; a word already in lower case is
+// hashed where it stands. ok is false for text with any other character,
+// which the tokenizer reads.
+func quickUnits(out []unit, s string, limit int) ([]unit, bool) {
+	start := len(out)
+	var buf [64]byte
+	for i := 0; i < len(s) && len(out) < limit; {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !separators[r] {
+				return out[:start], false
+			}
+			i += size
+			continue
+		}
+		if wordByte[c] == 0 {
+			i++
+			continue
+		}
+		j, lower := i, true
+		for ; j < len(s); j++ {
+			lc := wordByte[s[j]&0x7f]
+			if s[j] >= utf8.RuneSelf || lc == 0 {
+				break
+			}
+			lower = lower && lc == s[j]
+		}
+		// A letter outside ASCII right after would be part of the word.
+		if j < len(s) && s[j] >= utf8.RuneSelf {
+			if r, _ := utf8.DecodeRuneInString(s[j:]); !separators[r] {
+				return out[:start], false
+			}
+		}
+		w := s[i:j]
+		if !lower {
+			if len(w) > len(buf) {
+				return out[:start], false
+			}
+			for k := range len(w) {
+				buf[k] = wordByte[w[k]]
+			}
+			w = unsafe.String(&buf[0], len(w))
+		}
+		out = append(out, unit{hash: xxhash.Sum64String(american(w)), number: isNumber(w)})
+		i = j
+	}
+	return out, true
 }
 
 // american spells a word as American English does, by the common
@@ -207,6 +300,10 @@ var britishEndings = func() (t [256][][2]string) {
 // capitals.
 func stripDateline(s string) string {
 	head := s[:min(len(s), 120)]
+	// Every end of a dateline has a '-', a '=' or the first byte of a dash.
+	if strings.IndexByte(head, '-') < 0 && strings.IndexByte(head, '=') < 0 && strings.IndexByte(head, "\u2014"[0]) < 0 {
+		return s
+	}
 	for i := strings.IndexByte(head, ' '); i >= 0; {
 		rest := head[i:]
 		for _, sep := range datelineEnds {

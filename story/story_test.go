@@ -421,3 +421,47 @@ func TestManyCopiesOfOneStory(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickUnitsAgree holds the quick path through ASCII text to what
+// rules' tokenizer makes of the same text, on news-like items and on
+// random strings of letters, digits, punctuation and the separators.
+func TestQuickUnitsAgree(t *testing.T) {
+	texts := []string{"", "Kim-Putin summit", "U.S. O'Brien's 2-1 win \u2014 \u201cquoted\u201d\u2026 \u2018single\u2019 \u00abguillemets\u00bb", "ORGANISE the centre\u2019s programme", "caf\u00e9 au lait"}
+	for _, it := range corpus.New(5, 20000).Items(300, 1024) {
+		texts = append(texts, it.Title, it.Content)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("abcXYZ019 .,;:'\"-_/()[]&%$#@!?\t\n\r\u00a0\u2019\u201c\u201d\u2014\u2013\u2026\u00b0")
+	others := []rune("\u00e9\u00df\uac00\u4e00\u0301")
+	for i := range 3000 {
+		var b strings.Builder
+		for range rng.IntN(80) {
+			b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+		}
+		if i%4 == 0 { // a character the quick path leaves to the tokenizer
+			b.WriteRune(others[rng.IntN(len(others))])
+		}
+		texts = append(texts, b.String())
+	}
+	quick := 0
+	for _, s := range texts {
+		for _, limit := range []int{1, 5, 60} {
+			got, ok := quickUnits(nil, s, limit)
+			if !ok {
+				continue
+			}
+			quick++
+			if want := tokenizedUnits(nil, s, limit); !slices.Equal(got, want) {
+				t.Fatalf("%q, limit %d: quick %v, tokenizer %v", s, limit, got, want)
+			}
+		}
+	}
+	if quick < len(texts) {
+		t.Errorf("the quick path read %d of %d texts", quick, 3*len(texts))
+	}
+	for _, it := range corpus.New(5, 20000).Items(300, 1024) {
+		if _, ok := quickUnits(nil, it.Content, 60); !ok {
+			t.Fatalf("the quick path declined a corpus item: %.80q", it.Content)
+		}
+	}
+}
