@@ -29,7 +29,7 @@ import (
 type fakeSlack struct {
 	mu       sync.Mutex // protects all following fields
 	script   []int
-	accepted []string
+	accepted []slackMessage
 	requests int
 	hold     chan struct{} // if set, each request waits for it
 	arrived  atomic.Int32  // requests that came, held or not
@@ -64,14 +64,24 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var m slackMessage
 	json.Unmarshal(body, &m)
-	f.accepted = append(f.accepted, m.Text)
+	f.accepted = append(f.accepted, m)
 	fmt.Fprint(w, "ok")
 }
 
+// got returns the texts of the messages accepted.
 func (f *fakeSlack) got() []string {
+	var texts []string
+	for _, m := range f.messages() {
+		texts = append(texts, m.Text)
+	}
+	return texts
+}
+
+// messages returns the messages accepted, whole.
+func (f *fakeSlack) messages() []slackMessage {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]string(nil), f.accepted...)
+	return append([]slackMessage(nil), f.accepted...)
 }
 
 func outbox(t *testing.T, data string, n int) *store.Store {
@@ -208,16 +218,8 @@ func TestCrashRestartLosesNothing(t *testing.T) {
 }
 
 func TestDigest(t *testing.T) {
-	var mu sync.Mutex
-	var messages []slackMessage
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m slackMessage
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		messages = append(messages, m)
-		mu.Unlock()
-		fmt.Fprint(w, "ok")
-	}))
+	slack := &fakeSlack{}
+	srv := httptest.NewServer(slack)
 	defer srv.Close()
 	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
 	if err != nil {
@@ -248,8 +250,7 @@ func TestDigest(t *testing.T) {
 		return c["delivered"] == 30
 	})
 	time.Sleep(50 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
+	messages := slack.messages()
 	if len(messages) != 1 {
 		t.Fatalf("%d messages, want one digest", len(messages))
 	}
@@ -272,16 +273,8 @@ func TestDigest(t *testing.T) {
 // from whichever holds the destination, with every story in it — and the
 // next one too, though the instance that sent the first has stopped.
 func TestDigestOncePerCluster(t *testing.T) {
-	var mu sync.Mutex
-	var messages []slackMessage
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m slackMessage
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		messages = append(messages, m)
-		mu.Unlock()
-		fmt.Fprint(w, "ok")
-	}))
+	slack := &fakeSlack{}
+	srv := httptest.NewServer(slack)
 	defer srv.Close()
 	data := pgtest.URL(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -325,11 +318,9 @@ func TestDigestOncePerCluster(t *testing.T) {
 	}
 	digest(0, 25)
 	delivered(25)
-	mu.Lock()
-	if len(messages) != 1 {
-		t.Fatalf("%d messages for one digest", len(messages))
+	if n := len(slack.messages()); n != 1 {
+		t.Fatalf("%d messages for one digest", n)
 	}
-	mu.Unlock()
 	// The instance holding the destination stops; another takes it over.
 	holder, _, err := stores[0].NotifierLease(ctx, "newsroom")
 	if err != nil {
@@ -342,8 +333,7 @@ func TestDigestOncePerCluster(t *testing.T) {
 	stops[n]()
 	digest(1, 7)
 	delivered(32)
-	mu.Lock()
-	defer mu.Unlock()
+	messages := slack.messages()
 	if len(messages) != 2 {
 		t.Fatalf("%d messages, want two digests: %+v", len(messages), messages)
 	}
