@@ -414,8 +414,12 @@ func BenchmarkIngestStories(b *testing.B) {
 	// ingest records one feed as a new source and returns the CPU it took.
 	// It is labelled grouping=on or off, for CPU profiles.
 	ingest := func(b *testing.B, w *Watcher, body []byte, name string) time.Duration {
+		grouping := "off"
+		if w.stories != nil {
+			grouping = "on"
+		}
 		cpu0 := cputime.Process()
-		pprof.Do(ctx, pprof.Labels("grouping", map[bool]string{true: "on", false: "off"}[w.stories != nil]), func(ctx context.Context) {
+		pprof.Do(ctx, pprof.Labels("grouping", grouping), func(ctx context.Context) {
 			f, err := feed.Parse(body, "https://wire.example.org/feed")
 			if err != nil {
 				b.Fatal(err)
