@@ -371,11 +371,6 @@ func parse(body []byte, contentType, source string, maxDepth int) (*Feed, error)
 	return normalize(f, orig, base), nil
 }
 
-// rssTranslator makes gofeed's feed of an RSS document. gofeed would
-// HTML-parse every item to look for an image feedhound never uses: a
-// tenth of a large feed's CPU.
-var rssTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-
 // decode parses a prepared document into gofeed's feed, and the format's
 // own feed it was translated from. An RSS 2.0 document of the usual shape
 // is read by rssscan, which makes what gofeed's RSS parser would at a
@@ -384,13 +379,13 @@ var rssTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 func decode(body []byte, fast bool) (*gofeed.Feed, any, error) {
 	if fast {
 		if r, err := rssscan.Parse(body); err == nil {
-			f, err := rssTranslator.Translate(r)
+			f, err := rssscan.Translator.Translate(r)
 			return f, r, err
 		}
 	}
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true
-	p.RSSTranslator = rssTranslator
+	p.RSSTranslator = rssscan.Translator
 	f, err := p.Parse(bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err

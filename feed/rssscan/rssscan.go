@@ -45,8 +45,13 @@ func Parse(body []byte) (f *rss.Feed, err error) {
 			f, err = nil, d
 		}
 	}()
-	s := &scanner{b: checkChars(body)}
-	return s.document(), nil
+	// The root first: an Atom or JSON document is declined before the
+	// passes over the whole of it. The bytes up to the root's end are the
+	// same once checked, as a control byte before them is declined.
+	s := &scanner{b: body}
+	root := s.root()
+	s.b = checkChars(body)
+	return s.document(root), nil
 }
 
 // checkChars returns body as gofeed's parser sees it: without the control
@@ -140,45 +145,62 @@ var (
 	}
 )
 
-func (s *scanner) document() *rss.Feed {
+// root reads the prolog and the root element's start tag, which must be
+// <rss> and end where gofeed looks for it.
+func (s *scanner) root() tag {
 	root := s.prolog()
-	if root.prefix != nil || !strings.EqualFold(string(root.local), "rss") {
+	if root.prefix != nil || !lowerIs(root.local, "rss") {
 		s.decline("the root element is <%s>, not <rss>", qname(root.prefix, root.local))
 	}
 	if s.pos > detectWindow {
 		s.decline("the root element ends past gofeed's detection window")
 	}
+	return root
+}
+
+func (s *scanner) document(root tag) *rss.Feed {
 	s.declare(root)
 	version := attribute(root.attrs, "version")
 	var channel *rss.Feed
 	var items []*rss.Item
-	if !root.empty {
-		for {
-			t, ok := s.nextChild(root.local)
-			if !ok {
-				break
-			}
-			mark := s.declare(t)
-			switch {
-			case t.prefix != nil:
-				s.namespace(t.prefix)
-				s.skip(t)
-			case lowerIs(t.local, "channel"):
-				channel = s.channel(t)
-			case lowerIs(t.local, "item"):
-				items = append(items, s.item(t))
-			default:
-				s.skip(t)
-			}
-			s.ns = s.ns[:mark]
+	s.children(root, func(t tag) {
+		switch {
+		case t.prefix != nil:
+			s.namespace(t.prefix) // declared, or declined
+			s.skip(t)
+		case lowerIs(t.local, "channel"):
+			channel = s.channel(t)
+		case lowerIs(t.local, "item"):
+			items = append(items, s.item(t))
+		default:
+			s.skip(t)
 		}
-	}
+	})
 	if channel == nil {
 		channel = &rss.Feed{Items: []*rss.Item{}}
 	}
 	channel.Items = append(channel.Items, items...)
 	channel.Version = version
 	return channel
+}
+
+// children calls read with each child element of the element whose start
+// tag t was just read, with the namespaces the child declares in force
+// while read reads it, and consumes t's end tag.
+func (s *scanner) children(t tag, read func(c tag)) {
+	if t.empty {
+		return
+	}
+	name := qname(t.prefix, t.local)
+	for {
+		c, ok := s.nextChild(name)
+		if !ok {
+			return
+		}
+		mark := s.declare(c)
+		read(c)
+		s.ns = s.ns[:mark]
+	}
 }
 
 // prolog reads what comes before the root element — an XML declaration,
@@ -293,25 +315,15 @@ func (s *scanner) namespace(p []byte) string {
 
 func (s *scanner) channel(t tag) *rss.Feed {
 	f := &rss.Feed{Items: []*rss.Item{}}
-	if t.empty {
-		return f
-	}
-	exts := ext.Extensions{}
-	for {
-		c, ok := s.nextChild(qname(t.prefix, t.local))
-		if !ok {
-			break
-		}
-		mark := s.declare(c)
+	var exts ext.Extensions
+	s.children(t, func(c tag) {
 		if c.prefix != nil {
-			switch key := s.namespace(c.prefix); key {
-			case "atom", "atom03", "dc", "itunes":
-				s.addExtension(exts, key, c)
-			default:
+			if key := s.namespace(c.prefix); translated(key) {
+				s.addExtension(&exts, key, c)
+			} else {
 				s.skip(c)
 			}
-			s.ns = s.ns[:mark]
-			continue
+			return
 		}
 		var lower [16]byte
 		switch string(lowerName(c.local, &lower)) {
@@ -336,46 +348,31 @@ func (s *scanner) channel(t tag) *rss.Feed {
 		default:
 			s.skip(c)
 		}
-		s.ns = s.ns[:mark]
-	}
-	if len(exts) > 0 {
+	})
+	if exts != nil {
 		f.Extensions = exts
 		if m, ok := exts["itunes"]; ok {
 			f.ITunesExt = ext.NewITunesFeedExtension(m)
 		}
-		if m, ok := exts["dc"]; ok {
-			f.DublinCoreExt = ext.NewDublinCoreExtension(m)
-		}
+		f.DublinCoreExt = dublinCore(exts)
 	}
 	return f
 }
 
 func (s *scanner) item(t tag) *rss.Item {
 	it := &rss.Item{}
-	if t.empty {
-		return it
-	}
 	var exts ext.Extensions
-	for {
-		c, ok := s.nextChild(qname(t.prefix, t.local))
-		if !ok {
-			break
-		}
-		mark := s.declare(c)
+	s.children(t, func(c tag) {
 		if c.prefix != nil {
 			switch key := s.namespace(c.prefix); {
 			case key == "content" && lowerIs(c.local, "encoded"):
 				it.Content = s.elementText(c)
-			case key == "atom" || key == "atom03" || key == "dc" || key == "itunes":
-				if exts == nil {
-					exts = ext.Extensions{}
-				}
-				s.addExtension(exts, key, c)
+			case translated(key):
+				s.addExtension(&exts, key, c)
 			default:
 				s.skip(c)
 			}
-			s.ns = s.ns[:mark]
-			continue
+			return
 		}
 		var lower [16]byte
 		switch string(lowerName(c.local, &lower)) {
@@ -412,18 +409,34 @@ func (s *scanner) item(t tag) *rss.Item {
 		default:
 			s.skip(c)
 		}
-		s.ns = s.ns[:mark]
-	}
-	if len(exts) > 0 {
+	})
+	if exts != nil {
 		it.Extensions = exts
 		if m, ok := exts["itunes"]; ok {
 			it.ITunesExt = ext.NewITunesItemExtension(m)
 		}
-		if m, ok := exts["dc"]; ok {
-			it.DublinCoreExt = ext.NewDublinCoreExtension(m)
-		}
+		it.DublinCoreExt = dublinCore(exts)
 	}
 	return it
+}
+
+// translated says whether gofeed's translator reads the extensions filed
+// under key; the others are not kept.
+func translated(key string) bool {
+	switch key {
+	case "atom", "atom03", "dc", "itunes":
+		return true
+	}
+	return false
+}
+
+// dublinCore is the Dublin Core extension gofeed makes of exts, nil
+// without one.
+func dublinCore(exts ext.Extensions) *ext.DublinCoreExtension {
+	if m, ok := exts["dc"]; ok {
+		return ext.NewDublinCoreExtension(m)
+	}
+	return nil
 }
 
 func (s *scanner) elementText(t tag) string { return elementText(s.content(t)) }
@@ -441,13 +454,17 @@ func (s *scanner) link(t tag) string {
 }
 
 // addExtension reads the element whose start tag t was just read as
-// gofeed reads an extension, and files it under key.
-func (s *scanner) addExtension(exts ext.Extensions, key string, t tag) {
+// gofeed reads an extension, and files it under key in *exts, made when
+// it is the first.
+func (s *scanner) addExtension(exts *ext.Extensions, key string, t tag) {
 	e := s.extension(t, true)
-	m := exts[key]
+	if *exts == nil {
+		*exts = ext.Extensions{}
+	}
+	m := (*exts)[key]
 	if m == nil {
 		m = map[string][]ext.Extension{}
-		exts[key] = m
+		(*exts)[key] = m
 	}
 	m[e.Name] = append(m[e.Name], e)
 }
@@ -568,18 +585,8 @@ func lowerName(name []byte, buf *[16]byte) []byte {
 	return name
 }
 
-// lowerIs says whether name is lower in any case (lower is lower case).
+// lowerIs says whether name is lower (in lower case) in any case.
 func lowerIs(name []byte, lower string) bool {
-	if len(name) != len(lower) {
-		return false
-	}
-	for i, c := range name {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
+	var buf [16]byte
+	return string(lowerName(name, &buf)) == lower
 }

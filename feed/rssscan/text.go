@@ -121,17 +121,10 @@ func reference(s string) (ref, decoded string, ok bool) {
 // news feeds are full of: the five XML entities and numeric references to
 // characters an HTML parser takes as they are.
 func commonEntity(ref string) (string, bool) {
-	switch ref {
-	case "&lt;":
-		return "<", true
-	case "&gt;":
-		return ">", true
-	case "&amp;":
-		return "&", true
-	case "&quot;":
-		return `"`, true
-	case "&apos;":
-		return "'", true
+	for _, e := range xmlEntities {
+		if ref[1:] == e.name {
+			return e.text, true
+		}
 	}
 	if len(ref) < 4 || ref[1] != '#' || ref[2] == 'x' || ref[2] == 'X' {
 		return "", false
