@@ -83,26 +83,35 @@ func loopbackHosts(tb testing.TB, n int, h http.Handler) []string {
 	return addrs
 }
 
+// cycleSources serves n sources on 16 loopback hosts, one in twenty of
+// them changing on every request (the others answer 304 once their ETag
+// is stored), and returns the server and a configuration that polls them
+// hourly, with one rule.
+func cycleSources(b *testing.B, n int) (*pollServer, string) {
+	ps := &pollServer{body: smallFeed(b)}
+	hosts := loopbackHosts(b, 16, ps)
+	var cfg strings.Builder
+	cfg.WriteString("sources:\n")
+	for i := range n {
+		kind := "feed"
+		if i%20 == 0 {
+			kind = "busy"
+		}
+		fmt.Fprintf(&cfg, "  - name: s%d\n    url: %s/%s%d\n    schedule: '@every 1h'\n", i, hosts[i%len(hosts)], kind, i)
+	}
+	cfg.WriteString("rules:\n  - name: r\n    query: 'kari* NEAR/5 summit'\n")
+	return ps, cfg.String()
+}
+
 // BenchmarkPollCycle polls every source once, with 95% of them answering
 // 304, as a steady state looks. One op is one whole cycle.
 func BenchmarkPollCycle(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("sources=%d", n), func(b *testing.B) {
-			ps := &pollServer{body: smallFeed(b)}
-			hosts := loopbackHosts(b, 16, ps)
-			var cfg strings.Builder
-			cfg.WriteString("sources:\n")
-			for i := range n {
-				kind := "feed"
-				if i%20 == 0 {
-					kind = "busy"
-				}
-				fmt.Fprintf(&cfg, "  - name: s%d\n    url: %s/%s%d\n    schedule: '@every 1h'\n", i, hosts[i%len(hosts)], kind, i)
-			}
-			cfg.WriteString("rules:\n  - name: r\n    query: 'kari* NEAR/5 summit'\n")
+			ps, cfg := cycleSources(b, n)
 			st := openStore(b, filepath.Join(b.TempDir(), "db"))
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}, Timeout: 30 * time.Second}
-			p := plan(b, cfg.String())
+			p := plan(b, cfg)
 			cycle := func() time.Duration {
 				w := New(st, &feed.Reader{Client: client}, quiet, p, Options{StartJitter: -1})
 				ctx, cancel := context.WithCancel(context.Background())

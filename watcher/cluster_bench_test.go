@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,19 +33,8 @@ func BenchmarkClusterCycle(b *testing.B) {
 	for _, instances := range []int{1, 3} {
 		b.Run(fmt.Sprintf("sources=%d/instances=%d", n, instances), func(b *testing.B) {
 			data := pgtest.URL(b)
-			ps := &pollServer{body: smallFeed(b)}
-			hosts := loopbackHosts(b, 16, ps)
-			var cfg strings.Builder
-			cfg.WriteString("sources:\n")
-			for i := range n {
-				kind := "feed"
-				if i%20 == 0 {
-					kind = "busy"
-				}
-				fmt.Fprintf(&cfg, "  - name: s%d\n    url: %s/%s%d\n    schedule: '@every 1h'\n", i, hosts[i%len(hosts)], kind, i)
-			}
-			cfg.WriteString("rules:\n  - name: r\n    query: 'kari* NEAR/5 summit'\n")
-			p := plan(b, cfg.String())
+			ps, cfg := cycleSources(b, n)
+			p := plan(b, cfg)
 			var stores []*store.Store
 			for range instances {
 				stores = append(stores, openStore(b, data))
