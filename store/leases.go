@@ -25,13 +25,14 @@ func (s *Store) ClaimSource(ctx context.Context, name, owner string, seen, now, 
 		WHERE name = ? AND (lease_until <= ? OR lease_owner = ?) AND last_poll <= ?
 		RETURNING `+sourceColumns,
 		owner, millis(until), name, millis(now), owner, millis(seen)))
-	if err == nil || errors.Is(err, sql.ErrNoRows) {
-		s.noteWrite(nil) // the write went through, whether it took the lease
-	} else {
-		s.noteWrite(err)
+	taken := err == nil
+	if taken || errors.Is(err, sql.ErrNoRows) {
+		err = nil // the write went through, whether it took the lease
+	}
+	if s.noteWrite(err) != nil {
 		return Source{}, false, fmt.Errorf("claim source %s: %w", name, err)
 	}
-	if err == nil {
+	if taken {
 		return src, true, nil
 	}
 	src, err = scanSource(s.getSource.QueryRowContext(ctx, name))
