@@ -179,10 +179,11 @@ func tokenizedUnits(out []unit, s string, limit int) []unit {
 	return out
 }
 
-// wordByte is what rules' tokenizer makes of each ASCII byte: the byte of
-// a word it becomes (lower case), or 0 for one that separates words. It is
-// asked of the tokenizer itself, so the two cannot disagree.
-var wordByte = func() (t [utf8.RuneSelf]byte) {
+// wordByte is what rules' tokenizer makes of each byte of ASCII: the byte
+// of a word it becomes (lower case), or 0 for one that separates words. It
+// is asked of the tokenizer itself, so the two cannot disagree. The bytes
+// outside ASCII are 0 too: quickUnits looks at them on their own.
+var wordByte = func() (t [256]byte) {
 	for c := range utf8.RuneSelf {
 		rules.Words(string(rune(c)), func(w string) bool {
 			if len(w) == 1 {
@@ -218,46 +219,42 @@ var separators = func() map[rune]bool {
 // which the tokenizer reads.
 func quickUnits(out []unit, s string, limit int) ([]unit, bool) {
 	start := len(out)
+	// Each word is written here in lower case as it is read, and hashed
+	// from here; a longer one is left to the tokenizer.
 	var buf [64]byte
 	for i := 0; i < len(s) && len(out) < limit; {
 		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if !separators[r] {
-				return out[:start], false
-			}
-			i += size
-			continue
-		}
 		if wordByte[c] == 0 {
+			if c >= utf8.RuneSelf {
+				r, size := utf8.DecodeRuneInString(s[i:])
+				if !separators[r] {
+					return out[:start], false
+				}
+				i += size
+				continue
+			}
 			i++
 			continue
 		}
-		j, lower := i, true
-		for ; j < len(s); j++ {
-			lc := wordByte[s[j]&0x7f]
-			if s[j] >= utf8.RuneSelf || lc == 0 {
+		j, n, number := i, 0, false
+		for ; j < len(s) && n < len(buf); j, n = j+1, n+1 {
+			lc := wordByte[s[j]]
+			if lc == 0 {
 				break
 			}
-			lower = lower && lc == s[j]
+			buf[n] = lc
+			number = number || lc-'0' < 10
 		}
-		// A letter outside ASCII right after would be part of the word.
 		if j < len(s) && s[j] >= utf8.RuneSelf {
+			// A letter outside ASCII right after would be part of the word.
 			if r, _ := utf8.DecodeRuneInString(s[j:]); !separators[r] {
 				return out[:start], false
 			}
+		} else if n == len(buf) && j < len(s) && wordByte[s[j]] != 0 {
+			return out[:start], false
 		}
-		w := s[i:j]
-		if !lower {
-			if len(w) > len(buf) {
-				return out[:start], false
-			}
-			for k := range len(w) {
-				buf[k] = wordByte[w[k]]
-			}
-			w = unsafe.String(&buf[0], len(w))
-		}
-		out = append(out, unit{hash: xxhash.Sum64String(american(w)), number: isNumber(w)})
+		w := unsafe.String(&buf[0], n)
+		out = append(out, unit{hash: xxhash.Sum64String(american(w)), number: number})
 		i = j
 	}
 	return out, true
