@@ -170,6 +170,18 @@ func NewIndex(window time.Duration) *Index {
 	return &Index{window: int64(window / time.Second), ids: map[int64]int32{}}
 }
 
+// Horizon is the publication before which an item can be the same story
+// as no item the index holds, now or later: items are kept a window from
+// the newest, which only grows, and are candidates for items published
+// within a window of them. An item published before it need not be
+// signed; Add would make it the first of a story of its own.
+func (ix *Index) Horizon() time.Time {
+	if ix.newest == 0 {
+		return time.Time{}
+	}
+	return time.Unix(ix.newest-2*ix.window, 0)
+}
+
 // Len returns the number of items in the index.
 func (ix *Index) Len() int { return len(ix.ids) }
 
@@ -269,6 +281,16 @@ func (ix *Index) Put(id, story int64, sig Signature) {
 func (ix *Index) insert(id, story int64, sig *Signature, find bool) int64 {
 	if i, ok := ix.ids[id]; ok {
 		return ix.slot(i).story
+	}
+	if ix.newest-sig.published.Unix() > ix.window {
+		// Too old to be kept: it would age out at once. It is still
+		// the story of a candidate published within a window of it.
+		if find {
+			if found, ok := ix.Find(sig); ok {
+				return found
+			}
+		}
+		return story
 	}
 	ix.heads.touch(&sig.bands)
 	i := ix.keep(id, story, sig)

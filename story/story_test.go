@@ -465,3 +465,84 @@ func TestQuickUnitsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestOldItemsFindTheSameStories holds Add to a model of the index — an
+// item is the story of the earliest item it is the Same as among those
+// still kept (published within a window of the newest) and published
+// within a window of it — for items in any order over ten days, copies
+// among them; and holds to it a watcher's shortcut of not signing items
+// published before Horizon, which makes them stories of their own.
+func TestOldItemsFindTheSameStories(t *testing.T) {
+	const window = 24 * time.Hour
+	start := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	g := corpus.New(11, 5000)
+	rng := rand.New(rand.NewPCG(3, 4))
+	type added struct {
+		id, story int64
+		sig       Signature
+	}
+	var model []added
+	var newest time.Time
+	ix, skipping := NewIndex(window), NewIndex(window)
+	var docs []corpus.Item
+	skipped, grouped := 0, 0
+	for n := range 2000 {
+		id := int64(n + 1)
+		var it corpus.Item
+		if len(docs) > 0 && rng.IntN(3) == 0 {
+			it = docs[rng.IntN(len(docs))] // a copy, dated anew
+		} else {
+			it = g.Item(400)
+			if docs = append(docs, it); len(docs) > 40 {
+				docs = docs[1:] // copies are of recent items
+			}
+		}
+		// Mostly the last days, as a watcher sees them; now and then an
+		// old item, as a new source's first poll brings.
+		at := start.Add(time.Duration(n) * 15 * time.Minute).Add(-time.Duration(rng.IntN(12)) * time.Hour)
+		if rng.IntN(10) == 0 {
+			at = at.Add(-time.Duration(rng.IntN(10*24)) * time.Hour)
+		}
+		sig := Sign(Doc{Title: it.Title, Text: it.Content, Published: at})
+		want := id
+		var best *added
+		for k := range model {
+			m := &model[k]
+			gap := m.sig.published.Sub(at)
+			if newest.Sub(m.sig.published) > window || gap > window || gap < -window || !Same(&m.sig, &sig) {
+				continue
+			}
+			if best == nil || m.sig.published.Before(best.sig.published) || m.sig.published.Equal(best.sig.published) && m.id < best.id {
+				best = m
+			}
+		}
+		if best != nil {
+			want = best.story
+			grouped++
+		}
+		model = append(model, added{id: id, story: want, sig: sig})
+		if at.After(newest) {
+			newest = at
+		}
+		if got := ix.Add(id, sig); got != want {
+			t.Fatalf("item %d, published %s: story %d, want %d", id, at, got, want)
+		}
+		if at.Before(skipping.Horizon()) {
+			if want != id {
+				t.Fatalf("item %d, published %s before the horizon %s, is a copy of story %d", id, at, skipping.Horizon(), want)
+			}
+			skipped++
+			continue
+		}
+		if got := skipping.Add(id, sig); got != want {
+			t.Fatalf("item %d, published %s, with the old ones skipped: story %d, want %d", id, at, got, want)
+		}
+	}
+	if ix.Len() != skipping.Len() {
+		t.Errorf("%d items kept, %d when the old ones are skipped", ix.Len(), skipping.Len())
+	}
+	t.Logf("%d items skipped, %d grouped", skipped, grouped)
+	if skipped < 100 || grouped < 300 {
+		t.Errorf("%d items skipped and %d grouped: the test no longer tries the shortcut", skipped, grouped)
+	}
+}

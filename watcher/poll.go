@@ -287,7 +287,7 @@ func (w *Watcher) record(ctx context.Context, p *Plan, src Source, f *feed.Feed,
 		items[i] = store.NewItem{Item: *it}
 		if unseen[it.ID] {
 			items[i].Matches = p.match(&found, source, f.Title, it, now)
-			if w.stories != nil {
+			if w.stories != nil && w.stories.worthSigning(it.Published) {
 				sig := sign(it)
 				sigs[i] = &sig
 			}

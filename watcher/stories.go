@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedhound/feedhound/feed"
@@ -24,6 +25,10 @@ type stories struct {
 	// lastKey is the index key of the last new item: new items are keyed
 	// by negative numbers, the items loaded from the store by their ids.
 	lastKey int64
+	// horizon is the index's Horizon in Unix seconds, kept where polls
+	// read it without the lock: it only grows, so one read a moment ago
+	// is still safe to go by.
+	horizon atomic.Int64
 }
 
 func newStories(window time.Duration) *stories {
@@ -33,6 +38,21 @@ func newStories(window time.Duration) *stories {
 // sign is the signature of an item, dated as it is stored.
 func sign(it *feed.Item) story.Signature {
 	return story.Sign(story.Doc{Title: it.Title, Text: it.Text, Published: it.Published})
+}
+
+// worthSigning reports whether an item published at t could be a copy of
+// an item of the window, or kept for later ones: a feed's first poll
+// brings weeks of items, and the older of them need not be signed.
+func (s *stories) worthSigning(t time.Time) bool {
+	h := s.horizon.Load()
+	return h == 0 || t.Unix() >= h
+}
+
+// noteHorizon keeps the index's horizon for worthSigning.
+func (s *stories) noteHorizon() {
+	if h := s.index.Horizon(); !h.IsZero() {
+		s.horizon.Store(h.Unix())
+	}
 }
 
 // load fills the index with the items stored in the window, once. A
@@ -54,6 +74,7 @@ func (s *stories) load(ctx context.Context, st *store.Store, now time.Time, log 
 		return
 	}
 	s.loaded = true
+	s.noteHorizon()
 	log.Debug("stories: items of the window indexed", "items", n)
 }
 
@@ -97,5 +118,6 @@ func (s *stories) record(ctx context.Context, st *store.Store, log *slog.Logger,
 			s.index.SetStory(key, res.Stories[i])
 		}
 	}
+	s.noteHorizon()
 	return res, err
 }
