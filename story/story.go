@@ -21,8 +21,6 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/feedhound/feedhound/rules"
 )
 
@@ -160,6 +158,21 @@ func units(out []unit, s string, limit int) []unit {
 	return tokenizedUnits(out, s, limit)
 }
 
+// unitHash is the hash of a unit: FNV-1a, of 64 bits, which quickUnits
+// computes as it reads a word's bytes. shingle mixes it further.
+func unitHash(w string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(w); i++ {
+		h = (h ^ uint64(w[i])) * fnvPrime
+	}
+	return h
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
 // tokenizedUnits is units through rules' tokenizer, for any text.
 func tokenizedUnits(out []unit, s string, limit int) []unit {
 	rules.Words(s, func(w string) bool {
@@ -169,10 +182,10 @@ func tokenizedUnits(out []unit, s string, limit int) []unit {
 				if len(out) == limit {
 					break
 				}
-				out = append(out, unit{hash: xxhash.Sum64String(w[i : i+utf8.RuneLen(c)])})
+				out = append(out, unit{hash: unitHash(w[i : i+utf8.RuneLen(c)])})
 			}
 		} else {
-			out = append(out, unit{hash: xxhash.Sum64String(american(w)), number: isNumber(w)})
+			out = append(out, unit{hash: unitHash(american(w)), number: isNumber(w)})
 		}
 		return len(out) < limit
 	})
@@ -219,8 +232,8 @@ var separators = func() map[rune]bool {
 // which the tokenizer reads.
 func quickUnits(out []unit, s string, limit int) ([]unit, bool) {
 	start := len(out)
-	// Each word is written here in lower case as it is read, and hashed
-	// from here; a longer one is left to the tokenizer.
+	// Each word is written here in lower case, and hashed, as it is read;
+	// a longer one is left to the tokenizer.
 	var buf [64]byte
 	for i := 0; i < len(s) && len(out) < limit; {
 		c := s[i]
@@ -236,13 +249,14 @@ func quickUnits(out []unit, s string, limit int) ([]unit, bool) {
 			i++
 			continue
 		}
-		j, n, number := i, 0, false
+		j, n, number, h := i, 0, false, uint64(fnvOffset)
 		for ; j < len(s) && n < len(buf); j, n = j+1, n+1 {
 			lc := wordByte[s[j]]
 			if lc == 0 {
 				break
 			}
 			buf[n] = lc
+			h = (h ^ uint64(lc)) * fnvPrime // unitHash
 			number = number || lc-'0' < 10
 		}
 		if j < len(s) && s[j] >= utf8.RuneSelf {
@@ -253,8 +267,12 @@ func quickUnits(out []unit, s string, limit int) ([]unit, bool) {
 		} else if n == len(buf) && j < len(s) && wordByte[s[j]] != 0 {
 			return out[:start], false
 		}
-		w := unsafe.String(&buf[0], n)
-		out = append(out, unit{hash: xxhash.Sum64String(american(w)), number: number})
+		if n >= 5 && britishPairs[buf[n-1]]&(1<<(buf[n-2]&63)) != 0 {
+			if w := unsafe.String(&buf[0], n); american(w) != w {
+				h = unitHash(american(w))
+			}
+		}
+		out = append(out, unit{hash: h, number: number})
 		i = j
 	}
 	return out, true
@@ -275,6 +293,18 @@ func american(w string) string {
 	}
 	return w
 }
+
+// britishPairs tells the words with none of the British endings at a
+// glance: for each last letter, a bit for each letter before it in one of
+// them (its low six bits).
+var britishPairs = func() (t [256]uint64) {
+	for last, es := range britishEndings {
+		for _, e := range es {
+			t[last] |= 1 << (e[0][len(e[0])-2] & 63)
+		}
+	}
+	return t
+}()
 
 // britishEndings lists British endings and their American spelling by
 // their last letter, longest first.
@@ -301,23 +331,20 @@ func stripDateline(s string) string {
 	if strings.IndexByte(head, '-') < 0 && strings.IndexByte(head, '=') < 0 && strings.IndexByte(head, "\u2014"[0]) < 0 {
 		return s
 	}
-	for i := strings.IndexByte(head, ' '); i >= 0; {
-		rest := head[i:]
-		for _, sep := range datelineEnds {
-			if strings.HasPrefix(rest, sep) {
-				if pre := head[:i]; strings.Contains(pre, "(") && strings.Contains(pre, ")") || isCapitals(pre) {
-					return s[i+len(sep):]
-				}
-				return s // a dash in the text, not a dateline's
-			}
+	// The first end in the head; each starts with a space.
+	i, sep := -1, ""
+	for _, end := range datelineEnds {
+		if k := strings.Index(head, end); k >= 0 && (i < 0 || k < i) {
+			i, sep = k, end
 		}
-		j := strings.IndexByte(rest[1:], ' ')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
 	}
-	return s
+	if i < 0 {
+		return s
+	}
+	if pre := head[:i]; strings.Contains(pre, "(") && strings.Contains(pre, ")") || isCapitals(pre) {
+		return s[i+len(sep):]
+	}
+	return s // a dash in the text, not a dateline's
 }
 
 // datelineEnds are what end a dateline.
