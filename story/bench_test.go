@@ -54,15 +54,17 @@ func BenchmarkFind(b *testing.B) {
 }
 
 // BenchmarkAdd adds new items, signed beforehand, to an index holding
-// 100,000 items of the window, and takes one out again, as a full window
-// ages one out for each new one: what grouping costs each new item
-// recorded beside signing it (BenchmarkSign).
+// 100,000 items of the window, each published after the last, so that
+// each ages the oldest out: the window's steady state, and what grouping
+// costs each new item recorded beside signing it (BenchmarkSign).
 func BenchmarkAdd(b *testing.B) {
 	at := time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC)
+	const kept = 100000
+	step := DefaultWindow / kept
 	g := corpus.New(1, 20000)
-	sigs := make([]Signature, 100000)
+	sigs := make([]Signature, kept)
 	for i := range sigs {
-		sigs[i] = signItem(g, 600, at)
+		sigs[i] = signItem(g, 600, at.Add(time.Duration(i)*step))
 	}
 	before := heapInUse()
 	ix := NewIndex(0)
@@ -74,22 +76,22 @@ func BenchmarkAdd(b *testing.B) {
 	perItem := float64(heapInUse()-before) / float64(ix.Len())
 	runtime.KeepAlive(sigs)
 	sigs = nil
-	// Each new item is another story: the same signature added again
-	// would be a copy of more items each time.
 	news := make([]Signature, 0, 20000)
-	id := int64(1 << 40)
+	id := int64(kept + 1)
 	for b.Loop() {
 		if len(news) == 0 {
 			b.StopTimer()
-			for range cap(news) {
-				news = append(news, signItem(g, 1024, at))
+			for k := range cap(news) {
+				news = append(news, signItem(g, 1024, at.Add(time.Duration(int(id)+cap(news)-1-k)*step)))
 			}
 			b.StartTimer()
 		}
 		ix.Add(id, news[len(news)-1])
-		ix.Remove(id)
 		news = news[:len(news)-1]
 		id++
+	}
+	if n := ix.Len(); n < kept-10 || n > kept+10 {
+		b.Fatalf("%d items in the window, want about %d", n, kept)
 	}
 	b.ReportMetric(perItem, "index-B/item")
 }
