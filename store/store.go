@@ -64,6 +64,12 @@ func Open(ctx context.Context, data string) (*Store, error) {
 		q.Add("_pragma", "foreign_keys(1)")
 		if txlock != "" {
 			q.Set("_txlock", txlock)
+			// The writer's page cache holds a large poll's transaction
+			// (10,000 items dirty some 30 MB of pages): with the default
+			// 2 MB, SQLite spills dirty pages to the WAL mid-transaction
+			// and writes the pages of indexes again each time they
+			// change after a spill.
+			q.Add("_pragma", "cache_size(-65536)")
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
