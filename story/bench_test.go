@@ -76,18 +76,18 @@ func BenchmarkAdd(b *testing.B) {
 	perItem := float64(heapInUse()-before) / float64(ix.Len())
 	runtime.KeepAlive(sigs)
 	sigs = nil
-	news := make([]Signature, 0, 20000)
+	var news []Signature // signed 20,000 at a time, the oldest first
 	id := int64(kept + 1)
 	for b.Loop() {
 		if len(news) == 0 {
 			b.StopTimer()
-			for k := range cap(news) {
-				news = append(news, signItem(g, 1024, at.Add(time.Duration(int(id)+cap(news)-1-k)*step)))
+			for k := range int64(20000) {
+				news = append(news, signItem(g, 1024, at.Add(time.Duration(id+k)*step)))
 			}
 			b.StartTimer()
 		}
-		ix.Add(id, news[len(news)-1])
-		news = news[:len(news)-1]
+		ix.Add(id, news[0])
+		news = news[1:]
 		id++
 	}
 	if n := ix.Len(); n < kept-10 || n > kept+10 {

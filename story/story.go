@@ -268,8 +268,9 @@ func quickUnits(out []unit, s string, limit int) ([]unit, bool) {
 			return out[:start], false
 		}
 		if n >= 5 && britishPairs[buf[n-1]]&(1<<(buf[n-2]&63)) != 0 {
-			if w := unsafe.String(&buf[0], n); american(w) != w {
-				h = unitHash(american(w))
+			w := unsafe.String(&buf[0], n)
+			if us := american(w); us != w {
+				h = unitHash(us)
 			}
 		}
 		out = append(out, unit{hash: h, number: number})

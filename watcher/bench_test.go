@@ -391,15 +391,22 @@ func BenchmarkIngestStories(b *testing.B) {
 	}
 	// feedOf is op k's feed: new items, every fifth of the last 4,320 a
 	// copy of the stored item published closest to it.
-	feedOf := func(k int) []byte {
+	// rss is op k's 10,000 new items, made into a feed after copy puts
+	// the copies among them.
+	rss := func(k int, copy func(items []corpus.Item)) []byte {
 		items := corpus.New(uint64(100+k), 20000).Items(10000, 1024)
-		first := int((newest - 72*time.Hour) / time.Minute)
-		for i := first + 1; i < len(items); i += 5 {
-			items[i] = stored[min(len(stored)-1, int(time.Duration(i-first)*time.Minute/step))]
-		}
+		copy(items)
 		var body bytes.Buffer
 		corpus.WriteRSS(&body, items)
 		return body.Bytes()
+	}
+	feedOf := func(k int) []byte {
+		return rss(k, func(items []corpus.Item) {
+			first := int((newest - 72*time.Hour) / time.Minute)
+			for i := first + 1; i < len(items); i += 5 {
+				items[i] = stored[min(len(stored)-1, int(time.Duration(i-first)*time.Minute/step))]
+			}
+		})
 	}
 	same := feedOf(0)
 	dbs := 0
@@ -464,30 +471,27 @@ func BenchmarkIngestStories(b *testing.B) {
 			body, dates := feedOf(ops), redate(ops)
 			ops++
 			name := fmt.Sprint("wire-", ops)
-			first, second := off, on
+			order := []*Watcher{off, on}
 			if ops%2 == 1 {
-				first, second = on, off
+				order = []*Watcher{on, off}
 			}
-			var cpu [2]time.Duration
-			for k, w := range []*Watcher{first, second} {
+			var opOn, opOff time.Duration
+			for _, w := range order {
 				b.StopTimer()
 				runtime.GC()
 				b.StartTimer()
-				if w.stories == nil || !forget {
-					cpu[k] = ingest(b, w, body, name, dates)
+				if w == off {
+					opOff = ingest(b, w, body, name, dates)
 					continue
 				}
 				last := w.stories.lastKey // new items are keyed downwards
-				cpu[k] = ingest(b, w, body, name, dates)
-				for key := w.stories.lastKey; key < last; key++ {
+				opOn = ingest(b, w, body, name, dates)
+				for key := w.stories.lastKey; forget && key < last; key++ {
 					w.stories.index.Remove(key)
 				}
 			}
-			if first == off {
-				cpu[0], cpu[1] = cpu[1], cpu[0]
-			}
-			cpuOn, cpuOff = cpuOn+cpu[0], cpuOff+cpu[1]
-			shares = append(shares, float64(cpu[0])/float64(cpu[1])-1)
+			cpuOn, cpuOff = cpuOn+opOn, cpuOff+opOff
+			shares = append(shares, float64(opOn)/float64(opOff)-1)
 		}
 		b.ReportMetric(float64(cpuOff.Milliseconds())/float64(b.N), "cpu-ms-off/op")
 		b.ReportMetric(float64(cpuOn.Milliseconds())/float64(b.N), "cpu-ms-on/op")
@@ -507,13 +511,11 @@ func BenchmarkIngestStories(b *testing.B) {
 	// before it in the same feed (43 minutes earlier).
 	b.Run("recent/paired", func(b *testing.B) {
 		recentFeed := func(k int) []byte {
-			items := corpus.New(uint64(100+k), 20000).Items(10000, 1024)
-			for i := 1000; i < len(items); i += 10 {
-				items[i] = items[i-1000]
-			}
-			var body bytes.Buffer
-			corpus.WriteRSS(&body, items)
-			return body.Bytes()
+			return rss(k, func(items []corpus.Item) {
+				for i := 1000; i < len(items); i += 10 {
+					items[i] = items[i-1000]
+				}
+			})
 		}
 		redate := func(k int) func(*feed.Feed) {
 			return func(f *feed.Feed) {
