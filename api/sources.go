@@ -154,7 +154,7 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 			urlError(err)
 			return
 		}
-		f, err := p.Parse(resp)
+		f, err := p.Parse(r.Context(), resp)
 		if err != nil {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "scrape: " + strings.TrimPrefix(err.Error(), feed.ShowURL(resp.URL)+": scrape: "), Field: "scrape"})
 			return

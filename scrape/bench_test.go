@@ -1,6 +1,7 @@
 package scrape
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -39,7 +40,7 @@ func BenchmarkScrape(b *testing.B) {
 	}
 	b.SetBytes(int64(len(p.Body)))
 	for b.Loop() {
-		f, err := sc.Scrape(p)
+		f, err := sc.Scrape(context.Background(), p)
 		if err != nil || len(f.Items) != 600 {
 			b.Fatalf("%v, %d items", err, len(f.Items))
 		}
@@ -50,7 +51,7 @@ func BenchmarkDetect(b *testing.B) {
 	p := bigPage()
 	b.SetBytes(int64(len(p.Body)))
 	for b.Loop() {
-		sel, err := Detect(p)
+		sel, err := Detect(context.Background(), p)
 		if err != nil || sel.Item != "main > section.latest > article.card" {
 			b.Fatalf("%v, %+v", err, sel)
 		}

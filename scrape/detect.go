@@ -1,13 +1,17 @@
 package scrape
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/feedhound/feedhound/feed"
 )
@@ -21,13 +25,19 @@ var chrome = regexp.MustCompile(`(?i)(^|[-_ ])(nav|navbar|menu|gnb|lnb|snb|heade
 
 // Detect finds the list of stories in a page — the repeated blocks that
 // each hold a headline link — and returns the selectors that scrape it,
-// leaving out navigation, paging, "most read" boxes and footers.
-func Detect(p Page) (Selectors, error) {
+// leaving out navigation, paging, "most read" boxes and footers. Its cost
+// grows with the page's elements, which are bounded (see Page), not with
+// their nesting; it stops when ctx ends.
+func Detect(ctx context.Context, p Page) (Selectors, error) {
 	doc, _, err := parse(p)
 	if err != nil {
 		return Selectors{}, err
 	}
-	return detect(doc, p)
+	t, err := newTree(&work{ctx: ctx}, doc.Get(0), true, p)
+	if err != nil {
+		return Selectors{}, pageError(p, err)
+	}
+	return t.detect(p)
 }
 
 // group is a candidate list: the children of one element that share a
@@ -35,37 +45,75 @@ func Detect(p Page) (Selectors, error) {
 type group struct {
 	parent  *html.Node
 	sig     string
-	members []*goquery.Selection
+	members []*html.Node
 	score   float64
 }
 
-func detect(doc *goquery.Document, p Page) (Selectors, error) {
+func (t *tree) detect(p Page) (Selectors, error) {
 	var best *group
-	doc.Find("body *").Each(func(_ int, s *goquery.Selection) {
-		bySig := map[string][]*goquery.Selection{}
+	if t.body != nil {
+		bySig := map[string][]*html.Node{}
 		var order []string
-		s.Children().Each(func(_ int, c *goquery.Selection) {
-			sig := signature(c.Get(0))
-			if _, ok := bySig[sig]; !ok {
-				order = append(order, sig)
-			}
-			bySig[sig] = append(bySig[sig], c)
-		})
-		for _, sig := range order {
-			g := &group{parent: s.Get(0), sig: sig, members: bySig[sig]}
-			if g.score = score(g, p); g.score > 0 && (best == nil || g.score > best.score) {
-				best = g
+		var err error
+		// Every element inside the body is a candidate list's parent.
+		var visit func(n *html.Node)
+		visit = func(n *html.Node) {
+			for c := n.FirstChild; c != nil && err == nil; c = c.NextSibling {
+				if c.Type != html.ElementNode {
+					continue
+				}
+				if err = t.w.add(1); err != nil {
+					return
+				}
+				clear(bySig)
+				order = order[:0]
+				for k := c.FirstChild; k != nil; k = k.NextSibling {
+					if k.Type != html.ElementNode {
+						continue
+					}
+					sig := signature(k)
+					if _, ok := bySig[sig]; !ok {
+						order = append(order, sig)
+					}
+					bySig[sig] = append(bySig[sig], k)
+				}
+				for _, sig := range order {
+					g := &group{parent: c, sig: sig, members: bySig[sig]}
+					if g.score = t.score(g); g.score > 0 && (best == nil || g.score > best.score) {
+						g.members = slices.Clone(g.members)
+						best = g
+					}
+				}
+				visit(c)
 			}
 		}
-	})
+		visit(t.body)
+		if err != nil {
+			return Selectors{}, pageError(p, err)
+		}
+	}
 	if best == nil {
 		return Selectors{}, feed.FormatErrorf("%s: scrape: no list of stories found (no three or more similar blocks with a headline link); give the selectors", feed.ShowURL(p.URL))
 	}
 	sel := Selectors{Item: path(best.parent) + " > " + best.sig}
-	sel.Title = pickTitle(best.members)
-	sel.Date = pickDate(best.members, p)
-	sel.Summary = pickSummary(best.members, sel.Title)
+	var err error
+	if sel.Title, err = t.pickTitle(best.members); err == nil {
+		if sel.Date, err = t.pickDate(best.members, p); err == nil {
+			sel.Summary, err = t.pickSummary(best.members, sel.Title)
+		}
+	}
+	if err != nil {
+		return Selectors{}, pageError(p, err)
+	}
 	return sel, nil
+}
+
+// pageError says which page could not be scraped, and why.
+func pageError(p Page, err error) error {
+	if errors.Is(err, ErrTooComplex) {
+		return fmt.Errorf("%s: scrape: %w (more than %d elements visited)", feed.ShowURL(p.URL), err, maxWork)
+	}
+	return fmt.Errorf("%s: scrape: %w", feed.ShowURL(p.URL), err)
 }
 
 // signature is an element's tag and sorted classes, as a CSS selector.
@@ -97,12 +145,12 @@ func attr(n *html.Node, name string) string {
 }
 
 // headlineOf is a block's headline link, if it has one.
-func headlineOf(s *goquery.Selection) *goquery.Selection {
-	h := headline(s)
-	if h.Length() == 0 || utf8.RuneCountInString(text(h)) < minHeadline {
+func (t *tree) headlineOf(n *html.Node) *html.Node {
+	h := t.headline(n)
+	if h == nil || t.textLength(h) < minHeadline {
 		return nil
 	}
-	ref := strings.TrimSpace(href(h))
+	ref := strings.TrimSpace(t.href(h))
 	if ref == "" || strings.HasPrefix(ref, "#") || strings.HasPrefix(strings.ToLower(ref), "javascript:") {
 		return nil
 	}
@@ -113,23 +161,23 @@ func headlineOf(s *goquery.Selection) *goquery.Selection {
 // blocks hold a headline, how long the headlines are, whether they have
 // dates and summaries; lists inside the page's chrome (navigation, "most
 // read", footers) count for little.
-func score(g *group, p Page) float64 {
+func (t *tree) score(g *group) float64 {
 	if len(g.members) < 3 {
 		return 0
 	}
 	headlined, chars := 0, 0
 	dated, summarized := 0, 0
 	for _, m := range g.members {
-		h := headlineOf(m)
+		h := t.headlineOf(m)
 		if h == nil {
 			continue
 		}
 		headlined++
-		chars += utf8.RuneCountInString(text(h))
-		if hasDate(m, p) {
+		chars += t.textLength(h)
+		if f := t.facts[m]; f.hasDate {
 			dated++
 		}
-		if m.Find("p").Length() > 0 {
+		if t.facts[m].hasP {
 			summarized++
 		}
 	}
@@ -143,40 +191,11 @@ func score(g *group, p Page) float64 {
 	if summarized*2 >= headlined {
 		s *= 1.5
 	}
-	for n := g.parent; n != nil && n.Type == html.ElementNode; n = n.Parent {
-		switch n.Data {
-		case "nav", "header", "footer", "aside":
-			s *= 0.1
-		case "main", "article":
-			s *= 1.5
-		}
-		if chrome.MatchString(attr(n, "class")) || chrome.MatchString(attr(n, "id")) {
-			s *= 0.1
-		}
-	}
+	s *= t.facts[g.parent].chrome
 	if chrome.MatchString(g.sig) {
 		s *= 0.1
 	}
 	return s
-}
-
-// hasDate reports whether a block shows a date.
-func hasDate(s *goquery.Selection, p Page) bool {
-	if s.Find("time").Length() > 0 {
-		return true
-	}
-	found := false
-	s.Find("*").EachWithBreak(func(_ int, e *goquery.Selection) bool {
-		if e.Children().Length() == 0 {
-			if t := text(e); utf8.RuneCountInString(t) < 40 {
-				if _, ok := ParseDate(t, p.Location, p.Now); ok {
-					found = true
-				}
-			}
-		}
-		return !found
-	})
-	return found
 }
 
 // path is a selector of an element: from its nearest ancestor with an id
@@ -200,98 +219,190 @@ func path(n *html.Node) string {
 	return strings.Join(parts, " > ")
 }
 
+// maxCandidates bounds the selectors tried for a list's titles, dates
+// and summaries: each try reads every block.
+const maxCandidates = 8
+
+// candidates gathers distinct selectors in the order first seen, at most
+// maxCandidates of them.
+type candidates struct {
+	seen  map[string]bool
+	order []string
+}
+
+func (c *candidates) add(s string) {
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if len(c.order) < maxCandidates && !c.seen[s] {
+		c.seen[s] = true
+		c.order = append(c.order, s)
+	}
+}
+
+// find is the first element inside m that sel matches, searched within
+// the work's bounds.
+func (t *tree) find(m *html.Node, sel cascadia.Sel) (*html.Node, error) {
+	if err := t.w.add(t.facts[m].size); err != nil {
+		return nil, err
+	}
+	return cascadia.Query(m, sel), nil
+}
+
+// descendants calls fn with each element inside m, in document order.
+func (t *tree) descendants(m *html.Node, fn func(*html.Node)) error {
+	if err := t.w.add(t.facts[m].size); err != nil {
+		return err
+	}
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode {
+				fn(c)
+				visit(c)
+			}
+		}
+	}
+	visit(m)
+	return nil
+}
+
 // pickTitle chooses the selector of the headline link inside the blocks:
 // the first of a few candidates that finds the headline in most of them.
-func pickTitle(members []*goquery.Selection) string {
-	var candidates []string
+func (t *tree) pickTitle(members []*html.Node) (string, error) {
+	var cands candidates
 	for _, m := range members {
-		h := headlineOf(m)
+		h := t.headlineOf(m)
 		if h == nil {
 			continue
 		}
-		n := h.Get(0)
-		if p := n.Parent; p != nil && p.Type == html.ElementNode && p != m.Get(0) {
-			candidates = append(candidates, signature(p)+" "+signature(n), p.Data+" "+n.Data)
+		if p := h.Parent; p != nil && p.Type == html.ElementNode && p != m {
+			cands.add(signature(p) + " " + signature(h))
+			cands.add(p.Data + " " + h.Data)
 		}
-		candidates = append(candidates, signature(n), n.Data)
+		cands.add(signature(h))
+		cands.add(h.Data)
 		break
 	}
-	for _, c := range candidates {
+	for _, c := range cands.order {
+		sel, err := cascadia.Parse(c)
+		if err != nil {
+			continue
+		}
 		hits := 0
 		for _, m := range members {
-			h := headlineOf(m)
+			h := t.headlineOf(m)
 			// A candidate found in a block but not in another (its
 			// headline elsewhere) counts no hit there.
-			if f := m.Find(c).First(); h != nil && f.Length() > 0 && f.Get(0) == h.Get(0) {
+			f, err := t.find(m, sel)
+			if err != nil {
+				return "", err
+			}
+			if h != nil && f == h {
 				hits++
 			}
 		}
 		if hits*10 >= len(members)*8 {
-			return c
+			return c, nil
 		}
 	}
-	return "" // the default: each block's headline link
+	return "", nil // the default: each block's headline link
 }
 
+// maxDateText is the longest text read as a date when a candidate
+// selector's element is tried: dates are short.
+const maxDateText = 200
+
 // pickDate chooses the selector of the blocks' dates, if they have any.
-func pickDate(members []*goquery.Selection, p Page) string {
-	var candidates []string
+func (t *tree) pickDate(members []*html.Node, p Page) (string, error) {
+	var cands candidates
 	for _, m := range members {
-		if m.Find("time").Length() > 0 {
-			candidates = append(candidates, "time")
+		if t.facts[m].hasTime {
+			cands.add("time")
 		}
-		m.Find("*").Each(func(_ int, e *goquery.Selection) {
-			if e.Children().Length() == 0 && utf8.RuneCountInString(text(e)) < 40 {
-				if _, ok := ParseDate(text(e), p.Location, p.Now); ok {
-					candidates = append(candidates, signature(e.Get(0)))
-				}
+		if !t.facts[m].hasDate {
+			continue
+		}
+		err := t.descendants(m, func(e *html.Node) {
+			if t.facts[e].isDate {
+				cands.add(signature(e))
 			}
 		})
+		if err != nil {
+			return "", err
+		}
 	}
-	for _, c := range slices.Compact(candidates) {
+	for _, c := range cands.order {
+		sel, err := cascadia.Parse(c)
+		if err != nil {
+			continue
+		}
 		hits := 0
 		for _, m := range members {
-			e := m.Find(c).First()
-			raw := e.AttrOr("datetime", text(e))
+			e, err := t.find(m, sel)
+			if err != nil {
+				return "", err
+			}
+			if e == nil {
+				continue
+			}
+			raw, ok := attrOK(e, "datetime")
+			if !ok {
+				if t.textLength(e) > maxDateText {
+					continue
+				}
+				raw = text(goquery.NewDocumentFromNode(e).Selection)
+			}
 			if _, ok := ParseDate(raw, p.Location, p.Now); ok {
 				hits++
 			}
 		}
 		if hits*10 >= len(members)*6 {
-			return c
+			return c, nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // pickSummary chooses the selector of the blocks' summaries: a paragraph
 // other than the headline, of some length, in most of them.
-func pickSummary(members []*goquery.Selection, title string) string {
-	var candidates []string
+func (t *tree) pickSummary(members []*html.Node, title string) (string, error) {
+	var cands candidates
 	for _, m := range members {
-		m.Find("p, div").Each(func(_ int, e *goquery.Selection) {
-			if utf8.RuneCountInString(text(e)) >= 30 && e.Find("a[href]").Length() == 0 && attr(e.Get(0), "class") != "" {
-				candidates = append(candidates, signature(e.Get(0)))
+		err := t.descendants(m, func(e *html.Node) {
+			if (e.DataAtom == atom.P || e.DataAtom == atom.Div) && t.textLength(e) >= 30 && !t.facts[e].hasLink && attr(e, "class") != "" {
+				cands.add(signature(e))
 			}
 		})
+		if err != nil {
+			return "", err
+		}
 	}
-	for _, c := range slices.Compact(candidates) {
+	for _, c := range cands.order {
+		sel, err := cascadia.Parse(c)
+		if err != nil {
+			continue
+		}
 		hits := 0
 		for _, m := range members {
-			if utf8.RuneCountInString(text(m.Find(c).First())) >= 30 {
+			e, err := t.find(m, sel)
+			if err != nil {
+				return "", err
+			}
+			if e != nil && t.textLength(e) >= 30 {
 				hits++
 			}
 		}
 		if hits*10 >= len(members)*6 && c != title {
-			return c
+			return c, nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // Detected is a Scraper for a page whose selectors were found by Detect.
-func Detected(p Page) (*Scraper, error) {
-	sel, err := Detect(p)
+func Detected(ctx context.Context, p Page) (*Scraper, error) {
+	sel, err := Detect(ctx, p)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package scrape
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -29,7 +30,7 @@ func FuzzScrape(f *testing.F) {
 		for _, get := range []func() ([]string, []string){
 			func() ([]string, []string) { return items(sc, p) },
 			func() ([]string, []string) {
-				if d, err := Detected(p); err == nil {
+				if d, err := Detected(context.Background(), p); err == nil {
 					return items(d, p)
 				}
 				return nil, nil
@@ -46,7 +47,7 @@ func FuzzScrape(f *testing.F) {
 }
 
 func items(sc *Scraper, p Page) (titles, ids []string) {
-	f, err := sc.Scrape(p)
+	f, err := sc.Scrape(context.Background(), p)
 	if err != nil {
 		return nil, nil
 	}

@@ -5,7 +5,7 @@
 package scrape
 
 import (
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -16,7 +16,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/charset"
 
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/htmltext"
@@ -54,6 +53,9 @@ func (e *SelectorError) Error() string {
 type Scraper struct {
 	sel                                             Selectors
 	item, title, link, date, summary, author, image goquery.Matcher
+	// costs are what matching each selector costs beyond the element
+	// itself, by field.
+	costs map[string]selectorCost
 }
 
 // Compile checks and compiles selectors. An empty Item is an error; use
@@ -62,7 +64,7 @@ func Compile(s Selectors) (*Scraper, error) {
 	if strings.TrimSpace(s.Item) == "" {
 		return nil, &SelectorError{Field: "item", Err: fmt.Errorf("required")}
 	}
-	sc := &Scraper{sel: s}
+	sc := &Scraper{sel: s, costs: map[string]selectorCost{}}
 	for _, f := range []struct {
 		name string
 		src  string
@@ -74,11 +76,16 @@ func Compile(s Selectors) (*Scraper, error) {
 		if f.src == "" {
 			continue
 		}
+		cost, err := checkSelector(f.src)
+		if err != nil {
+			return nil, &SelectorError{Field: f.name, Err: err}
+		}
 		c, err := cascadia.Compile(f.src)
 		if err != nil {
 			return nil, &SelectorError{Field: f.name, Err: err}
 		}
 		*f.dst = c
+		sc.costs[f.name] = cost
 	}
 	return sc, nil
 }
@@ -95,20 +102,20 @@ type Page struct {
 	Location *time.Location
 	// Now is when the page was read, for relative dates ("3 hours ago").
 	Now time.Time
+	// MaxElements bounds the elements read: a page is cut before the
+	// first past it. Zero means htmltext.DefaultMaxElements.
+	MaxElements int
 }
 
 // parse reads a page as a browser would, in its charset (HTTP, BOM or
-// <meta>), and returns its document and the base its links resolve on.
+// <meta>), at most its first htmltext.DefaultMaxElements elements, and
+// returns its document and the base its links resolve on.
 func parse(p Page) (*goquery.Document, *url.URL, error) {
-	r, err := charset.NewReader(bytes.NewReader(p.Body), p.ContentType)
+	pg, err := htmltext.ParsePage(p.Body, p.ContentType, p.MaxElements)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", feed.ShowURL(p.URL), err)
 	}
-	root, err := html.Parse(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", feed.ShowURL(p.URL), err)
-	}
-	doc := goquery.NewDocumentFromNode(root)
+	doc := goquery.NewDocumentFromNode(pg.Root)
 	base, _ := url.Parse(p.URL)
 	if href, ok := doc.Find("base[href]").First().Attr("href"); ok && base != nil {
 		if b, err := base.Parse(strings.TrimSpace(href)); err == nil {
@@ -118,19 +125,42 @@ func parse(p Page) (*goquery.Document, *url.URL, error) {
 	return doc, base, nil
 }
 
-// Scrape returns the page's items as a feed, in page order.
-func (sc *Scraper) Scrape(p Page) (*feed.Feed, error) {
+// Scrape returns the page's items as a feed, in page order. It stops
+// when ctx ends, and refuses (ErrTooComplex) selectors whose search of the
+// page would cost more than some seconds of CPU.
+func (sc *Scraper) Scrape(ctx context.Context, p Page) (*feed.Feed, error) {
 	doc, base, err := parse(p)
 	if err != nil {
 		return nil, err
 	}
-	return sc.scrape(doc, base, p)
+	t, err := newTree(&work{ctx: ctx}, doc.Get(0), false, p)
+	if err != nil {
+		return nil, pageError(p, err)
+	}
+	return sc.scrape(t, doc, base, p)
 }
 
-func (sc *Scraper) scrape(doc *goquery.Document, base *url.URL, p Page) (*feed.Feed, error) {
-	items := doc.FindMatcher(sc.item)
-	if items.Length() == 0 {
+func (sc *Scraper) scrape(t *tree, doc *goquery.Document, base *url.URL, p Page) (*feed.Feed, error) {
+	items, err := t.matchAll(sc.item, sc.costs["item"])
+	if err != nil {
+		return nil, pageError(p, err)
+	}
+	if len(items) == 0 {
 		return nil, feed.FormatErrorf("%s: scrape: item selector '%s' matched nothing", feed.ShowURL(p.URL), sc.sel.Item)
+	}
+	// Each item is searched by each of its selectors, and read for its
+	// text: items inside items, hundreds deep, cost that many times.
+	for _, n := range items {
+		f := t.facts[n]
+		spent := f.size
+		for name, c := range sc.costs {
+			if name != "item" {
+				spent += f.cost(c)
+			}
+		}
+		if err := t.w.add(spent); err != nil {
+			return nil, pageError(p, err)
+		}
 	}
 	f := &feed.Feed{
 		Title:    strings.Join(strings.Fields(doc.Find("title").First().Text()), " "),
@@ -140,25 +170,58 @@ func (sc *Scraper) scrape(doc *goquery.Document, base *url.URL, p Page) (*feed.F
 		Language: strings.TrimSpace(doc.Find("html").AttrOr("lang", "")),
 	}
 	seen := map[string]bool{}
-	items.Each(func(_ int, s *goquery.Selection) {
-		it, ok := sc.item1(s, base, p)
+	for _, n := range items {
+		it, ok := sc.item1(t, goquery.NewDocumentFromNode(n).Selection, base, p)
 		if ok && !seen[it.ID] {
 			seen[it.ID] = true
 			f.Items = append(f.Items, it)
 		}
-	})
+	}
 	if len(f.Items) == 0 {
-		return nil, feed.FormatErrorf("%s: scrape: item selector '%s' matched %d elements, none with a title", feed.ShowURL(p.URL), sc.sel.Item, items.Length())
+		return nil, feed.FormatErrorf("%s: scrape: item selector '%s' matched %d elements, none with a title", feed.ShowURL(p.URL), sc.sel.Item, len(items))
 	}
 	return f, nil
 }
 
+// matchAll is every element of the page that m matches, in document
+// order. cost says what matching one element may cost beyond itself: the
+// elements inside it (a selector that searches them, :has), its siblings
+// (:nth-of-type), both, or neither; what that adds up to for this page is
+// counted before any matching.
+func (t *tree) matchAll(m cascadia.Matcher, cost selectorCost) ([]*html.Node, error) {
+	if err := t.w.add(t.facts[t.root].cost(cost)); err != nil {
+		return nil, err
+	}
+	var out []*html.Node
+	var err error
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		for c := n.FirstChild; c != nil && err == nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			if err = t.w.add(1); err != nil {
+				return
+			}
+			if m.Match(c) {
+				out = append(out, c)
+			}
+			visit(c)
+		}
+	}
+	visit(t.root)
+	return out, err
+}
+
 // item1 reads one item; ok is false for one without a title.
-func (sc *Scraper) item1(s *goquery.Selection, base *url.URL, p Page) (feed.Item, bool) {
+func (sc *Scraper) item1(t *tree, s *goquery.Selection, base *url.URL, p Page) (feed.Item, bool) {
 	var it feed.Item
 	titleEl := first(s, sc.title)
 	if sc.title == nil {
-		titleEl = headline(s)
+		titleEl = &goquery.Selection{}
+		if h := t.headline(s.Get(0)); h != nil {
+			titleEl = goquery.NewDocumentFromNode(h).Selection
+		}
 	}
 	it.Title = text(titleEl)
 	if it.Title == "" {
@@ -218,25 +281,6 @@ func first(s *goquery.Selection, m goquery.Matcher) *goquery.Selection {
 		return s.First()
 	}
 	return s.FindMatcher(m).First()
-}
-
-// headline is an item's first headline link: a link in a heading, else
-// the link with the longest text.
-func headline(s *goquery.Selection) *goquery.Selection {
-	if h := s.Find("h1 a[href], h2 a[href], h3 a[href], h4 a[href], h5 a[href], h6 a[href]").First(); h.Length() > 0 {
-		return h
-	}
-	var best *goquery.Selection
-	n := 0
-	s.Find("a[href]").Each(func(_ int, a *goquery.Selection) {
-		if l := len([]rune(text(a))); l > n {
-			best, n = a, l
-		}
-	})
-	if best == nil {
-		return s.Find("h1, h2, h3, h4, h5, h6").First()
-	}
-	return best
 }
 
 func text(s *goquery.Selection) string {
@@ -317,7 +361,8 @@ func NewParser(sel Selectors, loc *time.Location) (Parser, error) {
 }
 
 // Parse scrapes a fetched page. The feed's Note names the selectors used.
-func (p Parser) Parse(resp *feed.Response) (*feed.Feed, error) {
+// It stops when ctx ends.
+func (p Parser) Parse(ctx context.Context, resp *feed.Response) (*feed.Feed, error) {
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
@@ -328,8 +373,12 @@ func (p Parser) Parse(resp *feed.Response) (*feed.Feed, error) {
 		return nil, err
 	}
 	sc := p.Scraper
+	t, err := newTree(&work{ctx: ctx}, doc.Get(0), sc == nil, pg)
+	if err != nil {
+		return nil, pageError(pg, err)
+	}
 	if sc == nil {
-		sel, err := detect(doc, pg)
+		sel, err := t.detect(pg)
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +386,7 @@ func (p Parser) Parse(resp *feed.Response) (*feed.Feed, error) {
 			return nil, err
 		}
 	}
-	f, err := sc.scrape(doc, base, pg)
+	f, err := sc.scrape(t, doc, base, pg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package scrape
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,7 @@ type got struct {
 
 func summarize(t *testing.T, sc *Scraper, p Page) []got {
 	t.Helper()
-	f, err := sc.Scrape(p)
+	f, err := sc.Scrape(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestScrapeErrors(t *testing.T) {
 	// A page whose layout changed is a source error, never a silent empty
 	// source.
 	sc, _ := Compile(Selectors{Item: "table.board-list tbody tr"})
-	_, err := sc.Scrape(page(t, "think-tank.html", "https://www.northasia-institute.example/"))
+	_, err := sc.Scrape(context.Background(), page(t, "think-tank.html", "https://www.northasia-institute.example/"))
 	if err == nil || err.Error() != "https://www.northasia-institute.example/: scrape: item selector 'table.board-list tbody tr' matched nothing" {
 		t.Errorf("a page without the items: %v", err)
 	}
@@ -135,7 +136,7 @@ func TestDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.page, func(t *testing.T) {
 			p := page(t, tt.page, tt.url)
-			sel, err := Detect(p)
+			sel, err := Detect(context.Background(), p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +147,7 @@ func TestDetect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := sc.Scrape(p)
+			f, err := sc.Scrape(context.Background(), p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +156,7 @@ func TestDetect(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Detect(Page{Body: []byte(`<html><body><p>Nothing listed here.</p><a href="/">Home</a></body></html>`), URL: "https://a.example/"}); err == nil ||
+	if _, err := Detect(context.Background(), Page{Body: []byte(`<html><body><p>Nothing listed here.</p><a href="/">Home</a></body></html>`), URL: "https://a.example/"}); err == nil ||
 		!strings.Contains(err.Error(), "no list of stories found") {
 		t.Errorf("a page without a list: %v", err)
 	}

@@ -50,10 +50,10 @@ type Source struct {
 	FullText bool
 }
 
-// Parser reads a fetched source as a feed: a feed document (feed.Reader)
-// or a page scraped for items (scrape.Parser) — the kinds of source.
+// Parser reads a fetched source as a feed other than as a feed document:
+// a page scraped for items (scrape.Parser). It stops when ctx ends.
 type Parser interface {
-	Parse(resp *feed.Response) (*feed.Feed, error)
+	Parse(ctx context.Context, resp *feed.Response) (*feed.Feed, error)
 }
 
 // Rule is a rule to match, and the sources it applies to.

@@ -131,9 +131,10 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 	// for a 304.
 	resp, err := reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash})
 	unchanged := err == nil && resp.Unchanged
-	var parser Parser = reader
+	parse := func(resp *feed.Response) (*feed.Feed, error) { return reader.Parse(resp) }
 	if src.Parser != nil {
-		parser = src.Parser // a page scraped for items: the page is the source
+		// A page scraped for items: the page is the source.
+		parse = func(resp *feed.Response) (*feed.Feed, error) { return src.Parser.Parse(ctx, resp) }
 	} else if err == nil && resp.Status == http.StatusOK && !unchanged && resp.IsHTML() {
 		// A page, not a feed: poll the feed it links to from now on.
 		var found *feed.Response
@@ -148,7 +149,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		st.LastPresent = now
 	} else if err == nil && resp.Status == http.StatusOK {
 		var f *feed.Feed
-		if f, err = parser.Parse(resp); err == nil {
+		if f, err = parse(resp); err == nil {
 			if f.Note != "" && w.noted(src.Name, f.Note) {
 				log.Info("scraped the page", "selectors", f.Note, "items", len(f.Items))
 			}

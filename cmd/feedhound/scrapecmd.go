@@ -89,7 +89,7 @@ func runScrape(ctx context.Context, e *env, args []string) int {
 		printError(e.stderr, err)
 		return exitError
 	}
-	f, err := p.Parse(resp)
+	f, err := p.Parse(rctx, resp)
 	if err != nil {
 		printError(e.stderr, err)
 		return exitError
