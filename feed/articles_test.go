@@ -2,10 +2,14 @@ package feed
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,5 +106,92 @@ func BenchmarkArticle(b *testing.B) {
 			}
 		})
 		srv.Close()
+	}
+}
+
+// roundTrip serves requests without a network.
+type roundTrip func(*http.Request) *http.Response
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r), nil }
+
+// countingBody counts what is read of it.
+type countingBody struct {
+	r    io.Reader
+	read *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.read.Add(int64(n))
+	return n, err
+}
+func (countingBody) Close() error { return nil }
+
+// TestRobotsBounded: of a 19 MiB robots.txt only its first 500 KiB are
+// read (its rules there still hold), and the robots.txt of at most
+// maxRobots sites are kept.
+func TestRobotsBounded(t *testing.T) {
+	var read atomic.Int64
+	huge := "User-agent: *\nDisallow: /private/\n" + strings.Repeat("# padding padding padding padding\n", 19<<20/34)
+	a := &Articles{Reader: &Reader{Client: &http.Client{Transport: roundTrip(func(r *http.Request) *http.Response {
+		body := "<html><body><p>" + strings.Repeat("Words of an article about the summit. ", 20) + "</p></body></html>"
+		ct := "text/html"
+		if r.URL.Path == "/robots.txt" {
+			body, ct = "User-agent: *\nDisallow: /private/\n", "text/plain"
+			if r.URL.Host == "news.example" {
+				body = huge
+			}
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {ct}}, Body: countingBody{strings.NewReader(body), &read}, Request: r}
+	})}}}
+	ctx := t.Context()
+	if _, err := a.Fetch(ctx, "https://news.example/private/memo"); err == nil || !strings.Contains(err.Error(), "robots.txt disallows it") {
+		t.Errorf("got %v, want robots.txt to disallow it", err)
+	}
+	if n := read.Load(); n > maxRobotsBytes+64<<10 {
+		t.Errorf("read %d bytes of robots.txt, want at most %d", n, maxRobotsBytes)
+	}
+	for i := range maxRobots + 10 {
+		a.allowed(ctx, &url.URL{Scheme: "https", Host: fmt.Sprintf("site%d.example", i), Path: "/"})
+	}
+	if len(a.robots) != maxRobots || a.lru.Len() != maxRobots {
+		t.Errorf("%d sites' robots.txt kept (%d in the list), want %d", len(a.robots), a.lru.Len(), maxRobots)
+	}
+	if _, ok := a.robots["https://news.example"]; ok {
+		t.Error("the least recently used site was kept")
+	}
+}
+
+// TestArticlesOfHugePagesAreBounded: four 20 MiB pages of 2.9 million
+// small elements each, read at once as a poll reads them, allocate less
+// than 200 MB all together: pages are read to 4 MiB and 30,000 elements.
+func TestArticlesOfHugePagesAreBounded(t *testing.T) {
+	page := []byte("<html><body><article><p>" + strings.Repeat("Words of an article about the Kim-Putin summit. ", 40) + "</p>" + strings.Repeat("<i>x</i>", (20<<20-4096)/8) + "</article></body></html>")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	a := &Articles{Reader: &Reader{}, PerHost: 4}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			art, err := a.Fetch(t.Context(), fmt.Sprintf("%s/story/%d", srv.URL, i))
+			if err != nil || !strings.Contains(art.Text, "Kim-Putin summit") {
+				t.Errorf("article %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 200<<20 {
+		t.Errorf("four articles allocated %d MB, want under 200 MB", n>>20)
 	}
 }

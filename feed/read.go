@@ -43,6 +43,9 @@ type Request struct {
 	// body not kept. It serves sources that send neither an ETag nor a
 	// Last-Modified.
 	BodyHash string
+	// Truncate cuts a body longer than the Reader's MaxBytes there instead
+	// of refusing it: for pages, whose beginning is what matters.
+	Truncate bool
 }
 
 // Response is what a source sent.
@@ -65,6 +68,9 @@ type Response struct {
 	// BodyHash names, read from the URL requested: Body is then nil, as
 	// for a 304.
 	Unchanged bool
+	// Truncated is true when the body was cut at MaxBytes (see
+	// Request.Truncate).
+	Truncated bool
 }
 
 // HashBody returns what Response.BodyHash holds for a body: its xxhash
@@ -150,6 +156,10 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 	}
 	buf := getBuffer()
 	body, err := r.readLimited(buf, resp.Body, resp.ContentLength) // -1 when unknown, and for gzip
+	var large tooLarge
+	if req.Truncate && errors.As(err, &large) {
+		body, err, out.Truncated = body[:large], nil, true
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ShowURL(req.URL), describe(err, client.Timeout))
 	}
@@ -273,10 +283,16 @@ func (r *Reader) readLimited(buf *[]byte, body io.Reader, size int64) ([]byte, e
 		}
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("response larger than %s", byteSize(max))
+		return b, tooLarge(max)
 	}
 	return b, nil
 }
+
+// tooLarge is the error of a body past its limit; readLimited returns
+// what it read with it, one byte past the limit.
+type tooLarge int64
+
+func (e tooLarge) Error() string { return "response larger than " + byteSize(int64(e)) }
 
 func (r *Reader) readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)

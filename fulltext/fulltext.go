@@ -10,7 +10,6 @@
 package fulltext
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -18,13 +17,18 @@ import (
 	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
-	"golang.org/x/net/html/charset"
 
 	"github.com/feedhound/feedhound/htmltext"
 )
 
 // minText is the least text, in characters, that counts as an article.
 const minText = 200
+
+// MaxElements is the most elements of a page read for its article: an
+// article page has a few thousand, and its text comes before most of
+// them. A page past it is cut there, so that the memory and time of an
+// extraction do not grow with a hostile page's size.
+const MaxElements = 30_000
 
 // ErrNoArticle is returned for a page without an article: a list, an
 // index, a page that needs scripts to show anything.
@@ -37,17 +41,18 @@ type Article struct {
 }
 
 // Extract finds the article of a page, read in its charset (HTTP, BOM or
-// <meta>).
+// <meta>), its first MaxElements elements at most.
 func Extract(body []byte, contentType, pageURL string) (Article, error) {
 	u, err := url.Parse(pageURL)
 	if err != nil {
 		return Article{}, fmt.Errorf("page URL: %w", err)
 	}
-	r, err := charset.NewReader(bytes.NewReader(body), contentType)
+	page, err := htmltext.ParsePage(body, contentType, MaxElements)
 	if err != nil {
 		return Article{}, err
 	}
-	a, err := readability.FromReader(r, u)
+	p := readability.NewParser()
+	a, err := p.ParseAndMutate(page.Root, u)
 	if err != nil {
 		return Article{}, ErrNoArticle
 	}

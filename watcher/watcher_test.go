@@ -804,3 +804,43 @@ func TestFailureKind(t *testing.T) {
 		}
 	}
 }
+
+// TestFullTextFromASlowHost: every article of a source answers only after
+// the poll's whole timeout. The poll still records every item, with the
+// feed's text, within its timeout: reading articles takes at most half of
+// it.
+func TestFullTextFromASlowHost(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/rss" {
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Daily</title><link>%s/</link>`, srv.URL)
+			for i := range 12 {
+				fmt.Fprintf(w, `<item><title>Story %[2]d about the Kim-Putin summit</title><link>%[1]s/story/%[2]d</link><guid>s%[2]d</guid><description>Teaser %[2]d.</description></item>`, srv.URL, i)
+			}
+			fmt.Fprint(w, `</channel></rss>`)
+			return
+		}
+		select { // an article host answering in 40 s
+		case <-r.Context().Done():
+		case <-time.After(40 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	p := plan(t, fmt.Sprintf("sources:\n  - name: daily\n    url: %s/rss\n    fulltext: true\nrules:\n  - name: summit\n    query: '\"Kim-Putin summit\"'\n", srv.URL))
+	w := New(st, &feed.Reader{}, quiet, p, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	res, err := w.Poll(ctx, "daily")
+	if err != nil || res.Err != nil || res.New != 12 {
+		t.Fatalf("poll: %+v %v", res, err)
+	}
+	ms, _ := st.LatestMatches(context.Background(), "summit", 20)
+	if len(ms) != 12 || ms[0].Item.Text == "" {
+		t.Fatalf("%d matches, want 12 with the feed's text", len(ms))
+	}
+	s := sourceState(t, st, "daily")
+	if s.FullTextFetched != 12 || s.FullTextFailed != 12 {
+		t.Errorf("full text tried %d, failed %d; want 12 and 12", s.FullTextFetched, s.FullTextFailed)
+	}
+}
