@@ -34,8 +34,20 @@ var months = map[string]time.Month{
 
 // ParseDate reads the first date in s, in the forms news sites use, as a
 // time in loc when s gives no zone; relative dates ("3 hours ago") count
-// back from now. ok is false when s holds no date.
+// back from now. ok is false when s holds no date, or one outside what a
+// news page can mean: before 1970, or more than a year after now.
 func ParseDate(s string, loc *time.Location, now time.Time) (t time.Time, ok bool) {
+	t, ok = parseDate(s, loc, now)
+	if !ok || t.Before(earliest) || !now.IsZero() && t.After(now.AddDate(1, 0, 0)) {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// earliest is the earliest date a page's date is taken for.
+var earliest = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func parseDate(s string, loc *time.Location, now time.Time) (t time.Time, ok bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, false
@@ -80,8 +92,12 @@ func ParseDate(s string, loc *time.Location, now time.Time) (t time.Time, ok boo
 		}
 	}
 	if m := relative.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return now.Add(-time.Duration(n) * unit(strings.ToLower(m[2]))).Truncate(time.Second), true
+		n, err := strconv.Atoi(m[1])
+		u := unit(strings.ToLower(m[2]))
+		if err != nil || n > int(100*365*24*time.Hour/u) { // past a century, and before a Duration overflows
+			return time.Time{}, false
+		}
+		return now.Add(-time.Duration(n) * u).Truncate(time.Second), true
 	}
 	if justNow.MatchString(s) {
 		return now.Truncate(time.Second), true

@@ -51,3 +51,20 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
+
+// TestDatesOutsideASaneRange: "106752 days ago" overflowed a Duration
+// into the year 2319; dates before 1970 or more than a year ahead are no
+// date.
+func TestDatesOutsideASaneRange(t *testing.T) {
+	now := time.Date(2026, 9, 14, 3, 0, 0, 0, time.UTC)
+	for _, s := range []string{"106752 days ago", "99999999999 hours ago", "9999-12-31", "1066-10-14", "2028-01-01", "12 Sep 1900"} {
+		if d, ok := ParseDate(s, nil, now); ok {
+			t.Errorf("%q: got %v, want no date", s, d)
+		}
+	}
+	for _, s := range []string{"3650 days ago", "2027-09-01", "1999-12-31"} {
+		if _, ok := ParseDate(s, nil, now); !ok {
+			t.Errorf("%q: no date, want one", s)
+		}
+	}
+}

@@ -182,6 +182,35 @@ func entryUpdated(m *store.Matched) time.Time {
 	return t
 }
 
+// maxRender bounds the text of a feed's entries: the newest entries are
+// rendered until their text passes it. Items are bounded when stored
+// (feed.Bound), so even a feed of the largest items renders once into a
+// body the cache keeps and every reader shares.
+const maxRender = 8 << 20
+
+// fit returns the newest of ms whose text fits in max bytes, and at least
+// one, each bounded as feedhound stores items now (feed.BoundText): items
+// stored before it bounded them may be larger.
+func fit(ms []store.Matched, max int) []store.Matched {
+	n := 0
+	for i := range ms {
+		feed.BoundText(&ms[i].Item)
+		n += textBytes(&ms[i])
+		for j := range ms[i].Also {
+			feed.BoundText(&ms[i].Also[j].Item)
+			n += textBytes(&ms[i].Also[j])
+		}
+		if n > max && i > 0 {
+			return ms[:i]
+		}
+	}
+	return ms
+}
+
+func textBytes(m *store.Matched) int {
+	return len(m.Item.Title) + len(m.Item.Link) + len(m.Item.Summary) + len(m.Item.Content) + 256
+}
+
 func render(f format, fi feedInfo, ms []store.Matched) ([]byte, error) {
 	switch f {
 	case formatRSS:

@@ -350,6 +350,7 @@ func (s *Server) render(ctx context.Context, key cacheKey, spec feedSpec, gen [3
 	if err != nil {
 		return nil, err
 	}
+	ms = fit(ms, maxRender)
 	read, err := s.store.Sources(ctx)
 	if err != nil {
 		return nil, err

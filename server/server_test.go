@@ -577,3 +577,33 @@ func TestOnlyWebLinksRepublished(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeItemsRenderOnceAndBounded: items stored before feedhound
+// bounded them, of 18 MB each, made every request render 111 MB again
+// (past the cache's size). A feed's render now stops at maxRender of
+// text, is kept, and every reader shares it.
+func TestLargeItemsRenderOnceAndBounded(t *testing.T) {
+	srv, st := fixture(t)
+	h := srv.Handler()
+	huge := "<p>" + strings.Repeat("Delegates met again in Vladivostok for another round. ", 18<<20/54) + "</p>"
+	for i := range 6 {
+		_, err := st.Record(context.Background(), "wire", []store.NewItem{{
+			Item:    feed.Item{ID: fmt.Sprintf("huge-%d", i), Title: "Kim-Putin summit, the full record", Link: fmt.Sprintf("https://wire.example.org/huge/%d", i), Published: t0.Add(time.Duration(i) * time.Minute), Content: huge, Text: "Kim-Putin summit"},
+			Matches: []store.Match{{Rule: "kim-putin"}},
+		}}, t0.Add(time.Duration(i)*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Invalidate("kim-putin")
+	before := srv.rendered.Load()
+	for range 3 {
+		r := get(t, h, "/feeds/kim-putin.json")
+		if n := len(body(t, r)); r.StatusCode != 200 || n > maxRender+1<<20 {
+			t.Fatalf("status %d, %d bytes; want 200 and at most %d", r.StatusCode, n, maxRender+1<<20)
+		}
+	}
+	if n := srv.rendered.Load() - before; n != 1 {
+		t.Errorf("3 requests made %d renders, want 1", n)
+	}
+}

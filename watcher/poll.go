@@ -268,6 +268,7 @@ func (w *Watcher) record(ctx context.Context, p *Plan, src Source, f *feed.Feed,
 	source := src.Name
 	ids := make([]string, len(f.Items))
 	for i := range f.Items {
+		feed.Bound(&f.Items[i], now)
 		ids[i] = f.Items[i].ID
 	}
 	unseen, err := w.store.Unseen(ctx, source, ids)
@@ -282,6 +283,9 @@ func (w *Watcher) record(ctx context.Context, p *Plan, src Source, f *feed.Feed,
 	var found rules.Result // reused for every item
 	for i := range f.Items {
 		it := &f.Items[i]
+		if src.FullText {
+			feed.Bound(it, now) // the article's text too
+		}
 		if it.Published.IsZero() {
 			it.Published = now // an item without a date is dated when first seen
 		}

@@ -64,6 +64,7 @@ func (s *stories) load(ctx context.Context, st *store.Store, now time.Time, log 
 	}
 	n := 0
 	err := st.ItemsSeenSince(ctx, now.Add(-s.window), nil, func(m store.Matched) error {
+		feed.Bound(&m.Item, now) // an item stored with a date in the year 9999
 		s.index.Put(m.ItemID, m.Story, sign(&m.Item))
 		n++
 		return nil

@@ -113,3 +113,37 @@ func TestCopiesInOnePollAreOneStory(t *testing.T) {
 		t.Errorf("a later copy finds story %d (%v), want %d", got, ok, ms[0].Story)
 	}
 }
+
+// TestFutureDateDoesNotStopGrouping: after one item dated 9999-12-31, the
+// index's newest date was in the year 9999 and every later item was
+// "too old" to be grouped. Such a date is taken for wrong (the item is
+// dated when first seen), and copies are grouped as before — also after a
+// restart, from items stored before.
+func TestFutureDateDoesNotStopGrouping(t *testing.T) {
+	ctx := context.Background()
+	srv := storyFeeds(t)
+	future := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Future</title><item><guid>f1</guid><title>A notice from the end of time</title><pubDate>Fri, 31 Dec 9999 23:59:59 GMT</pubDate><description>Dated as far ahead as a date goes.</description></item></channel></rss>`)
+	}))
+	defer future.Close()
+	cfg := fmt.Sprintf("sources:\n  - name: future\n    url: %s/\n  - name: wire\n    url: %s/wire\n  - name: times\n    url: %s/times\nrules:\n  - name: all\n    query: Kim OR notice\n", future.URL, srv.URL, srv.URL)
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	now := time.Date(2026, 9, 10, 4, 0, 0, 0, time.UTC)
+	w := New(st, &feed.Reader{}, quiet, plan(t, cfg), Options{Now: func() time.Time { return now }})
+	for _, s := range []string{"future", "wire", "times"} {
+		if res, err := w.Poll(ctx, s); err != nil || res.New != 1 {
+			t.Fatalf("poll %s: %+v, %v", s, res, err)
+		}
+	}
+	ms, _ := st.LatestMatches(ctx, "all", 10)
+	stories := map[string]int64{}
+	for _, m := range ms {
+		stories[m.Item.ID] = m.Story
+		if m.Item.ID == "f1" && !m.Item.Published.Equal(now) {
+			t.Errorf("the item of 9999 is dated %v, want when first seen (%v)", m.Item.Published, now)
+		}
+	}
+	if stories["w1"] == 0 || stories["t1"] != stories["w1"] {
+		t.Errorf("stories %v: want w1 and t1 in one", stories)
+	}
+}

@@ -844,3 +844,42 @@ func TestFullTextFromASlowHost(t *testing.T) {
 		t.Errorf("full text tried %d, failed %d; want 12 and 12", s.FullTextFetched, s.FullTextFailed)
 	}
 }
+
+// TestFullTextOfHugeArticlesIsBounded: six items linking to an 18.5 MB
+// article added 221 MB to the database. What is kept of each is bounded
+// (feed.Bound), whatever the article.
+func TestFullTextOfHugeArticlesIsBounded(t *testing.T) {
+	article := []byte("<html><body><article>" + strings.Repeat("<p>Delegates of both sides met again in Vladivostok for the Kim-Putin summit, and talked late into the night.</p>", 18<<20/113) + "</article></body></html>")
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/rss":
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Daily</title><link>%s/</link>`, srv.URL)
+			for i := range 6 {
+				fmt.Fprintf(w, `<item><title>Story %[2]d</title><link>%[1]s/story/%[2]d</link><guid>s%[2]d</guid><description>Teaser.</description></item>`, srv.URL, i)
+			}
+			fmt.Fprint(w, `</channel></rss>`)
+		case strings.HasPrefix(r.URL.Path, "/story/"):
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(article)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	p := plan(t, fmt.Sprintf("sources:\n  - name: daily\n    url: %s/rss\n    fulltext: true\nrules:\n  - name: summit\n    query: '\"Kim-Putin summit\"'\n", srv.URL))
+	w := New(st, &feed.Reader{}, quiet, p, Options{})
+	if res, err := w.Poll(context.Background(), "daily"); err != nil || res.Err != nil || res.New != 6 {
+		t.Fatalf("poll: %+v %v", res, err)
+	}
+	ms, _ := st.LatestMatches(context.Background(), "summit", 10)
+	if len(ms) != 6 {
+		t.Fatalf("%d matches, want 6", len(ms))
+	}
+	for _, m := range ms {
+		if len(m.Item.Content) > feed.MaxContent || len(m.Item.Text) > feed.MaxText {
+			t.Errorf("%s kept %d bytes of content and %d of text, want at most %d and %d", m.Item.ID, len(m.Item.Content), len(m.Item.Text), feed.MaxContent, feed.MaxText)
+		}
+	}
+}
