@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -76,25 +77,40 @@ func Copy(ctx context.Context, from, to *Store, replace bool, progress func(tabl
 	return counts, nil
 }
 
-// copyTable copies the rows of one table, its columns as the source has
-// them (both schemas have the same: TestSchemasAgree).
+// copyTable copies the rows of one table. The columns are those of the
+// target's table, which feedhound made: the source's must be the same
+// (both schemas are: TestSchemasAgree), else the source is refused, and
+// every name is quoted — a file whose column is named
+// "query) SELECT pg_read_file(...) --" must not run it.
 func copyTable(ctx context.Context, from *Store, to *tx, table, order string) (int, error) {
-	rows, err := from.read.QueryContext(ctx, `SELECT * FROM `+table+` ORDER BY `+order)
+	want, err := columns(ctx, to, table)
+	if err != nil {
+		return 0, err
+	}
+	have, err := columns(ctx, from.read, table)
+	if err != nil {
+		return 0, err
+	}
+	if !sameSet(want, have) {
+		return 0, fmt.Errorf("the source's columns are not feedhound's (%s, want %s): not a feedhound database", strings.Join(have, ", "), strings.Join(want, ", "))
+	}
+	quoted := make([]string, len(want))
+	for i, c := range want {
+		quoted[i] = quoteIdent(c)
+	}
+	list := strings.Join(quoted, ", ")
+	rows, err := from.read.QueryContext(ctx, `SELECT `+list+` FROM `+table+` ORDER BY `+order)
 	if err != nil {
 		return 0, err
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return 0, err
-	}
-	insert, err := to.PrepareContext(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+placeholders(len(cols))+`)`)
+	insert, err := to.PrepareContext(ctx, `INSERT INTO `+table+` (`+list+`) VALUES (`+placeholders(len(want))+`)`)
 	if err != nil {
 		return 0, err
 	}
 	defer insert.Close()
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
+	vals := make([]any, len(want))
+	ptrs := make([]any, len(want))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
@@ -110,3 +126,38 @@ func copyTable(ctx context.Context, from *Store, to *tx, table, order string) (i
 	}
 	return n, rows.Err()
 }
+
+// querier is what columns needs of a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// columns returns the names of a table's columns.
+func columns(ctx context.Context, db querier, table string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT * FROM `+table+` WHERE 1 = 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return rows.Columns()
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	set := map[string]bool{}
+	for _, s := range a {
+		set[s] = true
+	}
+	for _, s := range b {
+		if !set[s] {
+			return false
+		}
+	}
+	return true
+}
+
+// quoteIdent quotes a name as an SQL identifier, for SQLite and
+// PostgreSQL alike.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

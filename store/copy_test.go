@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,31 @@ func testCopy(t *testing.T, b backend) {
 	}
 	if counts, err := Copy(ctx, from, to, true, nil); err != nil || counts["items"] != 2 {
 		t.Errorf("replaced: %v, %v", counts, err)
+	}
+}
+
+func TestCopyRefusesForeignColumns(t *testing.T) { forEach(t, testCopyRefusesForeignColumns) }
+
+// testCopyRefusesForeignColumns: a source file whose column names are SQL
+// ran that SQL on the target (as PostgreSQL's superuser). Only the
+// columns feedhound knows are copied, quoted, and a file with others is
+// refused.
+func testCopyRefusesForeignColumns(t *testing.T, b backend) {
+	ctx := context.Background()
+	from := open(t, sqliteBackend.data(t))
+	if err := from.SetRuleQuery(ctx, "kim-putin", `"Kim-Putin summit"`); err != nil {
+		t.Fatal(err)
+	}
+	evil := `query) SELECT 'pwned', 'x' --`
+	if _, err := from.write.ExecContext(ctx, `ALTER TABLE rule_queries ADD COLUMN `+quoteIdent(evil)+` TEXT`); err != nil {
+		t.Fatal(err)
+	}
+	to := open(t, b.data(t))
+	_, err := Copy(ctx, from, to, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "not a feedhound database") {
+		t.Fatalf("got %v, want the source refused", err)
+	}
+	if q, _ := to.RuleQueries(ctx); len(q) != 0 {
+		t.Errorf("rule queries %v copied from a refused source", q)
 	}
 }
