@@ -665,7 +665,7 @@ func (d *decoder) validate(c *Config) {
 		c.Data = DefaultData
 	}
 	switch {
-	case strings.HasPrefix(c.Data, "postgres://") || strings.HasPrefix(c.Data, "postgresql://"):
+	case isPostgres(c.Data):
 		// A PostgreSQL database, for several instances.
 	case strings.Contains(c.Data, "://"):
 		d.addf(Pos{}, "data: want a file's path or a postgres:// URL, not a URL of %s", c.Data[:strings.Index(c.Data, "://")+3])
@@ -932,4 +932,11 @@ func (c *Config) Fingerprint() string {
 	b, _ := json.Marshal(v)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])
+}
+
+// isPostgres reports whether data is a PostgreSQL URL, its scheme in any
+// case (as store.IsPostgres, which opens it).
+func isPostgres(data string) bool {
+	scheme, _, ok := strings.Cut(data, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
 }

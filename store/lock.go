@@ -33,7 +33,12 @@ func LockDaemon(path string) (*DaemonLock, error) {
 		return &DaemonLock{}, nil
 	}
 	name := path + ".lock"
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	// A link in the lock's place is not followed: its target would be
+	// overwritten with a process id.
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("lock %s: %s is a symbolic link; remove it", path, name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}

@@ -16,20 +16,23 @@ import (
 )
 
 // IsPostgres reports whether data, the configuration's data, names a
-// PostgreSQL database rather than a SQLite file.
+// PostgreSQL database rather than a SQLite file. Schemes are
+// case-insensitive: POSTGRES:// is one too.
 func IsPostgres(data string) bool {
-	return strings.HasPrefix(data, "postgres://") || strings.HasPrefix(data, "postgresql://")
+	scheme, _, ok := strings.Cut(data, "://")
+	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
 }
 
-// Describe is data as it may be shown: a PostgreSQL URL without its
-// password or its query.
+// Describe is data as it may be shown: a URL (PostgreSQL's, or anything
+// that looks like one) without its password or its query.
 func Describe(data string) string {
-	if !IsPostgres(data) {
+	if !strings.Contains(data, "://") {
 		return data
 	}
 	u, err := url.Parse(data)
 	if err != nil {
-		return "postgres://(hidden)"
+		scheme, _, _ := strings.Cut(data, "://")
+		return scheme + "://(hidden)"
 	}
 	if u.User != nil {
 		u.User = url.User(u.User.Username())
@@ -41,7 +44,8 @@ func Describe(data string) string {
 // openPostgres opens a PostgreSQL database and brings its schema up to
 // date.
 func openPostgres(ctx context.Context, data string) (*Store, error) {
-	cfg, err := pgx.ParseConfig(data)
+	scheme, rest, _ := strings.Cut(data, "://")
+	cfg, err := pgx.ParseConfig(strings.ToLower(scheme) + "://" + rest)
 	if err != nil {
 		// pgx's error can repeat the URL, password and all.
 		return nil, fmt.Errorf("open %s: not a PostgreSQL URL", Describe(data))

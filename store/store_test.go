@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -335,5 +338,30 @@ func testSameAsAnEarlierItem(t *testing.T, b backend) {
 	}
 	if res.Stories[0] != res.IDs[0] || res.Stories[1] != res.IDs[0] || res.Notifications != 1 {
 		t.Errorf("ids %v, stories %v, %d alerts; want both in the first's story and one alert", res.IDs, res.Stories, res.Notifications)
+	}
+}
+
+// TestDaemonLockRefusesALink: a symbolic link in the lock file's place was
+// followed, and its target overwritten with the daemon's process id.
+func TestDaemonLockRefusesALink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "precious")
+	if err := os.WriteFile(target, []byte("keep me\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "feedhound.db")
+	if err := os.Symlink(target, data+".lock"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LockDaemon(data)
+	if err == nil {
+		l.Unlock()
+		t.Fatal("a lock through a symbolic link was taken")
+	}
+	if !strings.Contains(err.Error(), "is a symbolic link") {
+		t.Errorf("got %v, want it to say the lock is a symbolic link", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep me\n" {
+		t.Errorf("the link's target now holds %q", b)
 	}
 }

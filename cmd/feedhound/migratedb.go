@@ -57,7 +57,13 @@ func runMigrateDB(ctx context.Context, e *env, args []string) int {
 		return usageError(e, "migrate-db", "--from and --to are the same database")
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(e.stderr, "feedhound migrate-db: %v\n", err)
+		msg := err.Error()
+		for _, data := range []string{*from, *to} {
+			if strings.Contains(data, "://") { // a URL's password is never shown
+				msg = strings.ReplaceAll(msg, data, store.Describe(data))
+			}
+		}
+		fmt.Fprintf(e.stderr, "feedhound migrate-db: %s\n", msg)
 		return exitError
 	}
 	// No daemon may change either while it is copied.

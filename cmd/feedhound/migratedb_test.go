@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +64,21 @@ func TestMigrateDB(t *testing.T) {
 	defer dst.Close()
 	if ms, err := dst.LatestMatches(ctx, "kim-putin", 5); err != nil || len(ms) != 1 || ms[0].Item.ID != "kt-1" {
 		t.Errorf("matches on the copy: %+v, %v", ms, err)
+	}
+}
+
+// TestMigrateDBNeverShowsAPassword: an upper-case scheme was taken for a
+// file's path, and the error printed the URL, password and all.
+func TestMigrateDBNeverShowsAPassword(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "feedhound.db")
+	for _, to := range []string{"POSTGRES://feedhound:s3cret@127.0.0.1:1/feedhound", "PostgreSQL://feedhound:s3cret@127.0.0.1:1/feedhound"} {
+		var out, errOut strings.Builder
+		code := run(context.Background(), []string{"migrate-db", "--from", file, "--to", to}, nil, &out, &errOut)
+		if code != exitError || strings.Contains(errOut.String(), "s3cret") || !strings.Contains(errOut.String(), "feedhound@127.0.0.1:1") {
+			t.Errorf("--to %s: exit %d, %q; want an error naming the server without the password", to, code, errOut.String())
+		}
+		if _, err := os.Stat(to); err == nil {
+			t.Errorf("%s was made as a file", to)
+		}
 	}
 }
