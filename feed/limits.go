@@ -38,8 +38,18 @@ func Bound(it *Item, now time.Time) {
 	}
 }
 
-// BoundText is Bound without the dates: the cuts of text, HTML and names.
+// BoundText is Bound without the dates: the cuts of text, HTML and names,
+// and control characters out of them all (a title's ESC ] 52 would write
+// to the clipboard of the terminal that shows it).
 func BoundText(it *Item) {
+	for _, s := range []*string{&it.ID, &it.Title, &it.Link, &it.Summary, &it.Content, &it.Text} {
+		*s = StripControl(*s)
+	}
+	for _, names := range [][]string{it.Authors, it.Categories} {
+		for i := range names {
+			names[i] = StripControl(names[i])
+		}
+	}
 	if len(it.ID) > MaxID {
 		sum := sha256.Sum256([]byte(it.ID))
 		it.ID = "sha256:" + hex.EncodeToString(sum[:])
@@ -110,4 +120,23 @@ func cutNames(names []string) []string {
 		names[i] = cutRunes(s, MaxName)
 	}
 	return names
+}
+
+// StripControl removes the control characters of s but for tabs and line
+// feeds: C0 (escape, carriage return, backspace...), DEL and C1.
+func StripControl(s string) string {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		c := s[i]
+		clean = !(c < 0x20 && c != '\n' && c != '\t' || c == 0x7f || c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f)
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f {
+			return -1
+		}
+		return r
+	}, s)
 }

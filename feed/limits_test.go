@@ -50,3 +50,20 @@ func TestBound(t *testing.T) {
 		t.Errorf("an item within the limits changed: %+v", small)
 	}
 }
+
+func TestStripControl(t *testing.T) {
+	for in, want := range map[string]string{
+		"Kim\x1b]52;c;cm0=\x07 Putin":      "Kim]52;c;cm0= Putin",
+		"a\r\nb\tc\u0085d\u009be\x7ff 김정은": "a\nb\tcdef 김정은",
+		"plain, with é and 푸틴":            "plain, with é and 푸틴",
+	} {
+		if got := StripControl(in); got != want {
+			t.Errorf("StripControl(%q) = %q, want %q", in, got, want)
+		}
+	}
+	it := Item{Title: "Summit\x1b[2J", Authors: []string{"Kim\x1b"}, Text: "x\x1by"}
+	BoundText(&it)
+	if it.Title != "Summit[2J" || it.Authors[0] != "Kim" || it.Text != "xy" {
+		t.Errorf("bounded item %+v still has control characters", it)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -42,6 +43,14 @@ func TestScripts(t *testing.T) {
 			`<item><title>Hotels full, roads closed as Vladivostok prepares</title><link>%[1]s/articles/summit.html</link><description>Hotels are full and roads closed.</description></item>`+
 			`<item><title>Ferry timetable changes</title><link>%[1]s/articles/gone.html</link><description>Ferries run less often.</description></item>`+
 			`</channel></rss>`, base)
+	})
+	// A feed whose items link to another host of this machine, with
+	// terminal escapes in a title.
+	mux.HandleFunc("/hostile.json", func(w http.ResponseWriter, r *http.Request) {
+		_, port, _ := net.SplitHostPort(r.Host)
+		w.Header().Set("Content-Type", "application/feed+json")
+		fmt.Fprintf(w, `{"version":"https://jsonfeed.org/version/1.1","title":"Hostile","items":[`+
+			`{"id":"h1","title":"Summit \u001b]52;c;cm0gLXJmIH4=\u0007news\u001b]8;;http://evil.example/\u001b\\link\r","url":"http://localhost:%s/articles/summit.html","content_text":"Teaser."}]}`, port)
 	})
 	mux.Handle("/articles/", http.StripPrefix("/articles/", http.FileServer(http.Dir(filepath.Join(feeds, "..", "articles")))))
 	// Pages as many servers send them: text/html, the charset left to the

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -194,7 +195,12 @@ type readResult struct {
 func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readResult) bool) {
 	return func(yield func(readResult) bool) {
 		r := userReader()
-		articles := &feed.Articles{Reader: r}
+		// Articles are read where the user pointed: a file's links, or the
+		// host of a URL typed. A remote feed's other links go through the
+		// guard, as the daemon's do: a feed must not make feedhound read
+		// and print a page on this machine or its network.
+		open := &feed.Articles{Reader: r}
+		guarded := &feed.Articles{Reader: &feed.Reader{Client: netguard.NewClient(netguard.Policy{}, netguard.Options{Timeout: sourceTimeout})}}
 		results := make([]chan readResult, len(srcs))
 		sem := make(chan struct{}, 4)
 		var wg sync.WaitGroup
@@ -216,7 +222,19 @@ func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readRe
 				f, err := r.Read(ctx, src)
 				res := readResult{src: src, feed: f, err: err}
 				if err == nil && fullText {
-					_, res.articleErrs = articles.FillFeed(ctx, f, nil)
+					if !feed.IsURL(src) {
+						_, res.articleErrs = open.FillFeed(ctx, f, nil)
+					} else {
+						typed := host(src)
+						_, res.articleErrs = open.FillFeed(ctx, f, func(it *feed.Item) bool { return host(it.Link) == typed })
+						_, errs := guarded.FillFeed(ctx, f, func(it *feed.Item) bool { return host(it.Link) != typed })
+						res.articleErrs = append(res.articleErrs, errs...)
+					}
+				}
+				if err == nil {
+					for i := range f.Items {
+						feed.BoundText(&f.Items[i]) // no control characters for the terminal
+					}
 				}
 				results[i] <- res
 			})
@@ -227,6 +245,15 @@ func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readRe
 			}
 		}
 	}
+}
+
+// host is a URL's host and port, lower-case; "" when it has none.
+func host(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 // matchPrinter prints matches for people or, with json, for programs.

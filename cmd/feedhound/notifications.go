@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/notify"
 	"github.com/feedhound/feedhound/notify/destination"
@@ -109,9 +110,9 @@ func runNotifications(ctx context.Context, e *env, args []string) int {
 			})
 			continue
 		}
-		line := fmt.Sprintf("%-6d %-9s %s → %s: %s", n.ID, n.Status, n.Rule, n.Notifier, n.Match.Item.Title)
+		line := fmt.Sprintf("%-6d %-9s %s → %s: %s", n.ID, n.Status, n.Rule, n.Notifier, feed.StripControl(n.Match.Item.Title))
 		if n.LastError != "" {
-			line += fmt.Sprintf("\n       %s; %s", plural(n.Attempts, "attempt"), n.LastError)
+			line += fmt.Sprintf("\n       %s; %s", plural(n.Attempts, "attempt"), feed.StripControl(n.LastError))
 		}
 		fmt.Fprintln(e.stdout, line)
 	}
