@@ -4,6 +4,8 @@
 package notify
 
 import (
+	"unicode/utf8"
+
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/rules"
@@ -13,15 +15,42 @@ import (
 // snippetContext is how much text an alert shows around a match.
 const snippetContext = 160
 
+// What an alert carries of an item at most, whatever the kind: services
+// refuse larger messages (a Matrix event is at most 64 KiB, a Discord
+// embed's link some 2,000 characters), and each kind cuts to its own
+// limits from there.
+const (
+	alertTitle  = 500  // characters of a title
+	alertLink   = 2048 // bytes of a link; a longer one is left out
+	alertCopies = 20   // other outlets' copies listed
+	alertMatch  = 300  // characters of a match's text
+)
+
+// linkOf is an item's link as an alert carries it.
+func linkOf(link string) string {
+	if l := feed.WebLink(link); len(l) <= alertLink {
+		return l
+	}
+	return ""
+}
+
+// cut cuts s to at most n characters.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
 // EntryOf makes an alert's entry from a stored match.
 func EntryOf(m *store.Matched) Entry {
 	it := &m.Item
 	e := Entry{
-		ID: it.ID, Title: it.Title, Link: feed.WebLink(it.Link), Source: m.Source,
+		ID: it.ID, Title: cut(it.Title, alertTitle), Link: linkOf(it.Link), Source: m.Source,
 		Published: it.Published, Authors: it.Authors, Categories: it.Categories, Story: m.StoryID,
 	}
-	for _, c := range m.Also {
-		e.Also = append(e.Also, Copy{ID: store.ItemUUID(c.Source, c.Item.ID), Source: c.Source, Title: c.Item.Title, Link: feed.WebLink(c.Item.Link)})
+	for _, c := range m.Also[:min(len(m.Also), alertCopies)] {
+		e.Also = append(e.Also, Copy{ID: store.ItemUUID(c.Source, c.Item.ID), Source: c.Source, Title: cut(c.Item.Title, alertTitle), Link: linkOf(c.Item.Link)})
 	}
 	doc := rules.Document{Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories, Link: it.Link, Source: m.Source}
 	var content []rules.Hit
@@ -35,7 +64,7 @@ func EntryOf(m *store.Matched) Entry {
 		if h.Start < 0 || h.End > len(text) || h.Start > h.End {
 			continue // the item changed since it matched
 		}
-		e.Matches = append(e.Matches, MatchedText{Term: h.Term, Field: h.Field.String(), Text: text[h.Start:h.End]})
+		e.Matches = append(e.Matches, MatchedText{Term: h.Term, Field: h.Field.String(), Text: cut(text[h.Start:h.End], alertMatch)})
 		if h.Field == rules.FieldContent {
 			content = append(content, h)
 		}

@@ -37,3 +37,57 @@ type slackMessage struct {
 }
 
 type slackText struct{ Type, Text string }
+
+// TestHugeItemsFitEveryKind: a 180 KB title made a 320 KB Matrix event
+// (a homeserver takes 64 KiB) and a 70 KB link a Discord embed no one
+// takes. Whatever the item, each kind's message keeps to its service's
+// limits.
+func TestHugeItemsFitEveryKind(t *testing.T) {
+	m := store.Matched{Rule: "kim-putin", Source: "wire", Item: feed.Item{
+		ID:    "huge",
+		Title: "@room Kim-Putin summit " + strings.Repeat("ever longer ", 180<<10/12),
+		Link:  "https://wire.example.org/" + strings.Repeat("a", 70<<10),
+		Text:  strings.Repeat("Talks on the Kim-Putin summit went on. ", 5000),
+	}}
+	for range 40 {
+		m.Also = append(m.Also, store.Matched{Source: "copy", Item: feed.Item{ID: "c", Title: strings.Repeat("copy ", 10000), Link: m.Item.Link}})
+	}
+	e := EntryOf(&m)
+	single := destination.Message{ID: "fh_1", Rule: "kim-putin", FeedURL: "https://feedhound.example/feeds/kim-putin.atom", Entries: []destination.Entry{e}}
+	digest := single
+	for range 30 {
+		digest.Entries = append(digest.Entries, e)
+	}
+	for _, msg := range []destination.Message{single, digest} {
+		plain, formatted := destination.Matrix(msg)
+		matrix, _ := json.Marshal(map[string]any{"msgtype": "m.notice", "body": plain, "format": "org.matrix.custom.html", "formatted_body": formatted, "m.mentions": struct{}{}})
+		var discord struct {
+			Embeds []struct {
+				URL string `json:"url"`
+			} `json:"embeds"`
+		}
+		json.Unmarshal(destination.Discord(msg), &discord)
+		for name, c := range map[string]struct{ size, max int }{
+			"matrix":     {len(matrix), 65536},
+			"discord":    {len(destination.Discord(msg)), 16 << 10},
+			"slack":      {len(destination.Slack(msg)), 40000},
+			"telegram":   {len(destination.Telegram(msg)), 4096 * 4},
+			"mattermost": {len(destination.Mattermost(msg, "", "")), 16383 * 4},
+			"teams":      {len(destination.Teams(msg)), 28 << 10},
+			"ntfy":       {len(destination.Ntfy(msg, "news", 3, nil)), 8 << 10},
+			"webhook":    {len(destination.Webhook(msg)), 1 << 20},
+		} {
+			if c.size > c.max {
+				t.Errorf("%d entries: %s message of %d bytes, want at most %d", len(msg.Entries), name, c.size, c.max)
+			}
+		}
+		for _, em := range discord.Embeds {
+			if len(em.URL) > 2048 {
+				t.Errorf("a Discord embed's link of %d bytes", len(em.URL))
+			}
+		}
+		if strings.Contains(plain, "@room") {
+			t.Error("the Matrix body mentions @room")
+		}
+	}
+}

@@ -323,7 +323,7 @@ func TestTelegram(t *testing.T) {
 	if o := send(t, d, m); !o.Delivered {
 		t.Fatalf("not delivered: %+v", o)
 	}
-	if !strings.Contains(f.texts[0], `<b>Kim</b> & Putin @channel`) || !strings.Contains(f.texts[0], "wire <desk>") {
+	if !strings.Contains(f.texts[0], "<b>Kim</b> & Putin @\u2060channel") || strings.Contains(f.texts[0], "@channel") || !strings.Contains(f.texts[0], "wire <desk>") {
 		t.Errorf("the feed's text is not shown as it is: %q", f.texts[0])
 	}
 	for _, n := range []int{20, 300} {
@@ -397,10 +397,24 @@ func (f *fakeMatrix) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, `{"event_id":%q}`, id)
 			return
 		}
-		var ev map[string]string
-		if json.NewDecoder(r.Body).Decode(&ev) != nil || ev["msgtype"] == "" || ev["body"] == "" {
+		raw, _ := io.ReadAll(r.Body)
+		if len(raw) > 65536 {
+			fail(413, "M_TOO_LARGE", "event too large")
+			return
+		}
+		var content map[string]any
+		if json.Unmarshal(raw, &content) != nil || content["msgtype"] == "" || content["body"] == "" {
 			fail(400, "M_BAD_JSON", "Content must be a JSON object with msgtype and body")
 			return
+		}
+		ev := map[string]string{}
+		for k, v := range content {
+			if s, ok := v.(string); ok {
+				ev[k] = s
+			} else {
+				b, _ := json.Marshal(v)
+				ev[k] = string(b)
+			}
 		}
 		f.events = append(f.events, ev)
 		id := fmt.Sprintf("$event%d", len(f.events))
@@ -426,8 +440,9 @@ func TestMatrix(t *testing.T) {
 		t.Fatalf("%d events for one alert sent twice", len(f.events))
 	}
 	ev := f.events[0]
-	if ev["msgtype"] != "m.notice" || ev["format"] != "org.matrix.custom.html" || !strings.Contains(ev["body"], "@channel") {
-		t.Errorf("event %v", ev)
+	if ev["msgtype"] != "m.notice" || ev["format"] != "org.matrix.custom.html" || ev["m.mentions"] != "{}" ||
+		!strings.Contains(ev["body"], "@\u2060channel") || strings.Contains(ev["body"]+ev["formatted_body"], "@channel") {
+		t.Errorf("event %v: want m.mentions {} and no mention in its text", ev)
 	}
 	if strings.Contains(ev["formatted_body"], "<b>Kim</b>") || !strings.Contains(ev["formatted_body"], "&lt;b&gt;Kim&lt;/b&gt;") ||
 		!strings.Contains(ev["formatted_body"], "<strong>Kim–Putin summit</strong>") {

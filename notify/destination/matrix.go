@@ -64,7 +64,10 @@ func (matrix) Send(ctx context.Context, env Env, d *Destination, m *Message) Out
 		room = found.RoomID
 	}
 	plain, formatted := Matrix(*m)
-	body, _ := json.Marshal(map[string]string{"msgtype": "m.notice", "body": plain, "format": "org.matrix.custom.html", "formatted_body": formatted})
+	// m.mentions, empty: the event mentions no one (Matrix 1.7's
+	// intentional mentions), whatever its text says.
+	body, _ := json.Marshal(map[string]any{"msgtype": "m.notice", "body": plain, "format": "org.matrix.custom.html", "formatted_body": formatted,
+		"m.mentions": struct{}{}})
 	return do(ctx, env, d, request{method: http.MethodPut, body: body, header: h, wait: matrixWait, reason: matrixReason,
 		url: api + "/rooms/" + url.PathEscape(room) + "/send/m.room.message/" + url.PathEscape(m.ID)})
 }
@@ -98,31 +101,32 @@ const matrixMax = 30000
 // source; a digest under its heading.
 func Matrix(m Message) (plain, formatted string) {
 	var p, f strings.Builder
+	esc := func(s string) string { return html.EscapeString(noMentions(s)) }
 	if len(m.Entries) != 1 || m.More > 0 {
 		p.WriteString(heading(&m) + "\n\n")
-		f.WriteString("<p><strong>" + html.EscapeString(heading(&m)) + "</strong></p>")
+		f.WriteString("<p><strong>" + esc(heading(&m)) + "</strong></p>")
 	}
 	shown := 0
 	for _, e := range m.Entries {
 		if f.Len() > matrixMax {
 			break
 		}
-		title := html.EscapeString(truncate(linkText(e.Title, e.Link), 300))
+		title := esc(truncate(linkText(e.Title, e.Link), 300))
 		if e.Link != "" {
 			title = `<a href="` + html.EscapeString(e.Link) + `">` + title + "</a>"
 		}
 		about := strings.Join(nonEmpty(e.Source, when(e.Published), "rule "+m.Rule), " · ")
 		f.WriteString("<p><strong>" + title + "</strong><br>")
-		p.WriteString(e.Title + "\n")
+		p.WriteString(noMentions(truncate(e.Title, 300)) + "\n")
 		if e.Link != "" {
 			p.WriteString(e.Link + "\n")
 		}
 		if e.Snippet.Text != "" {
-			f.WriteString(marked(e.Snippet, html.EscapeString, "<strong>", "</strong>") + "<br>")
-			p.WriteString(e.Snippet.Text + "\n")
+			f.WriteString(marked(e.Snippet, esc, "<strong>", "</strong>") + "<br>")
+			p.WriteString(noMentions(e.Snippet.Text) + "\n")
 		}
-		f.WriteString("<em>" + html.EscapeString(about) + "</em></p>")
-		p.WriteString(about + "\n\n")
+		f.WriteString("<em>" + esc(about) + "</em></p>")
+		p.WriteString(noMentions(about) + "\n\n")
 		shown++
 	}
 	if rest := len(m.Entries) + m.More - shown; rest > 0 {

@@ -86,7 +86,7 @@ const telegramMax = 4096
 
 // telegramEscape escapes text for Telegram's HTML: <, > and & (and quotes,
 // for attributes), as numeric or named entities it accepts.
-func telegramEscape(s string) string { return html.EscapeString(s) }
+func telegramEscape(s string) string { return html.EscapeString(noMentions(s)) }
 
 // Telegram renders a message in Telegram's HTML: for each entry its title
 // linked, its snippet with the matches in bold, its source and time; a

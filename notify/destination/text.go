@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -63,4 +64,24 @@ func orEmpty(ss []string) []string {
 		return []string{}
 	}
 	return ss
+}
+
+// noMentions keeps a chat from taking text for a mention: "@room",
+// "@channel", "@here", "@everyone" or "@name" in a feed's title must not
+// notify a whole room. A word joiner after the @ looks the same and is
+// no mention.
+func noMentions(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		b.WriteRune(r)
+		if r == '@' && i+1 < len(s) {
+			if next, _ := utf8.DecodeRuneInString(s[i+1:]); unicode.IsLetter(next) || unicode.IsDigit(next) {
+				b.WriteString("\u2060")
+			}
+		}
+	}
+	return b.String()
 }
