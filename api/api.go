@@ -209,8 +209,32 @@ func (a *API) auth(write bool, next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		next(w, r)
+		next(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
 	}
+}
+
+// tokenKey keys the request's token in its context.
+type tokenKey struct{}
+
+// tokenOf is the token a request was let in with.
+func tokenOf(r *http.Request) store.Token {
+	tok, _ := r.Context().Value(tokenKey{}).(store.Token)
+	return tok
+}
+
+// scope is the account whose subscriptions and sources a request sees:
+// its token's, or "" (everyone's) for an admin's token.
+func scope(r *http.Request) string {
+	if tok := tokenOf(r); !tok.Admin {
+		return tok.Account
+	}
+	return ""
+}
+
+// sees reports whether a request may see and change what owner owns.
+func sees(r *http.Request, owner string) bool {
+	s := scope(r)
+	return s == "" || s == owner
 }
 
 func (a *API) internal(w http.ResponseWriter, err error) {
@@ -542,7 +566,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	if req.Name == "" {
 		req.Name = req.Query
 	}
-	sub := store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources, Digest: req.Digest, Group: req.Group}
+	sub := store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources, Digest: req.Digest, Group: req.Group, Owner: tokenOf(r).Account}
 	if dest != nil {
 		sub.Notify = *dest
 	}
@@ -601,7 +625,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	subs, err := a.store.Subscriptions(r.Context(), after, limit)
+	subs, err := a.store.Subscriptions(r.Context(), scope(r), after, limit)
 	if err != nil {
 		a.internal(w, err)
 		return
@@ -619,8 +643,13 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// find returns the subscription a request names, if the request's token
+// sees it: another account's is not found, as one that is not there.
 func (a *API) find(w http.ResponseWriter, r *http.Request) (store.Subscription, bool) {
 	sub, err := a.store.Subscription(r.Context(), r.PathValue("id"))
+	if err == nil && !sees(r, sub.Owner) {
+		err = store.ErrNotFound
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no subscription %q", r.PathValue("id"))})
 		return sub, false
@@ -716,6 +745,9 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) delete(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.find(w, r); !ok {
+		return
+	}
 	err := a.store.DeleteSubscription(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no subscription %q", r.PathValue("id"))})
@@ -730,6 +762,9 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) rotate(w http.ResponseWriter, r *http.Request) {
+	if _, ok := a.find(w, r); !ok {
+		return
+	}
 	sub, err := a.store.RotateFeedToken(r.Context(), r.PathValue("id"), a.now())
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("no subscription %q", r.PathValue("id"))})

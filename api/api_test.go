@@ -44,8 +44,8 @@ func setup(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{st: st}
-	f.rw, _ = st.CreateToken(context.Background(), "app", false, time.Now())
-	f.ro, _ = st.CreateToken(context.Background(), "dashboard", true, time.Now())
+	f.rw, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "app", ReadOnly: false}, time.Now())
+	f.ro, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "dashboard", ReadOnly: true}, time.Now())
 	c, err := config.Parse([]byte("sources:\n  - name: koreatimes\n    url: https://kt.example/rss\n  - name: wire\n    url: https://wire.example/atom\n"+
 		"rules:\n  - name: kim-putin\n    query: '\"Kim-Putin summit\"'\n    sources: [koreatimes]\n"), "test.yaml")
 	if err != nil {
@@ -603,5 +603,79 @@ func TestScrapedSources(t *testing.T) {
 		if status < 400 || out["error"] != tt.err || out["field"] != tt.field {
 			t.Errorf("%s: %d %v, want %q on %s", tt.body, status, out, tt.err, tt.field)
 		}
+	}
+}
+
+// TestAccountsSeeOnlyTheirOwn: any token listed every subscription, with
+// its private feed URLs and destinations; token B patched client A's
+// webhook and rotated A's feed URLs; any write token deleted any API
+// source. A token now sees and changes only its account's (another's is
+// not found), and an admin's sees all.
+func TestAccountsSeeOnlyTheirOwn(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	ana, _ := f.st.CreateToken(ctx, store.TokenSpec{Name: "ana-app", Account: "ana"}, time.Now())
+	anaRO, _ := f.st.CreateToken(ctx, store.TokenSpec{Name: "ana-dash", Account: "ana", ReadOnly: true}, time.Now())
+	ben, _ := f.st.CreateToken(ctx, store.TokenSpec{Name: "ben-app", Account: "ben"}, time.Now())
+	status, sub := f.do(t, "POST", "/api/v1/subscriptions", ana, `{"name": "ana's summit", "query": "summit", "notify": {"type": "webhook", "url": "http://127.0.0.1:9/ana"}}`)
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, sub)
+	}
+	id := sub["id"].(string)
+	feeds := sub["feeds"].(map[string]any)["rss"].(string)
+	if status, _ := f.do(t, "POST", "/api/v1/subscriptions", ben, `{"name": "ben's", "query": "Putin"}`); status != 201 {
+		t.Fatalf("create ben's: %d", status)
+	}
+
+	count := func(token string) int {
+		_, out := f.do(t, "GET", "/api/v1/subscriptions", token, "")
+		return len(out["subscriptions"].([]any))
+	}
+	if n := count(ben); n != 1 {
+		t.Errorf("ben's token lists %d subscriptions, want his one", n)
+	}
+	if n := count(anaRO); n != 1 {
+		t.Errorf("ana's read-only token lists %d subscriptions, want her one", n)
+	}
+	if n := count(f.rw); n != 2 {
+		t.Errorf("the admin's token lists %d subscriptions, want both", n)
+	}
+	for _, req := range []struct{ method, path, body string }{
+		{"GET", "/api/v1/subscriptions/" + id, ""},
+		{"PATCH", "/api/v1/subscriptions/" + id, `{"notify": {"type": "webhook", "url": "http://127.0.0.1:9/ben"}}`},
+		{"POST", "/api/v1/subscriptions/" + id + "/rotate", ""},
+		{"DELETE", "/api/v1/subscriptions/" + id, ""},
+	} {
+		if status, out := f.do(t, req.method, req.path, ben, req.body); status != 404 {
+			t.Errorf("ben: %s %s: %d %v, want 404", req.method, req.path, status, out)
+		}
+	}
+	got, _ := f.st.Subscription(ctx, id)
+	if got.Notify.URL != "http://127.0.0.1:9/ana" || !strings.HasSuffix(feeds, got.FeedToken+".rss") {
+		t.Errorf("ana's subscription changed by ben's requests: %+v", got)
+	}
+	if status, _ := f.do(t, "GET", "/api/v1/subscriptions/"+id, f.rw, ""); status != 200 {
+		t.Errorf("the admin's token: %d, want 200", status)
+	}
+
+	// Sources: added by ana, neither listed nor deleted by ben.
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Ana's feed</title></channel></rss>`)
+	}))
+	defer feedSrv.Close()
+	if status, out := f.do(t, "POST", "/api/v1/sources", ana, `{"name": "anas", "url": "`+feedSrv.URL+`/rss"}`); status != 201 {
+		t.Fatalf("add source: %d %v", status, out)
+	}
+	_, out := f.do(t, "GET", "/api/v1/sources", ben, "")
+	for _, s := range out["sources"].([]any) {
+		if s.(map[string]any)["name"] == "anas" {
+			t.Error("ben's token lists ana's source")
+		}
+	}
+	if status, out := f.do(t, "DELETE", "/api/v1/sources/anas", ben, ""); status != 404 {
+		t.Errorf("ben deletes ana's source: %d %v, want 404", status, out)
+	}
+	if status, _ := f.do(t, "DELETE", "/api/v1/sources/anas", ana, ""); status != 204 {
+		t.Errorf("ana deletes her source: %d, want 204", status)
 	}
 }

@@ -78,7 +78,7 @@ func benchSubscriptions(b *testing.B, n int) {
 		Current: func() *watcher.Subscriptions { return cur.Load().Subscriptions },
 		Set:     func(s *watcher.Subscriptions, _ bool) { cur.Store(cur.Load().WithSubscriptions(s)) }}
 	go u.Run(ctx)
-	token, _ := st.CreateToken(ctx, "bench", false, time.Now())
+	token, _ := st.CreateToken(ctx, store.TokenSpec{Name: "bench", ReadOnly: false}, time.Now())
 	a := New(st, Options{BaseURL: "http://x", Plan: cur.Load, Changed: u.Changed, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	h := a.Handler()
 	call := func(method, path, body string) (time.Duration, []byte) {

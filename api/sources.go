@@ -49,10 +49,18 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
 		Sources []sourceJSON `json:"sources"`
 	}{Sources: []sourceJSON{}}
 	mine := map[string]store.APISource{}
+	others := map[string]bool{} // other accounts' sources, which this token does not see
 	for _, s := range added {
-		mine[s.Name] = s
+		if sees(r, s.Owner) {
+			mine[s.Name] = s
+		} else {
+			others[s.Name] = true
+		}
 	}
 	for _, s := range a.Plan().Sources {
+		if others[s.Name] {
+			continue
+		}
 		sj := sourceJSON{Name: s.Name, URL: feed.ShowURL(s.URL), Schedule: s.Spec, ReadOnly: true, FullText: s.FullText}
 		if m, ok := mine[s.Name]; ok {
 			sj = viewOf(m)
@@ -120,7 +128,7 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("name: a source named %q exists", req.Name), Field: "name"})
 		return
 	}
-	src := store.APISource{Name: req.Name, Schedule: req.Schedule, Created: a.now(), FullText: req.FullText, Timezone: req.Timezone}
+	src := store.APISource{Name: req.Name, Schedule: req.Schedule, Created: a.now(), FullText: req.FullText, Timezone: req.Timezone, Owner: tokenOf(r).Account}
 	var loc *time.Location
 	if req.Timezone != "" {
 		if loc, err = config.Timezone(req.Timezone); err != nil {
@@ -182,9 +190,15 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	err := a.store.DeleteAPISource(r.Context(), name)
+	err := a.store.DeleteAPISource(r.Context(), name, scope(r))
 	if errors.Is(err, store.ErrNotFound) {
-		if slices.Contains(a.sources(), name) {
+		added, err := a.store.APISources(r.Context())
+		if err != nil {
+			a.internal(w, err)
+			return
+		}
+		another := slices.ContainsFunc(added, func(s store.APISource) bool { return s.Name == name })
+		if !another && slices.Contains(a.sources(), name) {
 			writeError(w, http.StatusForbidden, apiError{Error: fmt.Sprintf("source %q is defined in the configuration file", name)})
 			return
 		}

@@ -19,6 +19,9 @@ type APISource struct {
 	Scrape   string
 	FullText bool
 	Timezone string // of its dates without a zone; "" is UTC
+	// Owner is the account whose tokens see and delete it; "" when added
+	// is AdminAccount.
+	Owner string
 }
 
 // ErrExists is returned for a name already in use.
@@ -26,8 +29,11 @@ var ErrExists = fmt.Errorf("exists")
 
 // AddAPISource stores a source.
 func (s *Store) AddAPISource(ctx context.Context, src APISource) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO api_sources (name, url, schedule, title, created, scrape, fulltext, timezone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		src.Name, src.URL, src.Schedule, src.Title, millis(src.Created), src.Scrape, src.FullText, src.Timezone)
+	if src.Owner == "" {
+		src.Owner = AdminAccount
+	}
+	_, err := s.write.ExecContext(ctx, `INSERT INTO api_sources (name, url, schedule, title, created, scrape, fulltext, timezone, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		src.Name, src.URL, src.Schedule, src.Title, millis(src.Created), src.Scrape, src.FullText, src.Timezone, src.Owner)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return ErrExists
 	}
@@ -39,7 +45,7 @@ func (s *Store) AddAPISource(ctx context.Context, src APISource) error {
 
 // APISources lists the sources added through the API, by name.
 func (s *Store) APISources(ctx context.Context) ([]APISource, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT name, url, schedule, title, created, scrape, fulltext, timezone FROM api_sources ORDER BY name`)
+	rows, err := s.read.QueryContext(ctx, `SELECT name, url, schedule, title, created, scrape, fulltext, timezone, owner FROM api_sources ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}
@@ -48,7 +54,7 @@ func (s *Store) APISources(ctx context.Context) ([]APISource, error) {
 	for rows.Next() {
 		var src APISource
 		var created int64
-		if err := rows.Scan(&src.Name, &src.URL, &src.Schedule, &src.Title, &created, &src.Scrape, &src.FullText, &src.Timezone); err != nil {
+		if err := rows.Scan(&src.Name, &src.URL, &src.Schedule, &src.Title, &created, &src.Scrape, &src.FullText, &src.Timezone, &src.Owner); err != nil {
 			return nil, err
 		}
 		src.Created = fromMillis(created)
@@ -57,10 +63,12 @@ func (s *Store) APISources(ctx context.Context) ([]APISource, error) {
 	return out, rows.Err()
 }
 
-// DeleteAPISource deletes a source added through the API; its items stay
-// until pruned.
-func (s *Store) DeleteAPISource(ctx context.Context, name string) error {
-	r, err := s.write.ExecContext(ctx, `DELETE FROM api_sources WHERE name = ?`, name)
+// DeleteAPISource deletes a source added through the API, of the account
+// owner (of any account when owner is ""); its items stay until pruned.
+// ErrNotFound is returned for a source there is not, or of another
+// account.
+func (s *Store) DeleteAPISource(ctx context.Context, name, owner string) error {
+	r, err := s.write.ExecContext(ctx, `DELETE FROM api_sources WHERE name = ? AND (owner = ? OR ? = '')`, name, owner, owner)
 	if err != nil {
 		return fmt.Errorf("delete source: %w", err)
 	}

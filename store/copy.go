@@ -15,6 +15,7 @@ var copied = []struct{ table, order string }{
 	{"items", "id"},
 	{"matches", "rule, item_id"},
 	{"notifications", "id"},
+	{"accounts", "name"},
 	{"tokens", "id"},
 	{"subscriptions", "id"},
 	{"api_sources", "name"},
@@ -44,7 +45,8 @@ func Copy(ctx context.Context, from, to *Store, replace bool, progress func(tabl
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
 			return nil, fmt.Errorf("count %s: %w", table, err)
 		}
-		if n > 0 && !replace {
+		// A new database has its admin account: no data of anyone's.
+		if n > 0 && !replace && table != "accounts" {
 			rows := fmt.Sprintf("%d rows", n)
 			if n == 1 {
 				rows = "1 row"

@@ -31,7 +31,7 @@ func testCopy(t *testing.T, b backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := from.CreateToken(ctx, "newsroom-app", true, t0); err != nil {
+	if _, err := from.CreateToken(ctx, TokenSpec{Name: "newsroom-app", ReadOnly: true}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := from.CreateSubscription(ctx, Subscription{Name: "summit", Query: "summit",
@@ -65,7 +65,7 @@ func testCopy(t *testing.T, b backend) {
 	if err != nil || !ok || n.Match.Item.ID != "a" {
 		t.Errorf("outbox: %+v, %v, %v", n, ok, err)
 	}
-	subs, _ := to.Subscriptions(ctx, 0, 10)
+	subs, _ := to.Subscriptions(ctx, "", 0, 10)
 	if len(subs) != 1 || subs[0].Notify.Option("chat_id") != "-100" {
 		t.Errorf("subscriptions %+v", subs)
 	}

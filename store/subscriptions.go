@@ -28,7 +28,10 @@ type Subscription struct {
 	Group   string // "story" (alerts once per story; also when empty) or "none"
 	Created time.Time
 	Updated time.Time
-	seq     int64 // database id, for paging
+	// Owner is the account whose tokens see and change it; "" when made
+	// is AdminAccount.
+	Owner string
+	seq   int64 // database id, for paging
 }
 
 // SubscriptionRulePrefix starts the names of subscriptions' rules, and of
@@ -72,8 +75,8 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 		return nil, fmt.Errorf("create subscription: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, notify_options, digest, grouping)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscriptions (public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, notify_options, digest, grouping, owner)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("create subscription: %w", err)
 	}
@@ -87,8 +90,11 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 		if sub.Group == "" {
 			sub.Group = "story"
 		}
+		if sub.Owner == "" {
+			sub.Owner = AdminAccount
+		}
 		err := stmt.QueryRowContext(ctx, sub.ID, sub.Name, sub.Query, string(sources), sub.FeedToken, millis(now), millis(now),
-			sub.Notify.Kind, sub.Notify.URL, sub.Notify.Secret, sub.Notify.Options, sub.Digest, sub.Group).Scan(&sub.seq)
+			sub.Notify.Kind, sub.Notify.URL, sub.Notify.Secret, sub.Notify.Options, sub.Digest, sub.Group, sub.Owner).Scan(&sub.seq)
 		if err != nil {
 			return nil, fmt.Errorf("create subscription: %w", err)
 		}
@@ -100,14 +106,14 @@ func (s *Store) CreateSubscriptions(ctx context.Context, subs []Subscription, no
 	return out, nil
 }
 
-const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, notify_options, digest, grouping`
+const subscriptionColumns = `id, public_id, name, query, sources, feed_token, created, updated, notify_type, notify_url, notify_secret, notify_options, digest, grouping, owner`
 
 func scanSubscription(row interface{ Scan(...any) error }) (Subscription, error) {
 	var sub Subscription
 	var sources string
 	var created, updated int64
 	if err := row.Scan(&sub.seq, &sub.ID, &sub.Name, &sub.Query, &sources, &sub.FeedToken, &created, &updated,
-		&sub.Notify.Kind, &sub.Notify.URL, &sub.Notify.Secret, &sub.Notify.Options, &sub.Digest, &sub.Group); err != nil {
+		&sub.Notify.Kind, &sub.Notify.URL, &sub.Notify.Secret, &sub.Notify.Options, &sub.Digest, &sub.Group, &sub.Owner); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return sub, ErrNotFound
 		}
@@ -130,9 +136,14 @@ func (s *Store) SubscriptionByFeedToken(ctx context.Context, token string) (Subs
 }
 
 // Subscriptions lists subscriptions in creation order, after the one
-// whose Seq is after (0 for the first page), at most limit of them.
-func (s *Store) Subscriptions(ctx context.Context, after int64, limit int) ([]Subscription, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+// whose Seq is after (0 for the first page), at most limit of them: those
+// of the account owner, or everyone's when owner is "".
+func (s *Store) Subscriptions(ctx context.Context, owner string, after int64, limit int) ([]Subscription, error) {
+	q, args := `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id > ? ORDER BY id LIMIT ?`, []any{after, limit}
+	if owner != "" {
+		q, args = `SELECT `+subscriptionColumns+` FROM subscriptions WHERE owner = ? AND id > ? ORDER BY id LIMIT ?`, []any{owner, after, limit}
+	}
+	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -207,4 +218,15 @@ func (s *Store) SubscriptionCount(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count subscriptions: %w", err)
 	}
 	return n, nil
+}
+
+// Owned counts what an account owns: its subscriptions, and the sources
+// it added.
+func (s *Store) Owned(ctx context.Context, owner string) (subscriptions, sources int, err error) {
+	err = s.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM subscriptions WHERE owner = ?), (SELECT COUNT(*) FROM api_sources WHERE owner = ?)`,
+		owner, owner).Scan(&subscriptions, &sources)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count what %s owns: %w", owner, err)
+	}
+	return subscriptions, sources, nil
 }

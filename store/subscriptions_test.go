@@ -36,8 +36,8 @@ func testSubscriptions(t *testing.T, b backend) {
 	if got, err := s.SubscriptionByFeedToken(ctx, made[2].FeedToken); err != nil || got.ID != made[2].ID {
 		t.Errorf("by feed token: %+v, %v", got, err)
 	}
-	page, _ := s.Subscriptions(ctx, 0, 2)
-	rest, _ := s.Subscriptions(ctx, page[len(page)-1].Seq(), 2)
+	page, _ := s.Subscriptions(ctx, "", 0, 2)
+	rest, _ := s.Subscriptions(ctx, "", page[len(page)-1].Seq(), 2)
 	if len(page) != 2 || len(rest) != 1 || rest[0].ID != made[2].ID {
 		t.Errorf("pages %d and %d", len(page), len(rest))
 	}
@@ -75,7 +75,7 @@ func testCreateSubscriptions(t *testing.T, b backend) {
 	if err != nil || len(made) != 2 || made[0].ID == made[1].ID || made[0].FeedToken == made[1].FeedToken {
 		t.Fatalf("made %+v, %v", made, err)
 	}
-	list, _ := s.Subscriptions(ctx, 0, 10)
+	list, _ := s.Subscriptions(ctx, "", 0, 10)
 	opts := cmp.Options{cmpopts.IgnoreUnexported(Subscription{}), cmpopts.EquateApproxTime(0), cmpopts.EquateEmpty()}
 	if diff := cmp.Diff(made, list, opts); diff != "" {
 		t.Errorf("stored (-made +listed):\n%s", diff)

@@ -20,6 +20,31 @@ type Token struct {
 	ReadOnly bool
 	Created  time.Time
 	LastUsed time.Time
+	// Account owns the token; Admin is whether the account is an admin's,
+	// who sees and changes every account's subscriptions and sources.
+	Account string
+	Admin   bool
+}
+
+// AdminAccount is the account that owns what was made before accounts,
+// and the tokens made without naming one.
+const AdminAccount = "admin"
+
+// Account is who owns tokens, subscriptions and API sources.
+type Account struct {
+	Name    string
+	Admin   bool
+	Created time.Time
+}
+
+// TokenSpec is what CreateToken makes: a token's name, and the account it
+// belongs to, made on first use (an admin's if Admin; an existing account
+// named with Admin becomes an admin's).
+type TokenSpec struct {
+	Name     string
+	Account  string // "" is AdminAccount
+	Admin    bool
+	ReadOnly bool
 }
 
 // tokenPrefix starts every token, so one found in a log or a repository
@@ -29,29 +54,71 @@ const tokenPrefix = "fh_"
 // ErrTokenExists is returned for a token name already in use.
 var ErrTokenExists = errors.New("a token with that name exists")
 
-// CreateToken makes a token of 32 random bytes and keeps only its hash.
-// The returned secret is the only copy.
-func (s *Store) CreateToken(ctx context.Context, name string, readOnly bool, now time.Time) (secret string, err error) {
+// CreateToken makes a token of 32 random bytes and keeps only its hash,
+// making its account if there is none. The returned secret is the only
+// copy.
+func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, now time.Time) (secret string, err error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", err
 	}
+	if spec.Account == "" {
+		spec.Account = AdminAccount
+	}
 	secret = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	h := sha256.Sum256([]byte(secret))
-	r, err := s.write.ExecContext(ctx, `INSERT INTO tokens (name, hash, read_only, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-		name, h[:], readOnly, millis(now))
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (name, admin, created) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		spec.Account, spec.Admin, millis(now)); err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
+	if spec.Admin {
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET admin = 1 WHERE name = ?`, spec.Account); err != nil {
+			return "", fmt.Errorf("create token: %w", err)
+		}
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO tokens (name, hash, read_only, created, account) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+		spec.Name, h[:], spec.ReadOnly, millis(now), spec.Account)
 	if err != nil {
 		return "", fmt.Errorf("create token: %w", err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return "", ErrTokenExists
 	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("create token: %w", err)
+	}
 	return secret, nil
+}
+
+// Accounts lists the accounts by name.
+func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT name, admin, created FROM accounts ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		var a Account
+		var created int64
+		if err := rows.Scan(&a.Name, &a.Admin, &created); err != nil {
+			return nil, err
+		}
+		a.Created = fromMillis(created)
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // Tokens lists the tokens, oldest first.
 func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, name, read_only, created, last_used FROM tokens ORDER BY id`)
+	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.name, t.read_only, t.created, t.last_used, t.account, COALESCE(a.admin, 0)
+		FROM tokens t LEFT JOIN accounts a ON a.name = t.account ORDER BY t.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
@@ -60,7 +127,7 @@ func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
 	for rows.Next() {
 		var t Token
 		var created, used int64
-		if err := rows.Scan(&t.ID, &t.Name, &t.ReadOnly, &created, &used); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.ReadOnly, &created, &used, &t.Account, &t.Admin); err != nil {
 			return nil, err
 		}
 		t.Created, t.LastUsed = fromMillis(created), fromMillis(used)
@@ -92,8 +159,9 @@ func (s *Store) Authenticate(ctx context.Context, secret string, now time.Time) 
 	var t Token
 	var stored []byte
 	var created, used int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, name, hash, read_only, created, last_used FROM tokens WHERE hash = ?`, h[:]).
-		Scan(&t.ID, &t.Name, &stored, &t.ReadOnly, &created, &used)
+	err := s.read.QueryRowContext(ctx, `SELECT t.id, t.name, t.hash, t.read_only, t.created, t.last_used, t.account, COALESCE(a.admin, 0)
+		FROM tokens t LEFT JOIN accounts a ON a.name = t.account WHERE t.hash = ?`, h[:]).
+		Scan(&t.ID, &t.Name, &stored, &t.ReadOnly, &created, &used, &t.Account, &t.Admin)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && subtle.ConstantTimeCompare(stored, h[:]) != 1 {
 		return Token{}, ErrBadToken
 	}

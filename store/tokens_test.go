@@ -12,15 +12,15 @@ func TestTokens(t *testing.T) { forEach(t, testTokens) }
 func testTokens(t *testing.T, b backend) {
 	ctx := context.Background()
 	s := open(t, b.data(t))
-	secret, err := s.CreateToken(ctx, "newsroom-app", false, t0)
+	secret, err := s.CreateToken(ctx, TokenSpec{Name: "newsroom-app", ReadOnly: false}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(secret, "fh_") || len(secret) != 3+43 {
 		t.Errorf("secret %q: want fh_ and 32 bytes in base64", secret)
 	}
-	ro, _ := s.CreateToken(ctx, "dashboard", true, t0)
-	if _, err := s.CreateToken(ctx, "dashboard", true, t0); !errors.Is(err, ErrTokenExists) {
+	ro, _ := s.CreateToken(ctx, TokenSpec{Name: "dashboard", ReadOnly: true}, t0)
+	if _, err := s.CreateToken(ctx, TokenSpec{Name: "dashboard", ReadOnly: true}, t0); !errors.Is(err, ErrTokenExists) {
 		t.Errorf("duplicate name: %v", err)
 	}
 	tok, err := s.Authenticate(ctx, secret, t0)

@@ -23,7 +23,7 @@ func LoadSubscriptions(ctx context.Context, st *store.Store) (*Subscriptions, er
 	var subs []store.Subscription
 	var after int64
 	for {
-		page, err := st.Subscriptions(ctx, after, 10000)
+		page, err := st.Subscriptions(ctx, "", after, 10000)
 		if err != nil {
 			return nil, err
 		}

@@ -34,7 +34,7 @@ func TestClusterOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := st.CreateToken(ctx, "app", false, time.Now())
+	token, err := st.CreateToken(ctx, store.TokenSpec{Name: "app", ReadOnly: false}, time.Now())
 	st.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 )
 
 const tokenUsage = `Usage:
-  feedhound token create [--config FILE] --name NAME [--read-only]
+  feedhound token create [--config FILE] --name NAME [--user ACCOUNT [--admin]] [--read-only]
   feedhound token list [--config FILE]
   feedhound token revoke [--config FILE] NAME
 
@@ -20,16 +20,24 @@ Manages the tokens of the HTTP API. create prints a new token once: only a
 hash of it is kept, so it cannot be shown again. A read-only token can list
 and read, not change.
 
+Every token belongs to an account, made when first named. A token sees
+and changes only its account's subscriptions and sources, and another
+account's are not found; an admin account's tokens see and change all of
+them. Without --user a token belongs to the admin account "admin".
+
 Flags:
-  --config FILE   the configuration file, for its database (default ./feedhound.yaml)
-  --name NAME     create: the token's name, to list and revoke it by
-  --read-only     create: a token that can list and read, not change
+  --config FILE    the configuration file, for its database (default ./feedhound.yaml)
+  --name NAME      create: the token's name, to list and revoke it by
+  --user ACCOUNT   create: the account the token belongs to (default admin)
+  --admin          create: the account is an admin's (an existing one becomes one)
+  --read-only      create: a token that can list and read, not change
 
 Exit status: 0 on success, 1 if revoke finds no token of that name, 2 for
 bad usage or an error.
 
 Examples:
   feedhound token create --name newsroom-app
+  feedhound token create --name ana-laptop --user ana
   feedhound token revoke newsroom-app
 `
 
@@ -51,6 +59,8 @@ func runToken(ctx context.Context, e *env, args []string) int {
 	path := fs.String("config", defaultConfig, "")
 	name := fs.String("name", "", "")
 	readOnly := fs.Bool("read-only", false, "")
+	user := fs.String("user", store.AdminAccount, "")
+	admin := fs.Bool("admin", false, "")
 	pos, code, ok := parseFlags(fs, args[1:], e)
 	if !ok {
 		return code
@@ -64,6 +74,9 @@ func runToken(ctx context.Context, e *env, args []string) int {
 	if (sub == "create" || sub == "revoke") && !config.ValidName(*name) {
 		return usageError(e, "token", "want a name: lower-case letters, digits, '.', '_' and '-'")
 	}
+	if sub == "create" && !config.ValidName(*user) {
+		return usageError(e, "token", "--user: want an account name: lower-case letters, digits, '.', '_' and '-'")
+	}
 	_, st, err := openStore(ctx, *path)
 	if err != nil {
 		return configError(e, err)
@@ -71,7 +84,7 @@ func runToken(ctx context.Context, e *env, args []string) int {
 	defer st.Close()
 	switch sub {
 	case "create":
-		secret, err := st.CreateToken(ctx, *name, *readOnly, time.Now())
+		secret, err := st.CreateToken(ctx, store.TokenSpec{Name: *name, Account: *user, Admin: *admin, ReadOnly: *readOnly}, time.Now())
 		if errors.Is(err, store.ErrTokenExists) {
 			fmt.Fprintf(e.stderr, "feedhound: token %q exists; revoke it first or choose another name\n", *name)
 			return exitError
@@ -81,7 +94,7 @@ func runToken(ctx context.Context, e *env, args []string) int {
 			return exitError
 		}
 		fmt.Fprintln(e.stdout, secret)
-		fmt.Fprintf(e.stderr, "Token %q created. This is the only time it is shown: keep it now.\n", *name)
+		fmt.Fprintf(e.stderr, "Token %q of account %q created. This is the only time it is shown: keep it now.\n", *name, *user)
 	case "list":
 		tokens, err := st.Tokens(ctx)
 		if err != nil {
@@ -96,7 +109,11 @@ func runToken(ctx context.Context, e *env, args []string) int {
 			if !t.LastUsed.IsZero() {
 				used = "last used " + t.LastUsed.UTC().Format("2006-01-02 15:04 UTC")
 			}
-			fmt.Fprintf(e.stdout, "%-24s %-10s created %s, %s\n", t.Name, access, t.Created.UTC().Format("2006-01-02 15:04 UTC"), used)
+			account := t.Account
+			if t.Admin {
+				account += " (admin)"
+			}
+			fmt.Fprintf(e.stdout, "%-24s %-10s %-20s created %s, %s\n", t.Name, access, account, t.Created.UTC().Format("2006-01-02 15:04 UTC"), used)
 		}
 	case "revoke":
 		ok, err := st.RevokeToken(ctx, *name)
