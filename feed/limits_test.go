@@ -55,7 +55,7 @@ func TestStripControl(t *testing.T) {
 	for in, want := range map[string]string{
 		"Kim\x1b]52;c;cm0=\x07 Putin":      "Kim]52;c;cm0= Putin",
 		"a\r\nb\tc\u0085d\u009be\x7ff 김정은": "a\nb\tcdef 김정은",
-		"plain, with é and 푸틴":            "plain, with é and 푸틴",
+		"plain, with é and 푸틴":             "plain, with é and 푸틴",
 	} {
 		if got := StripControl(in); got != want {
 			t.Errorf("StripControl(%q) = %q, want %q", in, got, want)

@@ -458,7 +458,9 @@ func apiDaemon(t *testing.T) (base, token, dir string, switchTo func(string)) {
 	dir = t.TempDir()
 	path := filepath.Join(dir, "feedhound.yaml")
 	writeConfig(t, path, fmt.Sprintf("  - name: world\n    url: %s\n    schedule: '@every 1s'\n    allow_private_networks: true\n", url), "  - name: other\n    query: tennis\n")
-	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "app", ReadOnly: false}, time.Now()) })
+	withStore(t, dir, func(st *store.Store) {
+		token, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "app", ReadOnly: false}, time.Now())
+	})
 	base, stop := startDaemon(t, path)
 	t.Cleanup(func() { stop() })
 	return base, token, dir, switchTo
@@ -536,7 +538,9 @@ func TestDaemonSubscriptionWebhook(t *testing.T) {
 	cfg := fmt.Sprintf("listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nmin_interval: 1s\nsources:\n  - name: world\n    url: %s\n    schedule: '@every 1s'\nrules:\n  - name: other\n    query: tennis\n", url)
 	os.WriteFile(path, []byte(cfg), 0o644)
 	var token string
-	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "app", ReadOnly: false}, time.Now()) })
+	withStore(t, dir, func(st *store.Store) {
+		token, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "app", ReadOnly: false}, time.Now())
+	})
 	base, stop := startDaemon(t, path)
 	defer stop()
 
@@ -639,7 +643,9 @@ func TestSourceCredentialsStayPrivate(t *testing.T) {
 		"  - name: missing\n    url: %[1]s/missing?apikey=KEY2\n    allow_private_networks: true\n", secret),
 		"  - name: kim-putin\n    query: '\"Kim-Putin summit\"'\n")
 	var token string
-	withStore(t, dir, func(st *store.Store) { token, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "app", ReadOnly: false}, time.Now()) })
+	withStore(t, dir, func(st *store.Store) {
+		token, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "app", ReadOnly: false}, time.Now())
+	})
 	var logs syncBuffer
 	base, stop := startDaemonLogging(t, path, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer stop()
