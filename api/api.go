@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
@@ -63,11 +64,23 @@ type Options struct {
 	// "".
 	Changed func(subscription string)
 	Log     *slog.Logger
+	// Limits bound what each account makes; zero fields are
+	// config.DefaultAPILimits'.
+	Limits config.APILimits
 }
 
 // New returns an API over st.
 func New(st *store.Store, o Options) *API {
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	if o.Limits.MaxSubscriptions <= 0 {
+		o.Limits.MaxSubscriptions = config.DefaultAPILimits.MaxSubscriptions
+	}
+	if o.Limits.MaxSources <= 0 {
+		o.Limits.MaxSources = config.DefaultAPILimits.MaxSources
+	}
+	if o.Limits.MaxName <= 0 {
+		o.Limits.MaxName = config.DefaultAPILimits.MaxName
+	}
 	return &API{Options: o, store: st, now: time.Now}
 }
 
@@ -520,9 +533,12 @@ func kindName(t reflect.Type) string {
 	return "a number"
 }
 
-// validate checks a subscription's query and sources, answering the
+// validate checks a subscription's name, query and sources, answering the
 // request if they are not good.
-func (a *API) validate(w http.ResponseWriter, query string, sources []string) bool {
+func (a *API) validate(w http.ResponseWriter, name, query string, sources []string) bool {
+	if !a.checkName(w, name) {
+		return false
+	}
 	if strings.TrimSpace(query) == "" {
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "query: required", Field: "query"})
 		return false
@@ -537,6 +553,10 @@ func (a *API) validate(w http.ResponseWriter, query string, sources []string) bo
 		return false
 	}
 	known := a.sources()
+	if len(sources) > len(known) {
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("sources: %d names, and there are %d sources", len(sources), len(known)), Field: "sources"})
+		return false
+	}
 	for _, s := range sources {
 		if !slices.Contains(known, s) {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("sources: unknown source %q", s), Field: "sources"})
@@ -546,13 +566,48 @@ func (a *API) validate(w http.ResponseWriter, query string, sources []string) bo
 	return true
 }
 
+// checkName answers 422 for a name longer than the limit.
+func (a *API) checkName(w http.ResponseWriter, name string) bool {
+	if n := utf8.RuneCountInString(name); n > a.Limits.MaxName {
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("name: %d characters, at most %d", n, a.Limits.MaxName), Field: "name"})
+		return false
+	}
+	return true
+}
+
+// withinQuota answers 429 when the request's account has as many
+// subscriptions (or sources) as it may.
+func (a *API) withinQuota(w http.ResponseWriter, r *http.Request, sources bool) bool {
+	account := tokenOf(r).Account
+	subs, srcs, err := a.store.Owned(r.Context(), account)
+	if err != nil {
+		a.internal(w, err)
+		return false
+	}
+	have, limit, what, key := subs, a.Limits.MaxSubscriptions, "subscriptions", "max_subscriptions"
+	if sources {
+		have, limit, what, key = srcs, a.Limits.MaxSources, "sources", "max_sources"
+	}
+	if have >= limit {
+		writeError(w, http.StatusTooManyRequests, apiError{Error: fmt.Sprintf("account %q has %d %s, as many as it may (api: %s in the configuration); delete some first", account, have, what, key)})
+		return false
+	}
+	return true
+}
+
 func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	var req createRequest
 	if !decode(w, r, &req) {
 		return
 	}
+	if req.Name == "" {
+		req.Name = cutName(req.Query, a.Limits.MaxName)
+	}
 	dest, ok := decodeNotify(w, req.Notify)
-	if !ok || !a.validate(w, req.Query, req.Sources) || !a.checkNotify(w, r, dest, req.Digest) || !validGroup(w, req.Group) {
+	if !ok || !a.validate(w, req.Name, req.Query, req.Sources) || !a.checkNotify(w, r, dest, req.Digest) || !validGroup(w, req.Group) {
+		return
+	}
+	if !a.withinQuota(w, r, false) {
 		return
 	}
 	var backfill time.Duration
@@ -562,9 +617,6 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Field: "backfill"})
 			return
 		}
-	}
-	if req.Name == "" {
-		req.Name = req.Query
 	}
 	sub := store.Subscription{Name: req.Name, Query: req.Query, Sources: req.Sources, Digest: req.Digest, Group: req.Group, Owner: tokenOf(r).Account}
 	if dest != nil {
@@ -728,7 +780,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request) {
 	if req.Group != nil {
 		sub.Group = *req.Group
 	}
-	if !a.validate(w, sub.Query, sub.Sources) || !a.checkNotify(w, r, dest, sub.Digest) || !validGroup(w, sub.Group) {
+	if !a.validate(w, sub.Name, sub.Query, sub.Sources) || !a.checkNotify(w, r, dest, sub.Digest) || !validGroup(w, sub.Group) {
 		return
 	}
 	sub.Notify = destination.Destination{}
@@ -775,4 +827,12 @@ func (a *API) rotate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, a.view(sub))
+}
+
+// cutName is a query made a name: its first max characters.
+func cutName(query string, max int) string {
+	if utf8.RuneCountInString(query) <= max {
+		return query
+	}
+	return string([]rune(query)[:max-1]) + "…"
 }

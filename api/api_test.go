@@ -36,7 +36,10 @@ type fixture struct {
 	changes atomic.Int32
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T) *fixture { return setupWith(t, config.APILimits{}) }
+
+// setupWith is setup with the API's limits.
+func setupWith(t *testing.T, limits config.APILimits) *fixture {
 	t.Helper()
 	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
 	if err != nil {
@@ -59,7 +62,7 @@ func setup(t *testing.T) *fixture {
 	reader := &feed.Reader{Client: netguard.NewClient(netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, netguard.Options{Timeout: 5 * time.Second})}
 	a := New(st, Options{Reader: reader, Guard: netguard.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, Resolver: offlineResolver,
 		BaseURL: "http://127.0.0.1:8080", Plan: func() *watcher.Plan { return p },
-		Changed: func(string) { f.changes.Add(1) }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Changed: func(string) { f.changes.Add(1) }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: limits})
 	f.h = a.Handler()
 	return f
 }
@@ -677,5 +680,50 @@ func TestAccountsSeeOnlyTheirOwn(t *testing.T) {
 	}
 	if status, _ := f.do(t, "DELETE", "/api/v1/sources/anas", ana, ""); status != 204 {
 		t.Errorf("ana deletes her source: %d, want 204", status)
+	}
+}
+
+// TestQuotas: one token made 2,041 subscriptions with 60 KB names in 15 s,
+// and 1,626 sources. Each account may have so many, of names so long.
+func TestQuotas(t *testing.T) {
+	f := setupWith(t, config.APILimits{MaxSubscriptions: 3, MaxSources: 1, MaxName: 20})
+	ctx := context.Background()
+	ana, _ := f.st.CreateToken(ctx, store.TokenSpec{Name: "ana-app", Account: "ana"}, time.Now())
+	for i := range 3 {
+		if status, out := f.do(t, "POST", "/api/v1/subscriptions", ana, fmt.Sprintf(`{"name": "s%d", "query": "summit"}`, i)); status != 201 {
+			t.Fatalf("subscription %d: %d %v", i, status, out)
+		}
+	}
+	status, out := f.do(t, "POST", "/api/v1/subscriptions", ana, `{"name": "one more", "query": "summit"}`)
+	if want := `account "ana" has 3 subscriptions, as many as it may (api: max_subscriptions in the configuration); delete some first`; status != 429 || out["error"] != want {
+		t.Errorf("a fourth: %d %v, want 429 %q", status, out, want)
+	}
+	// Another account has its own quota.
+	if status, _ := f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"name": "admin's", "query": "summit"}`); status != 201 {
+		t.Errorf("another account's first: %d, want 201", status)
+	}
+	status, out = f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"name": "`+strings.Repeat("x", 60000)+`", "query": "summit"}`)
+	if status != 422 || out["field"] != "name" || out["error"] != "name: 60000 characters, at most 20" {
+		t.Errorf("a 60 KB name: %d %v", status, out)
+	}
+	// A long query names the subscription by its beginning.
+	status, out = f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"query": "\"Kim-Putin summit\" OR (Kim NEAR/8 Putin AND summit)"}`)
+	if status != 201 || out["name"] != "\"Kim-Putin summit\" …" {
+		t.Errorf("a subscription named by its query: %d %v", status, out)
+	}
+	status, out = f.do(t, "PATCH", "/api/v1/subscriptions/"+out["id"].(string), f.rw, `{"name": "`+strings.Repeat("y", 21)+`"}`)
+	if status != 422 || out["field"] != "name" {
+		t.Errorf("a long name by PATCH: %d %v", status, out)
+	}
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>A feed</title></channel></rss>`)
+	}))
+	defer srv.Close()
+	if status, out := f.do(t, "POST", "/api/v1/sources", ana, `{"name": "first", "url": "`+srv.URL+`/a"}`); status != 201 {
+		t.Fatalf("first source: %d %v", status, out)
+	}
+	if status, out := f.do(t, "POST", "/api/v1/sources", ana, `{"name": "second", "url": "`+srv.URL+`/b"}`); status != 429 || !strings.Contains(out["error"].(string), "max_sources") {
+		t.Errorf("a second source: %d %v, want 429", status, out)
 	}
 }

@@ -117,6 +117,9 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "name: use lower-case letters, digits, '.', '_' and '-'", Field: "name"})
 		return
 	}
+	if !a.checkName(w, req.Name) || !a.withinQuota(w, r, true) {
+		return
+	}
 	if req.Schedule == "" {
 		req.Schedule = config.DefaultSchedule
 	}

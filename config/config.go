@@ -61,11 +61,24 @@ type Config struct {
 	// source's poll or a destination's deliveries belong to one instance
 	// before another takes over, should that one die (lease; zero means
 	// the defaults: a poll's timeout and 30 s, and 2 minutes).
-	Lease     time.Duration
+	Lease time.Duration
+	// API bounds what each account may make through the API (api:).
+	API       APILimits
 	Sources   []Source
 	Notifiers []Notifier
 	Rules     []Rule
 }
+
+// APILimits bound what each account may make through the API; a zero
+// field is its default (see DefaultAPILimits).
+type APILimits struct {
+	MaxSubscriptions int // subscriptions an account may have
+	MaxSources       int // sources an account may add
+	MaxName          int // characters of a subscription's or a source's name
+}
+
+// DefaultAPILimits are the API's limits a file does not set.
+var DefaultAPILimits = APILimits{MaxSubscriptions: 1000, MaxSources: 50, MaxName: 200}
 
 // Notifier is a destination for alerts.
 type Notifier struct {
@@ -341,7 +354,8 @@ func (d *decoder) unknownKey(kv *ast.MappingValueNode, where string, known []str
 }
 
 var (
-	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "story_window", "lease", "sources", "notifiers", "rules"}
+	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "story_window", "lease", "api", "sources", "notifiers", "rules"}
+	apiKeys      = []string{"max_subscriptions", "max_sources", "max_name"}
 	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks", "scrape", "timezone", "fulltext"}
 	scrapeKeys   = []string{"item", "title", "link", "date", "summary", "author", "image"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
@@ -384,6 +398,8 @@ func (d *decoder) top(n ast.Node, c *Config) {
 			} else {
 				c.Lease = l
 			}
+		case "api":
+			c.API = d.apiLimits(kv.Value)
 		case "sources":
 			c.Sources = decodeList(d, kv.Value, "sources", d.source)
 		case "notifiers":
@@ -394,6 +410,35 @@ func (d *decoder) top(n ast.Node, c *Config) {
 			d.unknownKey(kv, "the configuration", topKeys)
 		}
 	}
+}
+
+// apiLimits reads the api: block.
+func (d *decoder) apiLimits(n ast.Node) APILimits {
+	var l APILimits
+	kvs, _ := d.entries(n, "api")
+	for _, kv := range kvs {
+		switch name := keyName(kv); name {
+		case "max_subscriptions":
+			l.MaxSubscriptions = d.count(kv.Value, "api: "+name, 1_000_000)
+		case "max_sources":
+			l.MaxSources = d.count(kv.Value, "api: "+name, 100_000)
+		case "max_name":
+			l.MaxName = d.count(kv.Value, "api: "+name, 10_000)
+		default:
+			d.unknownKey(kv, "api", apiKeys)
+		}
+	}
+	return l
+}
+
+// count reads a whole number from 1 to max.
+func (d *decoder) count(n ast.Node, what string, max int) int {
+	var v int
+	if _, ok := unwrap(n).(*ast.IntegerNode); !ok || yaml.NodeToValue(unwrap(n), &v) != nil || v < 1 || v > max {
+		d.addf(pos(n), "%s: want a whole number from 1 to %d", what, max)
+		return 0
+	}
+	return v
 }
 
 // decodeList decodes each entry of a list with one.
@@ -656,6 +701,15 @@ func (d *decoder) secretFile(n ast.Node, what string) string {
 // validate checks what single values cannot: names, references and
 // defaults.
 func (d *decoder) validate(c *Config) {
+	for _, f := range []struct{ v, def *int }{
+		{&c.API.MaxSubscriptions, &DefaultAPILimits.MaxSubscriptions},
+		{&c.API.MaxSources, &DefaultAPILimits.MaxSources},
+		{&c.API.MaxName, &DefaultAPILimits.MaxName},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
 	} else if _, _, err := net.SplitHostPort(c.Listen); err != nil {

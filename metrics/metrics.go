@@ -7,6 +7,7 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -181,8 +182,17 @@ func (m *Metrics) Poll(result string, d time.Duration, newItems int) {
 	m.items.Add(float64(newItems))
 }
 
-// Match records new matches of a rule.
+// SubscriptionsRule is the rule label under which the matches of every
+// subscription are counted: their rules' names (@sub_…) come and go with
+// the API, and a series each would grow without bound.
+const SubscriptionsRule = "@subscriptions"
+
+// Match records new matches of a rule; those of subscriptions' rules,
+// whose names start with @, are counted together (SubscriptionsRule).
 func (m *Metrics) Match(rule string, n int) {
+	if strings.HasPrefix(rule, "@") {
+		rule = SubscriptionsRule
+	}
 	m.matches.WithLabelValues(rule).Add(float64(n))
 }
 

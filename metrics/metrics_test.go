@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -33,17 +34,24 @@ func TestExposition(t *testing.T) {
 	m.Poll("304", 10*time.Millisecond, 0)
 	m.Poll("304", 12*time.Millisecond, 0)
 	m.Match("kim-putin", 2)
+	for i := range 50 { // subscriptions' rules: one series for all
+		m.Match(fmt.Sprintf("@sub_%d", i), 1)
+	}
 	m.Delivery("delivered")
 	m.Delivery("retry")
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Result().Body)
+	if strings.Contains(string(body), "@sub_") {
+		t.Error("a series of its own for a subscription")
+	}
 	for _, want := range []string{
 		`feedhound_polls_total{result="200"} 1`,
 		`feedhound_polls_total{result="304"} 2`,
 		`feedhound_poll_duration_seconds_count 3`,
 		`feedhound_items_ingested_total 4`,
 		`feedhound_matches_total{rule="kim-putin"} 2`,
+		`feedhound_matches_total{rule="@subscriptions"} 50`,
 		`feedhound_notifications_total{result="delivered"} 1`,
 		`feedhound_notifications_total{result="retry"} 1`,
 		`feedhound_notifications_pending 3`,

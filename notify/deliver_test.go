@@ -646,3 +646,47 @@ func TestMatrixNeverPostsTwice(t *testing.T) {
 		t.Errorf("%d events in the room for 4 alerts: %q", len(room.events), room.events)
 	}
 }
+
+// TestPoolPacesOnePlaceOnce: 300 subscriptions with one webhook URL sent
+// 300 POSTs for one item at once. Subscriptions sending to one place are
+// paced as one destination: the webhook kind's 10 a second.
+func TestPoolPacesOnePlaceOnce(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var notify []string
+	for i := range 30 {
+		notify = append(notify, fmt.Sprintf("@s%d", i))
+	}
+	st.Record(context.Background(), "wire", []store.NewItem{{
+		Item:    feed.Item{ID: "one", Title: "One story", Link: "https://a.example/1"},
+		Matches: []store.Match{{Rule: "@s0", Notify: notify}},
+	}}, time.Now())
+	p := NewPool("@", st, srv.Client(), quiet, func(string) string { return "http://x/f" },
+		func(_ context.Context, name string) (Destination, bool, error) {
+			return Destination{Name: name, Kind: "webhook", URL: srv.URL + "/hook"}, true, nil
+		})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	waitUntil(t, "every alert delivered", func() bool {
+		c, _ := st.NotificationCounts(ctx)
+		return c["delivered"] == 30
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	// 30 at 10 a second with a burst of 1: the last 2.9 s after the first.
+	if spread := times[len(times)-1].Sub(times[0]); spread < 2500*time.Millisecond {
+		t.Errorf("30 alerts to one URL within %v, want them paced at 10 a second", spread)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -30,16 +32,20 @@ type Pool struct {
 	Instance  string
 	LeaseTerm time.Duration
 
-	mu   sync.Mutex // protects ds and busy
+	mu   sync.Mutex // protects ds, busy and paces
 	ds   map[string]*Deliverer
 	busy map[string]bool
+	// paces are the limiters of the places alerts go, by kind and URL:
+	// three hundred subscriptions with one webhook are sent to at one
+	// webhook's rate, not three hundred times it.
+	paces map[string]*rate.Limiter
 }
 
 // NewPool returns a Pool for the notifiers starting with prefix.
 func NewPool(prefix string, st *store.Store, c *http.Client, log *slog.Logger, feedURL func(string) string,
 	lookup func(ctx context.Context, name string) (Destination, bool, error)) *Pool {
 	return &Pool{prefix: prefix, store: st, client: c, log: log, feedURL: feedURL, lookup: lookup, workers: 8,
-		wake: make(chan struct{}, 1), ds: map[string]*Deliverer{}, busy: map[string]bool{}}
+		wake: make(chan struct{}, 1), ds: map[string]*Deliverer{}, busy: map[string]bool{}, paces: map[string]*rate.Limiter{}}
 }
 
 // Wake tells the Pool that the outbox may have new alerts.
@@ -137,6 +143,14 @@ func (p *Pool) claim(ctx context.Context, name string) (*Deliverer, bool) {
 	}
 	d = NewDeliverer(dest, p.store, p.client, p.log, p.feedURL)
 	d.Observe, d.Instance, d.LeaseTerm = p.Observe, p.Instance, p.LeaseTerm
+	place := dest.Kind + "\x00" + dest.URL
+	p.mu.Lock()
+	if pace, ok := p.paces[place]; ok {
+		d.limiter = pace
+	} else {
+		p.paces[place] = d.limiter
+	}
+	p.mu.Unlock()
 	// The destination is looked up again before each message, so that
 	// one changed while the Deliverer works takes effect at once.
 	d.still = func(ctx context.Context) bool { return p.unchanged(ctx, name, d) }

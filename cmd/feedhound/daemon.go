@@ -241,7 +241,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
 	guarded := &feed.Reader{Client: netguard.NewClient(d.guard, netguard.Options{})}
-	mux.Handle("/api/v1/", api.New(d.store, api.Options{Reader: guarded, Guard: d.guard, BaseURL: d.baseURL(), Plan: d.watch.Plan, Changed: d.changed, Log: d.log}).Handler())
+	mux.Handle("/api/v1/", api.New(d.store, api.Options{Reader: guarded, Guard: d.guard, BaseURL: d.baseURL(), Plan: d.watch.Plan, Changed: d.changed, Log: d.log, Limits: d.cfg.API}).Handler())
 	mux.Handle("/", d.srv.Handler())
 	hs := &http.Server{
 		Handler:           mux,
