@@ -37,6 +37,9 @@ import (
 // maxBody limits a request body.
 const maxBody = 64 << 10
 
+// maxURL bounds a URL a client gives, and a destination's options.
+const maxURL = 2048
+
 // API serves the HTTP API. Make one with New; it is safe for concurrent
 // use.
 type API struct {
@@ -416,6 +419,10 @@ func (a *API) checkNotify(w http.ResponseWriter, r *http.Request, n *destination
 	if n != nil {
 		if _, ok := destination.Lookup(n.Kind); !ok {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("notify.type: %q; use %s", n.Kind, destination.List()), Field: "notify.type"})
+			return false
+		}
+		if len(n.URL) > maxURL || len(n.Options) > maxURL {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("notify: its url and options may have %d bytes each at most", maxURL), Field: "notify"})
 			return false
 		}
 		if err := destination.Check(n); err != nil {

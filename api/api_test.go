@@ -716,6 +716,14 @@ func TestQuotas(t *testing.T) {
 		t.Errorf("a long name by PATCH: %d %v", status, out)
 	}
 
+	long := "https://hooks.example/" + strings.Repeat("a", 3000)
+	if status, out := f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"query": "summit", "notify": {"type": "webhook", "url": "`+long+`"}}`); status != 422 || out["field"] != "notify" {
+		t.Errorf("a 3 KB webhook URL: %d %v", status, out)
+	}
+	if status, out := f.do(t, "POST", "/api/v1/sources", f.rw, `{"url": "`+long+`"}`); status != 422 || out["field"] != "url" {
+		t.Errorf("a 3 KB source URL: %d %v", status, out)
+	}
+
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<rss version="2.0"><channel><title>A feed</title></channel></rss>`)
 	}))

@@ -105,6 +105,10 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	if len(req.URL) > maxURL {
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("url: %d bytes, at most %d", len(req.URL), maxURL), Field: "url"})
+		return
+	}
 	u, err := url.Parse(req.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: want an absolute http or https URL", Field: "url"})
