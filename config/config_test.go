@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -36,6 +37,7 @@ rules:
 		Data:        filepath.Join("etc", "feedhound.db"),
 		BaseURL:     "http://127.0.0.1:8080",
 		MinInterval: DefaultMinInterval,
+		API:         DefaultAPILimits,
 		Sources: []Source{
 			{Name: "koreatimes", URL: "https://www.koreatimes.co.kr/www/rss/nation.xml", Schedule: "@every 10m", Pos: Pos{3, 5}},
 			{Name: "wire", URL: "https://wire.example.org/world.atom", Schedule: "@every 15m", Pos: Pos{6, 5}},
@@ -69,7 +71,7 @@ rules:
   - name: r
     qeury: x
 `, []string{
-			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, min_interval, story_window, lease, sources, notifiers, rules)`,
+			`f.yaml:3:1: unknown key "colour" in the configuration (known keys: listen, data, base_url, allow_private_networks, min_interval, story_window, lease, api, sources, notifiers, rules)`,
 			`f.yaml:7:5: unknown key "shedule" in a source (did you mean "schedule"?)`,
 			`f.yaml:9:5: rule "r" has no query`,
 			`f.yaml:10:5: unknown key "qeury" in a rule (did you mean "query"?)`,
@@ -456,6 +458,29 @@ func TestFingerprint(t *testing.T) {
 	} {
 		if parse(other) == parse(base) {
 			t.Errorf("the same fingerprint for\n%s", other)
+		}
+	}
+}
+
+func TestDigestPeriods(t *testing.T) {
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	for _, tc := range []struct {
+		spec     string
+		at, want time.Time
+	}{
+		{"1m", time.Date(2026, 9, 10, 4, 0, 5, 0, time.UTC), time.Date(2026, 9, 10, 4, 1, 0, 0, time.UTC)},
+		{"1m", time.Date(2026, 9, 10, 4, 0, 59, 999e6, time.UTC), time.Date(2026, 9, 10, 4, 1, 0, 0, time.UTC)},
+		{"1m", time.Date(2026, 9, 10, 4, 1, 0, 0, time.UTC), time.Date(2026, 9, 10, 4, 2, 0, 0, time.UTC)},
+		{"15m", time.Date(2026, 9, 10, 4, 44, 0, 0, time.UTC), time.Date(2026, 9, 10, 4, 45, 0, 0, time.UTC)},
+		{"1h", time.Date(2026, 9, 10, 13, 20, 0, 0, seoul), time.Date(2026, 9, 10, 14, 0, 0, 0, seoul)},
+		{"24h", time.Date(2026, 9, 10, 23, 59, 0, 0, time.UTC), time.Date(2026, 9, 11, 0, 0, 0, 0, time.UTC)},
+	} {
+		s, err := DigestSchedule(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Next(tc.at); !got.Equal(tc.want) {
+			t.Errorf("%s at %v: next digest %v, want %v", tc.spec, tc.at, got, tc.want)
 		}
 	}
 }

@@ -3,11 +3,13 @@ package watcher
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,5 +147,48 @@ func TestFutureDateDoesNotStopGrouping(t *testing.T) {
 	}
 	if stories["w1"] == 0 || stories["t1"] != stories["w1"] {
 		t.Errorf("stories %v: want w1 and t1 in one", stories)
+	}
+}
+
+// TestDurationDigestHoldsItsPeriod: a rule with digest: 1m whose source
+// brings a new matching story every 10 s sent ten messages in 100 s, each
+// a minute after its match. Every alert of a period now waits for the end
+// of that period: one digest a minute.
+func TestDurationDigestHoldsItsPeriod(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Wire</title>`)
+		for i := range n {
+			fmt.Fprintf(w, `<item><guid>s%[1]d</guid><title>Summit update number %[1]d from Vladivostok</title><link>https://wire.example/%[1]d</link></item>`, i)
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	}))
+	defer srv.Close()
+	cfg := fmt.Sprintf("sources:\n  - name: wire\n    url: %s/\nnotifiers:\n  - name: desk\n    type: webhook\n    url: https://hooks.example/desk\n", srv.URL) +
+		"rules:\n  - name: summit\n    query: summit\n    notify: [desk]\n    digest: 1m\n    group: none\n"
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	now := time.Date(2026, 9, 10, 4, 0, 5, 0, time.UTC)
+	w := New(st, &feed.Reader{}, quiet, plan(t, cfg), Options{Now: func() time.Time { return now }})
+	for range 10 { // 04:00:05 to 04:01:35
+		mu.Lock()
+		n++
+		mu.Unlock()
+		if res, err := w.Poll(ctx, "wire"); err != nil || res.New != 1 {
+			t.Fatalf("poll at %v: %+v, %v", now, res, err)
+		}
+		now = now.Add(10 * time.Second)
+	}
+	ns, _ := st.Notifications(ctx, false, 100)
+	at := map[time.Time]int{}
+	for _, n := range ns {
+		at[n.NextAttempt.UTC()]++
+	}
+	want := map[time.Time]int{time.Date(2026, 9, 10, 4, 1, 0, 0, time.UTC): 6, time.Date(2026, 9, 10, 4, 2, 0, 0, time.UTC): 4}
+	if !maps.Equal(at, want) {
+		t.Errorf("alerts wait for %v, want %v: one digest for each minute", at, want)
 	}
 }
