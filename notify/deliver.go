@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -58,12 +59,13 @@ type Deliverer struct {
 	LeaseTerm time.Duration
 }
 
-// A destination's lease lasts DefaultLeaseTerm and is renewed when less
-// than half of it is left, so that no send (at most the HTTP client's
-// 30 s) outlasts it; an instance without it looks again after a tenth of
-// it, at most leaseWait.
+// A destination's lease lasts DefaultLeaseTerm and is renewed every third
+// of it — between sends, and during a send that takes longer (at most the
+// HTTP client's 30 s) — so that another instance takes over within a
+// lease of a crash and never while a send is under way; an instance
+// without it looks again after a tenth of it, at most leaseWait.
 const (
-	DefaultLeaseTerm = 2 * time.Minute
+	DefaultLeaseTerm = 30 * time.Second
 	leaseWait        = 5 * time.Second
 )
 
@@ -78,7 +80,7 @@ func (d *Deliverer) leaseTerm() time.Duration {
 // taking or renewing its lease as needed.
 func (d *Deliverer) holdLease(ctx context.Context, now time.Time) bool {
 	term := d.leaseTerm()
-	if d.leaseUntil.Sub(now) > term/2 {
+	if d.leaseUntil.Sub(now) > term*2/3 {
 		return true
 	}
 	ok, err := d.store.ClaimNotifier(ctx, d.dest.Name, d.Instance, now, now.Add(term))
@@ -94,6 +96,35 @@ func (d *Deliverer) holdLease(ctx context.Context, now time.Time) bool {
 		d.leaseUntil = time.Time{}
 	}
 	return ok
+}
+
+// keepLease renews the destination's lease every third of it until the
+// returned function is called: a send may take longer than that.
+func (d *Deliverer) keepLease(ctx context.Context) (stop func()) {
+	if !d.store.Shared() {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	term := d.leaseTerm()
+	wg.Go(func() {
+		t := time.NewTicker(term / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				now := time.Now()
+				if _, err := d.store.ClaimNotifier(ctx, d.dest.Name, d.Instance, now, now.Add(term)); err != nil && ctx.Err() == nil {
+					d.log.Error("renew the destination's lease", "error", err)
+				}
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // NewDeliverer returns a Deliverer for dest. feedURL gives the URL of a
@@ -254,7 +285,9 @@ func (d *Deliverer) deliverDigest(ctx context.Context, ns []store.Notification) 
 // each of them.
 func (d *Deliverer) send(ctx context.Context, m Message, ns []store.Notification) {
 	now := d.now()
+	stop := d.keepLease(ctx)
 	o := Send(ctx, d.client, d.dest, m, now)
+	stop()
 	if !o.Delivered && ctx.Err() != nil {
 		return // shutting down: they stay pending
 	}

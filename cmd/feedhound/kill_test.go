@@ -238,3 +238,99 @@ rules:
 		t.Errorf("the source of 1 s was polled %d times in 3 s", n)
 	}
 }
+
+// TestAlertsFailOverWithinTheDefaultLease measures what a crash costs the
+// alerts of a cluster with the default lease: two instances, the one that
+// sends to the destination killed with SIGKILL, then a new story. Its
+// alert is delivered by the other within the lease (30 s) and a few
+// seconds; with the earlier 2 minutes, it waited up to 2 minutes.
+func TestAlertsFailOverWithinTheDefaultLease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a lease to run out")
+	}
+	t.Parallel() // half a minute of waiting, beside the other tests
+	data := pgtest.URL(t)
+	bin := filepath.Join(t.TempDir(), "feedhound")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	var stories atomic.Int32
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><link>http://wire.example/</link>`)
+		for i := range int(stories.Load()) {
+			fmt.Fprintf(w, `<item><title>Kim-Putin summit: report %[1]d</title><guid>r-%[1]d</guid><description>Report %[1]d on the Kim-Putin summit.</description></item>`, i)
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	}))
+	defer src.Close()
+	slackURL, sent := slackServer(t, nil)
+	dir := t.TempDir()
+	var procs []*exec.Cmd
+	for i := range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		cfg := filepath.Join(dir, fmt.Sprintf("feedhound-%d.yaml", i))
+		body := fmt.Sprintf("listen: %s\ndata: %s\nallow_private_networks: true\nmin_interval: 1s\nsources:\n  - name: wire\n    url: %s/wire.rss\n    schedule: '@every 1s'\n"+
+			"notifiers:\n  - name: newsroom\n    type: slack\n    url: %s/services/T0/B0/secret\nrules:\n  - name: kim-putin\n    query: '\"Kim-Putin summit\"'\n    notify: [newsroom]\n    group: none\n",
+			addr, data, src.URL, slackURL)
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		log := &lockedBuffer{}
+		cmd := exec.Command(bin, "run", "--config", cfg)
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+			if t.Failed() {
+				t.Logf("instance %d:\n%s", i, log.String())
+			}
+		})
+		procs = append(procs, cmd)
+	}
+	stories.Store(1)
+	wait := func(n int, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for len(sent()) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d alerts after %v, want %d", len(sent()), within, n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	wait(1, 30*time.Second)
+	db, err := sql.Open("pgx", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var holder string
+	db.QueryRowContext(context.Background(), `SELECT owner FROM notifier_leases WHERE notifier = 'newsroom'`).Scan(&holder)
+	killed := false
+	for _, p := range procs {
+		if strings.HasSuffix(holder, fmt.Sprintf("/%d", p.Process.Pid)) {
+			p.Process.Signal(syscall.SIGKILL)
+			p.Wait()
+			killed = true
+		}
+	}
+	if !killed {
+		t.Fatalf("no instance holds the destination's lease (%q)", holder)
+	}
+	at := time.Now()
+	stories.Store(2)
+	wait(2, 60*time.Second)
+	took := time.Since(at)
+	t.Logf("the next alert after the kill was delivered in %v", took.Round(100*time.Millisecond))
+	if limit := 30*time.Second + 10*time.Second; took > limit {
+		t.Errorf("the next alert after the kill took %v, want within the 30 s lease and a few seconds (%v)", took, limit)
+	}
+}
