@@ -201,7 +201,24 @@ func ValidName(s string) bool { return namePattern.MatchString(s) }
 // it in errors and anchors relative paths. A file with problems gives
 // Problems, listing all of them.
 func Parse(data []byte, file string) (*Config, error) {
-	d := &decoder{file: file}
+	return parse(data, file, true)
+}
+
+// LoadWithoutSecrets reads a configuration file as Load does, but reads
+// no notifier's secrets — neither the environment variables nor the
+// files they name — and leaves them empty: for commands that send
+// nothing (token, notifications), which must work in a shell without the
+// daemon's secrets.
+func LoadWithoutSecrets(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parse(data, path, false)
+}
+
+func parse(data []byte, file string, secrets bool) (*Config, error) {
+	d := &decoder{file: file, noSecrets: !secrets}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, Problems{d.yamlError(err)}
@@ -227,6 +244,8 @@ func Parse(data []byte, file string) (*Config, error) {
 type decoder struct {
 	file     string
 	problems Problems
+	// noSecrets leaves notifiers' secrets unread (LoadWithoutSecrets).
+	noSecrets bool
 }
 
 func (d *decoder) addf(p Pos, format string, args ...any) {
@@ -580,7 +599,8 @@ func (d *decoder) rule(n ast.Node) Rule {
 }
 
 func (d *decoder) notifier(n ast.Node) Notifier {
-	nt := Notifier{Pos: entryPos(n)}
+	// Without its secrets a notifier cannot be checked: it is taken as it is.
+	nt := Notifier{Pos: entryPos(n), reported: d.noSecrets}
 	kvs, _ := d.entries(n, "a notifier")
 	// The type says which other keys there are: it is read first.
 	var kind destination.Kind
@@ -639,6 +659,10 @@ func (d *decoder) notifier(n ast.Node) Notifier {
 // secret reads a value that may be a secret: a string with ${VAR}s, or,
 // for a key ending in _file, the content of a file.
 func (d *decoder) secret(n ast.Node, key string) string {
+	if d.noSecrets {
+		d.str(n, key)
+		return ""
+	}
 	if strings.HasSuffix(key, "_file") {
 		return d.secretFile(n, key)
 	}

@@ -64,8 +64,12 @@ func runCheck(_ context.Context, e *env, args []string) int {
 
 // loadConfig reads a configuration file; when there is none, the error
 // says where it looked and how to start.
-func loadConfig(path string) (*config.Config, error) {
-	c, err := config.Load(path)
+func loadConfig(path string) (*config.Config, error) { return loadConfigWith(path, config.Load) }
+
+// loadConfigWith reads a configuration file with load, saying what to do
+// when there is none.
+func loadConfigWith(path string, load func(string) (*config.Config, error)) (*config.Config, error) {
+	c, err := load(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		abs, aerr := filepath.Abs(path)
 		if aerr != nil {

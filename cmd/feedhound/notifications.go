@@ -40,8 +40,10 @@ Examples:
   feedhound notifications retry 17 18
 `
 
+// openStore opens the database of a configuration read without the
+// notifiers' secrets: the commands that use it send nothing.
 func openStore(ctx context.Context, path string) (*config.Config, *store.Store, error) {
-	c, err := loadConfig(path)
+	c, err := loadConfigWith(path, config.LoadWithoutSecrets)
 	if err != nil {
 		return nil, nil, err
 	}
