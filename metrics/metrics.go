@@ -23,6 +23,8 @@ type Metrics struct {
 	items        prometheus.Counter
 	matches      *prometheus.CounterVec
 	alerts       *prometheus.CounterVec
+	reloadOK     prometheus.Gauge
+	reloadAt     prometheus.Gauge
 }
 
 // Counts gives what is read at every scrape: alerts by state, for the
@@ -102,7 +104,14 @@ func New(ob Counts, o Options) *Metrics {
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedhound_notifications_total", Help: "Delivery attempts of alerts, by result: delivered, retry or failed.",
 		}, []string{"result"}),
+		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedhound_config_last_reload_successful", Help: "Whether the last reload of the configuration succeeded (1) or was refused (0).",
+		}),
+		reloadAt: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedhound_config_last_reload_success_timestamp_seconds", Help: "When the configuration was last loaded or reloaded with success.",
+		}),
 	}
+	m.Reload(true, time.Now()) // the configuration started with
 	depth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "feedhound_notifications_pending", Help: "Alerts in the outbox waiting to be delivered.",
 	}, func() float64 {
@@ -145,7 +154,7 @@ func New(ob Counts, o Options) *Metrics {
 	if o.Instance != "" {
 		reg = prometheus.WrapRegistererWith(prometheus.Labels{"feedhound_instance": o.Instance}, reg)
 	}
-	reg.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, depth, subscriptions, writable, writeFailures, build,
+	reg.MustRegister(m.polls, m.pollDuration, m.items, m.matches, m.alerts, m.reloadOK, m.reloadAt, depth, subscriptions, writable, writeFailures, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if o.Sources != nil {
 		reg.MustRegister(&sourceCollector{
@@ -199,6 +208,17 @@ func (m *Metrics) Match(rule string, n int) {
 // Delivery records the result of a delivery attempt.
 func (m *Metrics) Delivery(result string) {
 	m.alerts.WithLabelValues(result).Inc()
+}
+
+// Reload records a reload of the configuration: whether it succeeded,
+// and when.
+func (m *Metrics) Reload(ok bool, at time.Time) {
+	if !ok {
+		m.reloadOK.Set(0)
+		return
+	}
+	m.reloadOK.Set(1)
+	m.reloadAt.Set(float64(at.UnixMilli()) / 1000)
 }
 
 // Handler serves the metrics.

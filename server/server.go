@@ -34,12 +34,22 @@ const (
 	MaxLimit     = 500
 )
 
+// RefusedReload is a reload of the configuration that was refused: when,
+// and its problems, one a line. The configuration before it keeps running.
+type RefusedReload struct {
+	At       time.Time
+	Problems []string
+}
+
 // Server serves what the watcher found. Make one with New; it is safe for
 // concurrent use.
 type Server struct {
 	// ClusterWarning, if set, says what the status page warns of the
 	// instances sharing the database ("" for nothing).
 	ClusterWarning func() string
+	// Refused, if set, says which reload of the configuration was refused
+	// and why, until one succeeds (the zero value for none).
+	Refused func() RefusedReload
 
 	store   *store.Store
 	plan    func() *watcher.Plan

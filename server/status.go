@@ -46,6 +46,8 @@ code { font-size: 90%; }
 <p class="summary {{if .Problems}}bad{{else}}ok{{end}}" id="summary">{{.Summary}}</p>
 {{with .Database}}<p class="error" role="alert"><strong>{{.}}</strong>. Polls and alert deliveries wait until it is fixed; nothing is lost.</p>{{end}}
 {{with .ClusterWarning}}<p class="error" role="alert" id="cluster"><strong>{{.}}</strong></p>{{end}}
+{{with .Refused}}{{if .Problems}}<div class="error" role="alert" id="reload"><p><strong>The configuration was changed, but the change was refused {{when $.Now .At}}</strong>: the configuration before it keeps running until a reload succeeds. {{plural (len .Problems) "problem"}}:</p>
+<ul>{{range .Problems}}<li><code>{{.}}</code></li>{{end}}</ul></div>{{end}}{{end}}
 <h2>Sources</h2>
 <table id="sources">
 <tr><th>Source</th><th>Result</th><th>Last poll</th><th>Next poll</th><th>Items</th></tr>
@@ -176,9 +178,13 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		// ClusterWarning says that this instance's configuration is
 		// not the other instances'.
 		ClusterWarning string
+		Refused        RefusedReload
 	}{Now: time.Now(), Failed: failed, Cluster: s.store.Shared()}
 	if s.ClusterWarning != nil {
 		data.ClusterWarning = s.ClusterWarning()
+	}
+	if s.Refused != nil {
+		data.Refused = s.Refused()
 	}
 	if health != nil {
 		data.Database = health.Error()
@@ -221,7 +227,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	data.Summary, data.Problems = summarize(data.Sources, data.Alerts.Failed, data.Database)
+	data.Summary, data.Problems = summarize(data.Sources, data.Alerts.Failed, data.Database, len(data.Refused.Problems) > 0)
 	var b bytes.Buffer
 	if err := statusPage.Execute(&b, data); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -234,7 +240,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 
 // summarize is the status page's first line: what is wrong, or that
 // nothing is.
-func summarize(sources []statusSource, failedAlerts int, database string) (string, bool) {
+func summarize(sources []statusSource, failedAlerts int, database string, refused bool) (string, bool) {
 	failing, gone := 0, 0
 	for _, s := range sources {
 		if s.Failing() {
@@ -247,6 +253,9 @@ func summarize(sources []statusSource, failedAlerts int, database string) (strin
 	var parts []string
 	if database != "" {
 		parts = append(parts, "database needs attention")
+	}
+	if refused {
+		parts = append(parts, "configuration change refused")
 	}
 	if failing > 0 {
 		parts = append(parts, fmt.Sprintf("%d of %d sources failing", failing, len(sources)))

@@ -58,6 +58,9 @@ type daemon struct {
 	// of their configurations, when they differ (a string).
 	instance       string
 	clusterWarning atomic.Value
+	// refused is the last reload refused (a server.RefusedReload), until
+	// one succeeds.
+	refused atomic.Value
 }
 
 // instanceAlive is how often an instance says it is alive; one not heard
@@ -191,6 +194,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	d.updates = &watcher.Updates{Store: st, Log: log, Set: d.setSubscriptions,
 		Current: func() *watcher.Subscriptions { return d.watch.Plan().Subscriptions }}
 	d.srv = server.New(st, func() *watcher.Plan { return d.watch.Plan() }, base, log)
+	d.srv.Refused = func() server.RefusedReload { r, _ := d.refused.Load().(server.RefusedReload); return r }
 	if st.Shared() {
 		d.srv.ClusterWarning = func() string { w, _ := d.clusterWarning.Load().(string); return w }
 	}
@@ -370,10 +374,15 @@ func (d *daemon) reload() *config.Config {
 				d.log.Warn("listen and data take effect only after a restart")
 			}
 			d.log.Info("configuration reloaded", "sources", len(c.Sources), "rules", len(c.Rules), "notifiers", len(c.Notifiers))
+			d.refused.Store(server.RefusedReload{})
+			d.metrics.Reload(true, time.Now())
 			return c
 		}
 	}
-	d.log.Error("configuration not reloaded; the old one keeps running", "error", strings.ReplaceAll(err.Error(), "\n", "; "))
+	problems := strings.Split(err.Error(), "\n")
+	d.refused.Store(server.RefusedReload{At: time.Now(), Problems: problems})
+	d.metrics.Reload(false, time.Now())
+	d.log.Error("configuration not reloaded; the old one keeps running", "problems", len(problems), "error", strings.Join(problems, "; "))
 	return nil
 }
 

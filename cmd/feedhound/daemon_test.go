@@ -232,6 +232,17 @@ func TestDaemonEndToEnd(t *testing.T) {
 	if resp, _ := http.Get(base + "/feeds/kim-putin.rss"); resp == nil || resp.StatusCode != 200 {
 		t.Errorf("after a bad reload the old rule is gone")
 	}
+	// The refusal is on the status page, one problem a line, and in the
+	// metrics, until a reload succeeds.
+	page := getPage(t, base+"/")
+	if !strings.Contains(page, "configuration change refused") || !strings.Contains(page, `id="reload"`) ||
+		!strings.Contains(page, "<li><code>"+filepath.Base(path)) && !strings.Contains(page, "<li><code>"+path) {
+		t.Errorf("the status page does not show the refused reload:\n%s", page)
+	}
+	if m := getPage(t, base+"/metrics"); !strings.Contains(m, "feedhound_config_last_reload_successful 0") ||
+		!strings.Contains(m, "feedhound_config_last_reload_success_timestamp_seconds 1.") {
+		t.Errorf("metrics after a refused reload:\n%s", m)
+	}
 	// An empty file would take every feed down: refused too.
 	os.WriteFile(path, nil, 0o644)
 	syscall.Kill(os.Getpid(), syscall.SIGHUP)
@@ -252,6 +263,12 @@ func TestDaemonEndToEnd(t *testing.T) {
 	})
 	if resp, _ := http.Get(base + "/feeds/kim-putin.rss"); resp.StatusCode != 404 {
 		t.Errorf("removed rule still served: %d", resp.StatusCode)
+	}
+	if page := getPage(t, base+"/"); strings.Contains(page, `id="reload"`) {
+		t.Error("the status page still shows a refused reload after one succeeded")
+	}
+	if m := getPage(t, base+"/metrics"); !strings.Contains(m, "feedhound_config_last_reload_successful 1") {
+		t.Error("metrics: the last reload is not successful")
 	}
 	// Graceful shutdown.
 	if err := stop(); err != nil {
@@ -776,4 +793,16 @@ func TestDaemonOnPostgres(t *testing.T) {
 	if got := sortedTitles(t, base+"/feeds/kim-putin.atom"); got != want {
 		t.Errorf("after restart: %q, want %q", got, want)
 	}
+}
+
+// getPage returns the body of a GET.
+func getPage(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
