@@ -191,6 +191,7 @@ func TestArticlesOfHugePagesAreBounded(t *testing.T) {
 	}
 	wg.Wait()
 	runtime.ReadMemStats(&after)
+	t.Logf("allocated %d MB", (after.TotalAlloc-before.TotalAlloc)>>20)
 	if n := after.TotalAlloc - before.TotalAlloc; n > 200<<20 {
 		t.Errorf("four articles allocated %d MB, want under 200 MB", n>>20)
 	}

@@ -155,7 +155,11 @@ func (r *Reader) Fetch(ctx context.Context, req Request) (*Response, error) {
 		return nil, &StatusError{URL: ShowURL(req.URL), Code: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
 	}
 	buf := getBuffer()
-	body, err := r.readLimited(buf, resp.Body, resp.ContentLength) // -1 when unknown, and for gzip
+	size := resp.ContentLength // -1 when unknown, and for gzip
+	if max := r.maxBytes(); req.Truncate && size > max {
+		size = max // what will be read: no growing on the way there
+	}
+	body, err := r.readLimited(buf, resp.Body, size)
 	var large tooLarge
 	if req.Truncate && errors.As(err, &large) {
 		body, err, out.Truncated = body[:large], nil, true

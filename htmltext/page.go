@@ -3,7 +3,6 @@ package htmltext
 import (
 	"bytes"
 	"fmt"
-	"io"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
@@ -31,18 +30,23 @@ func ParsePage(body []byte, contentType string, maxElements int) (Page, error) {
 	if maxElements <= 0 {
 		maxElements = DefaultMaxElements
 	}
-	r, err := charset.NewReader(bytes.NewReader(body), contentType)
-	if err != nil {
-		return Page{}, fmt.Errorf("charset: %w", err)
-	}
-	text, err := io.ReadAll(r)
-	if err != nil {
-		return Page{}, fmt.Errorf("charset: %w", err)
+	text := body
+	if enc, name, _ := charset.DetermineEncoding(body, contentType); name != "utf-8" {
+		// Decoded into a buffer of about the page's size at once.
+		var buf bytes.Buffer
+		buf.Grow(len(body) + len(body)/4)
+		if _, err := buf.ReadFrom(enc.NewDecoder().Reader(bytes.NewReader(body))); err != nil {
+			return Page{}, fmt.Errorf("charset: %w", err)
+		}
+		text = buf.Bytes()
+	} else {
+		text = bytes.TrimPrefix(text, []byte("\xef\xbb\xbf"))
 	}
 	var p Page
 	if n := cutAt(text, maxElements); n < len(text) {
 		text, p.Cut = text[:n], true
 	}
+	var err error
 	p.Root, err = html.Parse(bytes.NewReader(text))
 	if err != nil {
 		return Page{}, err
