@@ -19,14 +19,12 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/feedhound/feedhound/feed/rssscan"
+	"github.com/feedhound/feedhound/internal/version"
 )
 
-// Version is feedhound's version, named in the User-Agent of every
-// request.
-const Version = "0.1.0"
-
-// UserAgent is sent with every request unless a Reader sets its own.
-const UserAgent = "feedhound/" + Version + " (+https://github.com/feedhound/feedhound)"
+// UserAgent is sent with every request unless a Reader sets its own: it
+// names feedhound's version (package version).
+var UserAgent = "feedhound/" + version.String() + " (+https://github.com/feedhound/feedhound)"
 
 // DefaultMaxBytes is the largest body a Reader accepts when MaxBytes is
 // zero.

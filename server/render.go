@@ -13,6 +13,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/version"
 	"github.com/feedhound/feedhound/htmltext"
 	"github.com/feedhound/feedhound/store"
 )
@@ -268,7 +269,7 @@ func renderRSS(fi feedInfo, ms []store.Matched) ([]byte, error) {
 		Title:       fi.title(),
 		Link:        fi.BaseURL + "/",
 		Description: fi.description(),
-		Generator:   "feedhound " + feed.Version,
+		Generator:   "feedhound " + version.String(),
 	}
 	if t := newest(ms); !t.IsZero() {
 		ch.LastBuildDate = t.Format(time.RFC1123Z)

@@ -19,6 +19,7 @@ import (
 	"github.com/feedhound/feedhound/api"
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/internal/version"
 	"github.com/feedhound/feedhound/metrics"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/notify"
@@ -202,7 +203,7 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	// private networks.
 	d.guard = netguard.Policy{AllowPrivate: c.AllowPrivateNetworks}
 	d.pool = notify.NewPool(store.SubscriptionRulePrefix, st, netguard.NewClient(d.guard, netguard.Options{}), log, d.feedURL, d.subscriptionDestination)
-	v := readVersion()
+	v := version.Get()
 	instance := ""
 	if st.Shared() {
 		instance = d.instance

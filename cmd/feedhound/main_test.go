@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/feedhound/feedhound/internal/version"
 )
 
 func TestMain(m *testing.M) {
@@ -142,7 +144,7 @@ func TestVersionFromBuildInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v buildVersion
+	var v version.Info
 	if err := json.Unmarshal(out, &v); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
@@ -152,6 +154,27 @@ func TestVersionFromBuildInfo(t *testing.T) {
 	line, _ := exec.Command(bin, "--version").Output()
 	if want := "feedhound " + v.Version + " (" + v.Revision[:12]; !strings.HasPrefix(string(line), want) {
 		t.Errorf("--version %q, want it to start %q", line, want)
+	}
+	// A release build's version, set at link time, is the one everywhere.
+	release := filepath.Join(t.TempDir(), "feedhound-release")
+	build = exec.Command("go", "build", "-ldflags", "-X github.com/feedhound/feedhound/internal/version.release=v1.4.2", "-o", release, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	line, _ = exec.Command(release, "--version").Output()
+	if !strings.HasPrefix(string(line), "feedhound v1.4.2 ") {
+		t.Errorf("a release build says %q, want feedhound v1.4.2", line)
+	}
+	// The User-Agent and the feeds' generator say the same.
+	var ua string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ua = r.UserAgent()
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>T</title><item><title>Summit</title></item></channel></rss>`)
+	}))
+	defer srv.Close()
+	exec.Command(release, "match", "summit", srv.URL).Run()
+	if !strings.HasPrefix(ua, "feedhound/v1.4.2 ") {
+		t.Errorf("User-Agent %q, want feedhound/v1.4.2", ua)
 	}
 }
 

@@ -4,7 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"runtime/debug"
+
+	"github.com/feedhound/feedhound/internal/version"
 )
 
 const versionUsage = `Usage:
@@ -12,9 +13,12 @@ const versionUsage = `Usage:
   feedhound --version
 
 Prints feedhound's version as the build recorded it: the module version
-(v1.2.3 for 'go install ...@v1.2.3', "(devel)" for a build from a
-checkout), the VCS revision and its time, whether the checkout had changes,
-and the Go version it was built with.
+(v1.2.3 for 'go install ...@v1.2.3', a pseudo-version such as
+v0.0.0-20261203171911-5b5710577105 for a build in a checkout, "devel"
+where the build recorded none, or what a release build set with -ldflags
+-X), the VCS revision and its time, whether the checkout had changes, and
+the Go version it was built with. The User-Agent of every request and the
+generator of every feed name the same version.
 
 Flags:
   --json   one JSON object instead of a line
@@ -25,42 +29,8 @@ Example:
   feedhound version
 `
 
-// buildVersion is what the build information says of this binary.
-type buildVersion struct {
-	Version  string `json:"version"`
-	Revision string `json:"revision,omitempty"`
-	Time     string `json:"time,omitempty"`
-	Modified bool   `json:"modified,omitempty"`
-	Go       string `json:"go"`
-}
-
-// readVersion reads the build information that the go command embeds in
-// every binary: `go install` records the module version, `go build` in a
-// checkout the VCS revision.
-func readVersion() buildVersion {
-	v := buildVersion{Version: "(unknown)"}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return v
-	}
-	v.Version, v.Go = bi.Main.Version, bi.GoVersion
-	if v.Version == "" {
-		v.Version = "(devel)"
-	}
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v.Revision = s.Value
-		case "vcs.time":
-			v.Time = s.Value
-		case "vcs.modified":
-			v.Modified = s.Value == "true"
-		}
-	}
-	return v
-}
-
-func (v buildVersion) String() string {
+// longVersion is the version with its revision, its time and Go's.
+func longVersion(v version.Info) string {
 	s := "feedhound " + v.Version
 	if v.Revision != "" {
 		rev := v.Revision
@@ -90,11 +60,11 @@ func runVersion(_ context.Context, e *env, args []string) int {
 	if len(pos) > 0 {
 		return usageError(e, "version", "unexpected argument %q", pos[0])
 	}
-	v := readVersion()
+	v := version.Get()
 	if *asJSON {
 		jsonLines(e.stdout).Encode(v)
 		return exitMatch
 	}
-	fmt.Fprintln(e.stdout, v)
+	fmt.Fprintln(e.stdout, longVersion(v))
 	return exitMatch
 }
