@@ -17,6 +17,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/internal/version"
 )
 
@@ -183,5 +184,21 @@ func TestPlural(t *testing.T) {
 		if got := plural(n, "attempt"); got != want {
 			t.Errorf("plural(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestSampleMessage: notify test sent a sample for rule kim-putin, linked
+// to /feeds/kim-putin.atom, whatever the file's rules.
+func TestSampleMessage(t *testing.T) {
+	c, err := config.Parse([]byte("notifiers:\n  - name: desk\n    type: webhook\n    url: https://hooks.example/desk\n  - name: idle\n    type: webhook\n    url: https://hooks.example/idle\n"+
+		"rules:\n  - name: quiet\n    query: tennis\n  - name: summit\n    query: summit\n    notify: [desk]\n"), "feedhound.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := sampleMessage(c, "desk"); m.Rule != "summit" || m.FeedURL != c.BaseURL+"/feeds/summit.atom" {
+		t.Errorf("desk: rule %q, feed %q; want summit and its feed", m.Rule, m.FeedURL)
+	}
+	if m := sampleMessage(c, "idle"); !strings.HasPrefix(m.Rule, "sample") || m.FeedURL != "" {
+		t.Errorf("idle: rule %q, feed %q; want a sample with no feed", m.Rule, m.FeedURL)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -176,23 +177,33 @@ func runNotify(ctx context.Context, e *env, args []string) int {
 	}
 	dest := n.Destination()
 	client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
-	o := notify.Send(ctx, client, dest, sampleMessage(c.BaseURL), time.Now())
+	o := notify.Send(ctx, client, dest, sampleMessage(c, n.Name), time.Now())
 	where := fmt.Sprintf("%s (%s, %s)", n.Name, n.Type, dest.Redacted())
 	if o.Delivered {
-		fmt.Fprintf(e.stdout, "%s: delivered: HTTP %d %s\n", where, o.Status, o.Reason)
+		fmt.Fprintf(e.stdout, "%s: delivered: %s\n", where, o.Answer())
 		return exitMatch
 	}
 	fmt.Fprintf(e.stdout, "%s: not delivered: %s\n", where, o.Reason)
 	return exitNoMatch
 }
 
-// sampleMessage is the alert notify test sends.
-func sampleMessage(baseURL string) notify.Message {
+// sampleMessage is the alert notify test sends through a notifier: as
+// from the first rule of the file that notifies it, with that rule's
+// feed; with none, a sample that links to no feed.
+func sampleMessage(c *config.Config, notifier string) notify.Message {
 	text := "North Korean leader Kim Jong-un may travel to Vladivostok this month for the upcoming Kim–Putin summit, officials in Seoul said. (A test alert from feedhound.)"
 	i := strings.Index(text, "Kim–Putin summit")
 	hit := rules.Hit{Term: `"kim putin summit"`, Field: rules.FieldContent, Start: i, End: i + len("Kim–Putin summit")}
+	rule, feedURL := "sample (no rule of the file sends to "+notifier+")", ""
+	for _, r := range c.Rules {
+		if slices.Contains(r.Notify, notifier) {
+			rule, feedURL = r.Name, c.BaseURL+"/feeds/"+r.Name+".atom"
+			break
+		}
+	}
+	baseURL := c.BaseURL
 	return notify.Message{
-		ID: fmt.Sprintf("fh_test_%d", time.Now().Unix()), Rule: "kim-putin", FeedURL: baseURL + "/feeds/kim-putin.atom",
+		ID: fmt.Sprintf("fh_test_%d", time.Now().Unix()), Rule: rule, FeedURL: feedURL,
 		Entries: []notify.Entry{{
 			ID: "feedhound-test", Title: "Test: Kim Jong-un may visit Russia to meet Putin", Link: baseURL + "/",
 			Source: "feedhound", Published: time.Now(), Terms: []string{hit.Term},

@@ -64,6 +64,21 @@ type Outcome struct {
 	RetryAfter time.Duration
 	Status     int    // the receiver's status code, where it has one
 	Reason     string // the receiver's answer or the error, one line
+	// Protocol is what Status is a code of: "" for HTTP, or "SMTP".
+	Protocol string
+}
+
+// Answer is what the receiver answered, as a person reads it: "HTTP 200
+// ok", "SMTP 250 2.0.0 Ok: queued as 4XYZ (mail.example.org)".
+func (o Outcome) Answer() string {
+	p := o.Protocol
+	if p == "" {
+		p = "HTTP"
+	}
+	if o.Status == 0 {
+		return o.Reason
+	}
+	return fmt.Sprintf("%s %d %s", p, o.Status, o.Reason)
 }
 
 // Env is what a kind sends with.

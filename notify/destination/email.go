@@ -16,6 +16,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,9 +85,11 @@ func (email) Send(ctx context.Context, env Env, d *Destination, m *Message) Outc
 			password = p
 		}
 	}
-	err = smtpSend(ctx, env, u, user, password, from.Address, to, msg)
+	answer, err := smtpSend(ctx, env, u, user, password, from.Address, to, msg)
 	if err == nil {
-		return Outcome{Delivered: true, Reason: "accepted by " + u.Hostname()}
+		code, text, _ := strings.Cut(answer, " ")
+		status, _ := strconv.Atoi(code)
+		return Outcome{Delivered: true, Protocol: "SMTP", Status: status, Reason: oneLine(text) + " (" + u.Hostname() + ")"}
 	}
 	reason := err.Error()
 	for _, secret := range []string{password, d.URL} {
@@ -98,7 +101,7 @@ func (email) Send(ctx context.Context, env Env, d *Destination, m *Message) Outc
 	switch {
 	case errors.As(err, &te):
 		// 4xx: the server asks to try again; 5xx: it refuses for good.
-		return Outcome{Retry: te.Code >= 400 && te.Code < 500, Status: te.Code, Reason: oneLine(fmt.Sprintf("SMTP %d %s", te.Code, te.Msg))}
+		return Outcome{Retry: te.Code >= 400 && te.Code < 500, Protocol: "SMTP", Status: te.Code, Reason: oneLine(fmt.Sprintf("SMTP %d %s", te.Code, te.Msg))}
 	case errors.Is(err, errCleartext), isRefused(err):
 		return Outcome{Reason: oneLine(reason)}
 	}
@@ -110,7 +113,7 @@ func (email) Send(ctx context.Context, env Env, d *Destination, m *Message) Outc
 var errCleartext = errors.New("the server offers no STARTTLS: the password is not sent in clear")
 
 // smtpSend delivers one message.
-func smtpSend(ctx context.Context, env Env, u *url.URL, user, password, from string, to []string, msg []byte) error {
+func smtpSend(ctx context.Context, env Env, u *url.URL, user, password, from string, to []string, msg []byte) (answer string, err error) {
 	host := u.Hostname()
 	port := u.Port()
 	if port == "" {
@@ -122,7 +125,7 @@ func smtpSend(ctx context.Context, env Env, u *url.URL, user, password, from str
 	defer cancel()
 	conn, err := dial(ctx, "tcp", net.JoinHostPort(host, port))
 	if err != nil {
-		return err
+		return "", err
 	}
 	if deadline, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(deadline)
@@ -132,55 +135,78 @@ func smtpSend(ctx context.Context, env Env, u *url.URL, user, password, from str
 		tc := tls.Client(conn, tlsConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
-			return err
+			return "", err
 		}
 		conn = tc
 	}
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
-		return err
+		return "", err
 	}
 	defer c.Close()
 	if !secure {
 		if ok, _ := c.Extension("STARTTLS"); ok {
 			if err := c.StartTLS(tlsConfig); err != nil {
-				return err
+				return "", err
 			}
 			secure = true
 		}
 	}
 	if user != "" {
 		if !secure {
-			return errCleartext
+			return "", errCleartext
 		}
 		if err := c.Auth(smtp.PlainAuth("", user, password, host)); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if err := c.Mail(from); err != nil {
-		return err
+		return "", err
 	}
 	for _, rcpt := range to {
 		addr, err := mail.ParseAddress(rcpt)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if err := c.Rcpt(addr.Address); err != nil {
-			return err
+			return "", err
 		}
 	}
-	w, err := c.Data()
+	answer, err = data(c, msg)
 	if err != nil {
-		return err
+		return "", err
 	}
+	c.Quit() // the message is accepted: what QUIT answers changes nothing
+	return answer, nil
+}
+
+// data sends the message and returns what the server answered, as "250
+// 2.0.0 Ok: queued as 4XYZ": net/smtp's Data does the same but drops the
+// answer.
+func data(c *smtp.Client, msg []byte) (string, error) {
+	id, err := c.Text.Cmd("DATA")
+	if err != nil {
+		return "", err
+	}
+	c.Text.StartResponse(id)
+	_, _, err = c.Text.ReadResponse(354)
+	c.Text.EndResponse(id)
+	if err != nil {
+		return "", err
+	}
+	w := c.Text.DotWriter()
 	if _, err := w.Write(msg); err != nil {
-		return err
+		return "", err
 	}
 	if err := w.Close(); err != nil {
-		return err
+		return "", err
 	}
-	return c.Quit()
+	code, text, err := c.Text.ReadResponse(250)
+	if err != nil {
+		return "", err
+	}
+	return strconv.Itoa(code) + " " + text, nil
 }
 
 // dialerOf returns the dialer and TLS settings of an HTTP client's

@@ -141,8 +141,13 @@ func TestEmailThroughStartTLS(t *testing.T) {
 	e.Title = "김정은, 푸틴과 정상회담 <b>위해</b> 러시아 방문"
 	m := Message{ID: "fh_42", Rule: "kim-putin", FeedURL: "https://feedhound.example/feeds/kim-putin.atom", Entries: []Entry{e}}
 	for range 2 { // the same alert tried again
-		if o := Send(context.Background(), trusting(pool), d, m, t0); !o.Delivered {
+		o := Send(context.Background(), trusting(pool), d, m, t0)
+		if !o.Delivered {
 			t.Fatalf("not delivered: %+v", o)
+		}
+		// What the server said, as SMTP said it: not "HTTP 0".
+		if a := o.Answer(); !strings.HasPrefix(a, "SMTP 250 ") || !strings.HasSuffix(a, "(127.0.0.1)") {
+			t.Errorf("answer %q, want the server's 250 and its host", a)
 		}
 	}
 	if len(box.mails) != 2 || box.auths != 2 {
