@@ -304,7 +304,7 @@ func (d *Deliverer) send(ctx context.Context, m Message, ns []store.Notification
 	case o.Delivered:
 		result = "delivered"
 		record = func(ctx context.Context) error { return d.store.Delivered(ctx, ids, now, attempts) }
-		log.Debug("delivered")
+		log.Info("alert delivered", "story", first.Match.StoryID, "title", first.Match.Item.Title, "attempts", attempts, "answer", o.Answer())
 	case o.Retry && now.Sub(first.Created) < giveUpAfter:
 		result = "retry"
 		wait := max(backoff(d.firstRetry, attempts), o.RetryAfter)

@@ -690,3 +690,43 @@ func TestPoolPacesOnePlaceOnce(t *testing.T) {
 		t.Errorf("30 alerts to one URL within %v, want them paced at 10 a second", spread)
 	}
 }
+
+// TestDeliveriesAreLogged: delivered alerts were never logged. Each is,
+// at info, with its rule, destination, story and attempts.
+func TestDeliveriesAreLogged(t *testing.T) {
+	slack := &fakeSlack{script: []int{500}}
+	srv := httptest.NewServer(slack)
+	defer srv.Close()
+	st := outbox(t, pgtest.Data(t, filepath.Join(t.TempDir(), "db")), 1)
+	var logged syncBuffer
+	d := deliverer(st, srv.URL+"/services/T/B/x")
+	d.log = slog.New(slog.NewTextHandler(&logged, nil)).With("notifier", "newsroom")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go d.Run(ctx)
+	waitUntil(t, "the delivery", func() bool { return strings.Contains(logged.String(), "alert delivered") })
+	line := logged.String()[strings.Index(logged.String(), "level=INFO msg=\"alert delivered\""):]
+	for _, want := range []string{"notifier=newsroom", "rule=kim-putin", "story=", "attempts=2", `answer="HTTP 200 ok"`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line %q has no %s", line, want)
+		}
+	}
+}
+
+// syncBuffer is a strings.Builder safe to read while a goroutine writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

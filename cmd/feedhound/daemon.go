@@ -488,7 +488,14 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level is debug, info, warn or error, not %q", level)
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	// Durations are Go's duration strings ("1s", "2m30s") in both formats:
+	// JSON would write nanoseconds.
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Value.Kind() == slog.KindDuration {
+			a.Value = slog.StringValue(a.Value.Duration().String())
+		}
+		return a
+	}}
 	switch format {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil

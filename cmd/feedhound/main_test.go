@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -200,5 +201,21 @@ func TestSampleMessage(t *testing.T) {
 	}
 	if m := sampleMessage(c, "idle"); !strings.HasPrefix(m.Rule, "sample") || m.FeedURL != "" {
 		t.Errorf("idle: rule %q, feed %q; want a sample with no feed", m.Rule, m.FeedURL)
+	}
+}
+
+// TestLogDurations: JSON logs wrote durations in nanoseconds
+// ("retry_in":1000000000); both formats write Go's duration strings.
+func TestLogDurations(t *testing.T) {
+	for format, want := range map[string]string{"json": `"retry_in":"1m30s"`, "text": `retry_in=1m30s`} {
+		var b strings.Builder
+		log, err := newLogger(&b, format, "info")
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Warn("delivery failed; will retry", "retry_in", 90*time.Second)
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s: %q, want %s", format, b.String(), want)
+		}
 	}
 }
