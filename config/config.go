@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -817,12 +818,12 @@ func (d *decoder) validate(c *Config) {
 		}
 		for i, s := range r.Sources {
 			if _, ok := sources[s]; !ok && s != "" {
-				d.addf(r.sourcePos[i], "rule %q: unknown source %q", r.Name, s)
+				d.addf(r.sourcePos[i], "rule %q: unknown source %q%s", r.Name, s, nearest(s, sources))
 			}
 		}
 		for i, n := range r.Notify {
 			if _, ok := notifiers[n]; !ok && n != "" {
-				d.addf(r.notifyPos[i], "rule %q: unknown notifier %q", r.Name, n)
+				d.addf(r.notifyPos[i], "rule %q: unknown notifier %q%s", r.Name, n, nearest(n, notifiers))
 			}
 		}
 	}
@@ -1032,4 +1033,20 @@ func (c *Config) Fingerprint() string {
 func isPostgres(data string) bool {
 	scheme, _, ok := strings.Cut(data, "://")
 	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))
+}
+
+// nearest is the hint of an unknown name: the known one it is likely a
+// misspelling of, or the known ones if they are few.
+func nearest[V any](name string, known map[string]V) string {
+	names := slices.Sorted(maps.Keys(known))
+	if n, ok := suggest.Nearest(name, names); ok {
+		return fmt.Sprintf(" (did you mean %q?)", n)
+	}
+	switch {
+	case len(names) == 0:
+		return " (there are none)"
+	case len(names) <= 8:
+		return " (have: " + strings.Join(names, ", ") + ")"
+	}
+	return ""
 }

@@ -104,7 +104,7 @@ rules:
 			`f.yaml:10:15: schedule "*/5 * * *": expected exactly 5 fields, found 4: [*/5 * * *]`,
 			`f.yaml:11:5: source "wire" is already defined on line 8`,
 			`f.yaml:15:40: rule kim-putin: NEAR needs a term on each side`,
-			`f.yaml:16:15: rule "kim-putin": unknown source "koreatimes"`,
+			`f.yaml:16:15: rule "kim-putin": unknown source "koreatimes" (have: wire)`,
 			`f.yaml:17:5: rule "kim-putin" is already defined on line 14`,
 			`f.yaml:18:12: rule kim-putin: unknown field "titel" (did you mean "title"?)`,
 			`f.yaml:19:5: rule has no name`,
@@ -481,6 +481,18 @@ func TestDigestPeriods(t *testing.T) {
 		}
 		if got := s.Next(tc.at); !got.Equal(tc.want) {
 			t.Errorf("%s at %v: next digest %v, want %v", tc.spec, tc.at, got, tc.want)
+		}
+	}
+}
+
+// TestUnknownNamesSuggest: a rule's misspelt source or notifier got no
+// "did you mean", as unknown keys do.
+func TestUnknownNamesSuggest(t *testing.T) {
+	_, err := Parse([]byte("sources:\n  - name: koreatimes\n    url: https://kt.example/rss\nnotifiers:\n  - name: newsroom\n    type: webhook\n    url: https://hooks.example/x\n"+
+		"rules:\n  - name: a\n    query: b\n    sources: [korea-times]\n    notify: [newsrom]\n"), "f.yaml")
+	for _, want := range []string{`f.yaml:11:15: rule "a": unknown source "korea-times" (did you mean "koreatimes"?)`, `f.yaml:12:14: rule "a": unknown notifier "newsrom" (did you mean "newsroom"?)`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %s", err, want)
 		}
 	}
 }
