@@ -312,6 +312,23 @@ func TestDemo(t *testing.T) {
 	})
 	want := "KIM—PUTIN SUMMIT: what to expect in Vladivostok|Kim Jong-un may visit Russia to meet Putin"
 	waitFor(t, func() bool { return sortedTitles(t, url) == want })
+	// The sample feeds' address answers with their list, not 404.
+	listed := false
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "sample feeds: "); ok {
+			listed = true
+			samples := strings.Fields(rest)[0]
+			page := getPage(t, samples)
+			for _, f := range []string{"koreatimes.rss", "wire.atom", "asia.rdf"} {
+				if !strings.Contains(page, `href="`+f+`"`) {
+					t.Errorf("the samples' index %s does not link %s:\n%s", samples, f, page)
+				}
+			}
+		}
+	}
+	if !listed {
+		t.Errorf("the demo does not print where its sample feeds are:\n%s", stdout.String())
+	}
 	asia := strings.Replace(url, "kim-putin.atom", "kim-putin-asia.json", 1)
 	waitFor(t, func() bool { return len(titles(t, asia)) == 2 })
 	cancel()

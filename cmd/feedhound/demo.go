@@ -1,6 +1,7 @@
 package main
 
 import (
+	"html"
 	"bytes"
 	"context"
 	"embed"
@@ -144,11 +145,28 @@ rules:
 	return d.serve(ctx)
 }
 
-// demoHandler serves the sample feeds; the wire gains a story once
+// demoSamples are the sample feeds, as the index lists them.
+var demoSamples = []struct{ name, about string }{
+	{"koreatimes.rss", "RSS 2.0 of a national daily"},
+	{"wire.atom", "Atom of a wire service; a story is added " + demoLater.String() + " in"},
+	{"asia.rdf", "RSS 1.0 of a regional desk, in Korean and Japanese"},
+}
+
+// demoHandler serves the sample feeds and their index; the wire gains a story once
 // demoLater has passed.
 func demoHandler(start time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
+		if name == "" {
+			// The index: the sample feeds, linked.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>feedhound demo: sample feeds</title></head><body>\n<h1>Sample feeds of feedhound's demo</h1>\n<ul>\n")
+			for _, f := range demoSamples {
+				fmt.Fprintf(w, "<li><a href=\"%s\">%s</a> — %s</li>\n", f.name, f.name, html.EscapeString(f.about))
+			}
+			fmt.Fprint(w, "</ul>\n</body></html>\n")
+			return
+		}
 		body, err := demoFeeds.ReadFile("demo/" + name)
 		if err != nil || name == "later.xml" {
 			http.NotFound(w, r)
