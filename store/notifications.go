@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -205,11 +206,37 @@ func (s *Store) updateAlertsTx(ctx context.Context, ids []int64, what, query str
 
 // Notifications lists alerts, newest first: all of them, or only failed.
 func (s *Store) Notifications(ctx context.Context, failedOnly bool, limit int) ([]Notification, error) {
-	where := ""
-	if failedOnly {
-		where = ` WHERE n.status = 'failed'`
+	return s.NotificationsOf(ctx, NotificationFilter{Failed: failedOnly}, limit)
+}
+
+// NotificationFilter says which alerts NotificationsOf lists: the zero
+// value, every one.
+type NotificationFilter struct {
+	Failed   bool   // only those that failed
+	Rule     string // only those of a rule
+	Notifier string // only those of a notifier
+	Source   string // only those of a source's items
+}
+
+// NotificationsOf lists the alerts a filter lets through, newest first,
+// at most limit of them.
+func (s *Store) NotificationsOf(ctx context.Context, f NotificationFilter, limit int) ([]Notification, error) {
+	var conds []string
+	var args []any
+	if f.Failed {
+		conds = append(conds, `n.status = 'failed'`)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT `+notificationColumns+notificationJoin+where+` ORDER BY n.id DESC LIMIT ?`, limit)
+	for _, c := range []struct{ col, v string }{{"n.rule", f.Rule}, {"n.notifier", f.Notifier}, {"i.source", f.Source}} {
+		if c.v != "" {
+			conds = append(conds, c.col+` = ?`)
+			args = append(args, c.v)
+		}
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, ` AND `)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+notificationColumns+notificationJoin+where+` ORDER BY n.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}

@@ -119,3 +119,31 @@ func testDaemonLock(t *testing.T, b backend) {
 	}
 	again.Unlock()
 }
+
+func TestNotificationFilter(t *testing.T) { forEach(t, testNotificationFilter) }
+
+func testNotificationFilter(t *testing.T, b backend) {
+	ctx := context.Background()
+	s := open(t, b.data(t))
+	for _, r := range []struct{ source, id, rule string }{{"wire", "w1", "kim-putin"}, {"wire", "w2", "korea"}, {"times", "t1", "kim-putin"}} {
+		if _, err := s.Record(ctx, r.source, []NewItem{{Item: item(r.id, "Story "+r.id), Matches: []Match{{Rule: r.rule, Notify: []string{"desk", "pager"}}}}}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		f    NotificationFilter
+		want int
+	}{
+		{NotificationFilter{}, 6},
+		{NotificationFilter{Rule: "kim-putin"}, 4},
+		{NotificationFilter{Notifier: "pager"}, 3},
+		{NotificationFilter{Source: "times"}, 2},
+		{NotificationFilter{Rule: "kim-putin", Notifier: "desk", Source: "wire"}, 1},
+		{NotificationFilter{Failed: true}, 0},
+	} {
+		ns, err := s.NotificationsOf(ctx, tc.f, 100)
+		if err != nil || len(ns) != tc.want {
+			t.Errorf("%+v: %d alerts (%v), want %d", tc.f, len(ns), err, tc.want)
+		}
+	}
+}

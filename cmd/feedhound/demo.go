@@ -1,13 +1,13 @@
 package main
 
 import (
-	"html"
 	"bytes"
 	"context"
 	"embed"
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"os"

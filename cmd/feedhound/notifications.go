@@ -19,7 +19,7 @@ import (
 )
 
 const notificationsUsage = `Usage:
-  feedhound notifications [--config FILE] [--failed] [--json] [--limit N]
+  feedhound notifications [--config FILE] [--failed] [--rule NAME] [--notifier NAME] [--source NAME] [--json] [--limit N]
   feedhound notifications retry [--config FILE] ID... | --all
 
 Lists the alerts in the outbox, newest first: pending, delivered, or
@@ -29,6 +29,9 @@ outbox; a running daemon sends them within seconds.
 Flags:
   --config FILE   the configuration file (default ./feedhound.yaml)
   --failed        only the failed alerts
+  --rule NAME     only the alerts of a rule
+  --notifier NAME only the alerts sent, or to be sent, through a notifier
+  --source NAME   only the alerts of a source's stories
   --json          one JSON object per alert
   --limit N       at most N alerts (default 50)
   --all           with retry: every failed alert
@@ -38,6 +41,7 @@ usage or an error.
 
 Examples:
   feedhound notifications --failed
+  feedhound notifications --notifier newsroom --limit 10
   feedhound notifications retry 17 18
 `
 
@@ -64,6 +68,10 @@ func runNotifications(ctx context.Context, e *env, args []string) int {
 	fs.Usage = func() { fmt.Fprint(fs.Output(), notificationsUsage) }
 	path := fs.String("config", defaultConfig, "")
 	failed := fs.Bool("failed", false, "")
+	var filter store.NotificationFilter
+	fs.StringVar(&filter.Rule, "rule", "", "")
+	fs.StringVar(&filter.Notifier, "notifier", "", "")
+	fs.StringVar(&filter.Source, "source", "", "")
 	jsonOut := fs.Bool("json", false, "")
 	limit := fs.Int("limit", 50, "")
 	all := fs.Bool("all", false, "")
@@ -99,7 +107,8 @@ func runNotifications(ctx context.Context, e *env, args []string) int {
 		}
 		return exitMatch
 	}
-	ns, err := st.Notifications(ctx, *failed, *limit)
+	filter.Failed = *failed
+	ns, err := st.NotificationsOf(ctx, filter, *limit)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
 		return exitError
