@@ -56,6 +56,7 @@ func commands() []command {
 		{"migrate-db", "copy a database into PostgreSQL (or another file)", runMigrateDB},
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
 		{"version", "print feedhound's version and build", runVersion},
+		{"completion", "print a script that makes bash, zsh or fish complete feedhound", runCompletion},
 		{"help", "show the help of a command", nil},
 	}
 }
@@ -108,6 +109,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		args = []string{args[1], "--help"}
 	case "--version", "-version":
 		args[0] = "version"
+	case "__complete": // asked by the completion scripts
+		return runComplete(ctx, e, args[1:])
 	}
 	var names []string
 	for _, c := range commands() {
