@@ -13,8 +13,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/feedhound/feedhound/feed"
-	"github.com/feedhound/feedhound/internal/version"
 	"github.com/feedhound/feedhound/htmltext"
+	"github.com/feedhound/feedhound/internal/version"
 	"github.com/feedhound/feedhound/store"
 )
 
