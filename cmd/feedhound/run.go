@@ -45,6 +45,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"init", "write a starter configuration file", runInit},
 		{"match", "print the items of feeds that match a query or a rule set", runMatch},
 		{"run", "run the daemon: poll sources, match, serve filtered feeds", runRun},
 		{"check", "check a configuration file and report every problem", runCheck},
