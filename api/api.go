@@ -106,21 +106,25 @@ type route struct {
 	method, path string // path as in the OpenAPI description
 	write        bool   // needs a token that is not read-only
 	handle       func(*API) http.HandlerFunc
+	// bigBody lets the handler read a body past maxBody, within its own
+	// limit.
+	bigBody bool
 }
 
 // routes are the endpoints, in one table for the mux and for the test
 // that holds the OpenAPI description to them.
 var routes = []route{
-	{"POST", "/api/v1/subscriptions", true, func(a *API) http.HandlerFunc { return a.create }},
-	{"GET", "/api/v1/subscriptions", false, func(a *API) http.HandlerFunc { return a.list }},
-	{"GET", "/api/v1/subscriptions/{id}", false, func(a *API) http.HandlerFunc { return a.get }},
-	{"PATCH", "/api/v1/subscriptions/{id}", true, func(a *API) http.HandlerFunc { return a.patch }},
-	{"DELETE", "/api/v1/subscriptions/{id}", true, func(a *API) http.HandlerFunc { return a.delete }},
-	{"POST", "/api/v1/subscriptions/{id}/rotate", true, func(a *API) http.HandlerFunc { return a.rotate }},
-	{"GET", "/api/v1/sources", false, func(a *API) http.HandlerFunc { return a.listSources }},
-	{"POST", "/api/v1/sources", true, func(a *API) http.HandlerFunc { return a.addSource }},
-	{"DELETE", "/api/v1/sources/{name}", true, func(a *API) http.HandlerFunc { return a.deleteSource }},
-	{"GET", "/api/v1/rules", false, func(a *API) http.HandlerFunc { return a.listRules }},
+	{"POST", "/api/v1/subscriptions", true, func(a *API) http.HandlerFunc { return a.create }, false},
+	{"GET", "/api/v1/subscriptions", false, func(a *API) http.HandlerFunc { return a.list }, false},
+	{"GET", "/api/v1/subscriptions/{id}", false, func(a *API) http.HandlerFunc { return a.get }, false},
+	{"PATCH", "/api/v1/subscriptions/{id}", true, func(a *API) http.HandlerFunc { return a.patch }, false},
+	{"DELETE", "/api/v1/subscriptions/{id}", true, func(a *API) http.HandlerFunc { return a.delete }, false},
+	{"POST", "/api/v1/subscriptions/{id}/rotate", true, func(a *API) http.HandlerFunc { return a.rotate }, false},
+	{"GET", "/api/v1/sources", false, func(a *API) http.HandlerFunc { return a.listSources }, false},
+	{"POST", "/api/v1/sources", true, func(a *API) http.HandlerFunc { return a.addSource }, false},
+	{"POST", "/api/v1/sources/import", true, func(a *API) http.HandlerFunc { return a.importSources }, true},
+	{"DELETE", "/api/v1/sources/{name}", true, func(a *API) http.HandlerFunc { return a.deleteSource }, false},
+	{"GET", "/api/v1/rules", false, func(a *API) http.HandlerFunc { return a.listRules }, false},
 }
 
 //go:embed openapi.json
@@ -171,7 +175,7 @@ var openapi = func() []byte {
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range routes {
-		mux.HandleFunc(rt.method+" "+rt.path, a.auth(rt.write, rt.handle(a)))
+		mux.HandleFunc(rt.method+" "+rt.path, a.auth(rt.write, rt.bigBody, rt.handle(a)))
 	}
 	mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -202,7 +206,7 @@ func writeError(w http.ResponseWriter, status int, e apiError) { writeJSON(w, st
 
 // auth lets a request through with a valid token; write handlers need one
 // that is not read-only.
-func (a *API) auth(write bool, next http.HandlerFunc) http.HandlerFunc {
+func (a *API) auth(write, bigBody bool, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok {
@@ -224,7 +228,9 @@ func (a *API) auth(write bool, next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusForbidden, apiError{Error: fmt.Sprintf("token %q is read-only", tok.Name)})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if !bigBody {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
 		next(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
 	}
 }

@@ -735,3 +735,63 @@ func TestQuotas(t *testing.T) {
 		t.Errorf("a second source: %d %v, want 429", status, out)
 	}
 }
+
+// TestImportOPML: POST /api/v1/sources/import takes a reader's export;
+// the feeds become sources of the token's account, within its quota;
+// internal addresses are refused, and a file feedhound will not read adds
+// nothing.
+func TestImportOPML(t *testing.T) {
+	f := setupWith(t, config.APILimits{MaxSources: 2})
+	ctx := context.Background()
+	ana, _ := f.st.CreateToken(ctx, store.TokenSpec{Name: "ana-app", Account: "ana"}, time.Now())
+	post := func(token, body string) (int, map[string]any) {
+		t.Helper()
+		return f.do(t, "POST", "/api/v1/sources/import", token, body)
+	}
+	opml := `<?xml version="1.0"?><opml version="2.0"><body><outline text="News">` +
+		`<outline text="The Korea Times" xmlUrl="https://www.koreatimes.co.kr/www/rss/nation.xml"/>` +
+		`<outline text="Intranet" xmlUrl="http://10.1.2.3/feed"/>` +
+		`<outline text="Known" xmlUrl="https://kt.example/rss"/>` +
+		`<outline text="TASS" xmlUrl="https://tass.com/rss/v2.xml"/>` +
+		`<outline text="One too many" xmlUrl="https://nknews.example/feed/"/>` +
+		`</outline></body></opml>`
+	status, out := post(ana, opml)
+	if status != 200 {
+		t.Fatalf("import: %d %v", status, out)
+	}
+	added, skipped := out["added"].([]any), out["skipped"].([]any)
+	var names []string
+	for _, a := range added {
+		names = append(names, a.(map[string]any)["name"].(string))
+	}
+	if strings.Join(names, ",") != "the-korea-times,tass" {
+		t.Errorf("added %v, want the-korea-times and tass", names)
+	}
+	reasons := map[string]string{}
+	for _, s := range skipped {
+		m := s.(map[string]any)
+		reasons[m["title"].(string)] = m["reason"].(string)
+	}
+	for title, want := range map[string]string{"Intranet": "refusing", "Known": `source "koreatimes" has this URL`, "One too many": "as many as it may"} {
+		if !strings.Contains(reasons[title], want) {
+			t.Errorf("%s skipped for %q, want %q", title, reasons[title], want)
+		}
+	}
+	srcs, _ := f.st.APISources(ctx)
+	for _, s := range srcs {
+		if s.Owner != "ana" {
+			t.Errorf("source %s belongs to %q, want ana", s.Name, s.Owner)
+		}
+	}
+	if f.changes.Load() == 0 {
+		t.Error("the watcher was not told of the new sources")
+	}
+	for _, bad := range []string{`<rss version="2.0"/>`, `<!DOCTYPE opml [<!ENTITY x "y">]><opml/>`, strings.Repeat("<opml>", 1)} {
+		if status, out := post(f.rw, bad); status != 422 || !strings.HasPrefix(out["error"].(string), "opml: ") {
+			t.Errorf("%q: %d %v, want 422", bad, status, out)
+		}
+	}
+	if status, _ := post(f.ro, opml); status != 403 {
+		t.Errorf("a read-only token imports: %d", status)
+	}
+}

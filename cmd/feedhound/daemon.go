@@ -273,8 +273,10 @@ func (d *daemon) serve(ctx context.Context) error {
 	stopDeliverers := d.startDeliverers(wctx, d.cfg.Notifiers, &wg)
 	wg.Go(func() { d.pool.Run(wctx) })
 	wg.Go(func() { d.updates.Run(wctx) })
+	// Changes made through another instance's API, or by a command
+	// (feedhound import), on SQLite as on PostgreSQL.
+	wg.Go(func() { d.updates.Follow(wctx, d.instance, 0) })
 	if d.store.Shared() {
-		wg.Go(func() { d.updates.Follow(wctx, d.instance, 0) })
 		wg.Go(func() { d.cluster(wctx) })
 	}
 	d.log.Info("feedhound running", "url", d.baseURL(), "sources", len(d.cfg.Sources), "rules", len(d.cfg.Rules), "database", store.Describe(d.cfg.Data))

@@ -823,3 +823,33 @@ func getPage(t *testing.T, url string) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestImportReachesARunningDaemon: feedhound import, run beside a daemon
+// on SQLite, adds sources the daemon polls without a reload.
+func TestImportReachesARunningDaemon(t *testing.T) {
+	t.Parallel() // it waits for the daemon to read the changes (10 s at most)
+	var polled atomic.Int32
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		polled.Add(1)
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Imported</title><item><guid>i1</guid><title>Kim-Putin summit set</title></item></channel></rss>`)
+	}))
+	defer src.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedhound.yaml")
+	os.WriteFile(path, []byte("listen: 127.0.0.1:0\ndata: feedhound.db\nallow_private_networks: true\nrules:\n  - name: kim-putin\n    query: summit\n"), 0o644)
+	base, stop := startDaemon(t, path)
+	defer stop()
+	opml := filepath.Join(dir, "export.opml")
+	os.WriteFile(opml, []byte(`<opml version="2.0"><body><outline text="Imported wire" xmlUrl="`+src.URL+`/rss"/></body></opml>`), 0o644)
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"import", "--config", path, opml}, nil, &out, &errOut); code != exitMatch {
+		t.Fatalf("import: exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(titles(t, base+"/feeds/kim-putin.atom")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the imported source was not polled (%d requests)", polled.Load())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

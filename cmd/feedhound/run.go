@@ -53,6 +53,7 @@ func commands() []command {
 		{"scrape", "print the items a web page without a feed would give", runScrape},
 		{"notifications", "list the alerts in the outbox; retry failed ones", runNotifications},
 		{"notify", "send a test alert through a notifier", runNotify},
+		{"import", "add the feeds of an OPML export of a feed reader as sources", runImport},
 		{"token", "create, list and revoke tokens of the HTTP API", runToken},
 		{"migrate-db", "copy a database into PostgreSQL (or another file)", runMigrateDB},
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
