@@ -38,7 +38,7 @@ func ParseOPML(data []byte) ([]Outline, error) {
 		return nil, fmt.Errorf("opml: larger than %s", byteSize(MaxOPMLBytes))
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true // an undefined entity is an error, never expanded
+	d.Strict = true                          // an undefined entity is an error, never expanded
 	d.CharsetReader = charset.NewReaderLabel // exports in EUC-KR, Shift_JIS, windows-1252...
 	var out []Outline
 	var path []string // the titles of the open outlines
