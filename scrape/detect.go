@@ -54,40 +54,28 @@ func (t *tree) detect(p Page) (Selectors, error) {
 	if t.body != nil {
 		bySig := map[string][]*html.Node{}
 		var order []string
-		var err error
 		// Every element inside the body is a candidate list's parent.
-		var visit func(n *html.Node)
-		visit = func(n *html.Node) {
-			for c := n.FirstChild; c != nil && err == nil; c = c.NextSibling {
-				if c.Type != html.ElementNode {
+		err := t.descendants(t.body, func(c *html.Node) {
+			clear(bySig)
+			order = order[:0]
+			for k := c.FirstChild; k != nil; k = k.NextSibling {
+				if k.Type != html.ElementNode {
 					continue
 				}
-				if err = t.w.add(1); err != nil {
-					return
+				sig := signature(k)
+				if _, ok := bySig[sig]; !ok {
+					order = append(order, sig)
 				}
-				clear(bySig)
-				order = order[:0]
-				for k := c.FirstChild; k != nil; k = k.NextSibling {
-					if k.Type != html.ElementNode {
-						continue
-					}
-					sig := signature(k)
-					if _, ok := bySig[sig]; !ok {
-						order = append(order, sig)
-					}
-					bySig[sig] = append(bySig[sig], k)
-				}
-				for _, sig := range order {
-					g := &group{parent: c, sig: sig, members: bySig[sig]}
-					if g.score = t.score(g); g.score > 0 && (best == nil || g.score > best.score) {
-						g.members = slices.Clone(g.members)
-						best = g
-					}
-				}
-				visit(c)
+				bySig[sig] = append(bySig[sig], k)
 			}
-		}
-		visit(t.body)
+			for _, sig := range order {
+				g := &group{parent: c, sig: sig, members: bySig[sig]}
+				if g.score = t.score(g); g.score > 0 && (best == nil || g.score > best.score) {
+					g.members = slices.Clone(g.members)
+					best = g
+				}
+			}
+		})
 		if err != nil {
 			return Selectors{}, pageError(p, err)
 		}
@@ -249,22 +237,57 @@ func (t *tree) find(m *html.Node, sel cascadia.Sel) (*html.Node, error) {
 	return cascadia.Query(m, sel), nil
 }
 
-// descendants calls fn with each element inside m, in document order.
+// descendants calls fn with each element inside m, in document order,
+// within the work's bounds, and stops when its context ends.
 func (t *tree) descendants(m *html.Node, fn func(*html.Node)) error {
 	if err := t.w.add(t.facts[m].size); err != nil {
 		return err
 	}
+	var err error
+	seen := 0
 	var visit func(n *html.Node)
 	visit = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode {
-				fn(c)
-				visit(c)
+		for c := n.FirstChild; c != nil && err == nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
 			}
+			if seen++; seen%1024 == 0 {
+				if err = t.w.ctx.Err(); err != nil {
+					return
+				}
+			}
+			fn(c)
+			visit(c)
 		}
 	}
 	visit(m)
-	return nil
+	return err
+}
+
+// choose returns the first of the candidate selectors that finds, in
+// enough of the blocks, a first element that good accepts; "" if none
+// does.
+func (t *tree) choose(members []*html.Node, cands []string, enough func(hits int) bool, good func(m, e *html.Node) bool) (string, error) {
+	for _, c := range cands {
+		sel, err := cascadia.Parse(c)
+		if err != nil {
+			continue
+		}
+		hits := 0
+		for _, m := range members {
+			e, err := t.find(m, sel)
+			if err != nil {
+				return "", err
+			}
+			if good(m, e) {
+				hits++
+			}
+		}
+		if enough(hits) {
+			return c, nil
+		}
+	}
+	return "", nil
 }
 
 // pickTitle chooses the selector of the headline link inside the blocks:
@@ -284,29 +307,11 @@ func (t *tree) pickTitle(members []*html.Node) (string, error) {
 		cands.add(h.Data)
 		break
 	}
-	for _, c := range cands.order {
-		sel, err := cascadia.Parse(c)
-		if err != nil {
-			continue
-		}
-		hits := 0
-		for _, m := range members {
-			h := t.headlineOf(m)
-			// A candidate found in a block but not in another (its
-			// headline elsewhere) counts no hit there.
-			f, err := t.find(m, sel)
-			if err != nil {
-				return "", err
-			}
-			if h != nil && f == h {
-				hits++
-			}
-		}
-		if hits*10 >= len(members)*8 {
-			return c, nil
-		}
-	}
-	return "", nil // the default: each block's headline link
+	// A candidate found in a block but not in another (its headline
+	// elsewhere) counts no hit there; "" is the default: each block's
+	// headline link.
+	return t.choose(members, cands.order, func(hits int) bool { return hits*10 >= len(members)*8 },
+		func(m, e *html.Node) bool { h := t.headlineOf(m); return h != nil && e == h })
 }
 
 // maxDateText is the longest text read as a date when a candidate
@@ -332,36 +337,21 @@ func (t *tree) pickDate(members []*html.Node, p Page) (string, error) {
 			return "", err
 		}
 	}
-	for _, c := range cands.order {
-		sel, err := cascadia.Parse(c)
-		if err != nil {
-			continue
-		}
-		hits := 0
-		for _, m := range members {
-			e, err := t.find(m, sel)
-			if err != nil {
-				return "", err
-			}
+	return t.choose(members, cands.order, func(hits int) bool { return hits*10 >= len(members)*6 },
+		func(_, e *html.Node) bool {
 			if e == nil {
-				continue
+				return false
 			}
 			raw, ok := attrOK(e, "datetime")
 			if !ok {
 				if t.textLength(e) > maxDateText {
-					continue
+					return false
 				}
 				raw = text(goquery.NewDocumentFromNode(e).Selection)
 			}
-			if _, ok := ParseDate(raw, p.Location, p.Now); ok {
-				hits++
-			}
-		}
-		if hits*10 >= len(members)*6 {
-			return c, nil
-		}
-	}
-	return "", nil
+			_, ok = ParseDate(raw, p.Location, p.Now)
+			return ok
+		})
 }
 
 // pickSummary chooses the selector of the blocks' summaries: a paragraph
@@ -378,26 +368,9 @@ func (t *tree) pickSummary(members []*html.Node, title string) (string, error) {
 			return "", err
 		}
 	}
-	for _, c := range cands.order {
-		sel, err := cascadia.Parse(c)
-		if err != nil {
-			continue
-		}
-		hits := 0
-		for _, m := range members {
-			e, err := t.find(m, sel)
-			if err != nil {
-				return "", err
-			}
-			if e != nil && t.textLength(e) >= 30 {
-				hits++
-			}
-		}
-		if hits*10 >= len(members)*6 && c != title {
-			return c, nil
-		}
-	}
-	return "", nil
+	others := slices.DeleteFunc(cands.order, func(c string) bool { return c == title })
+	return t.choose(members, others, func(hits int) bool { return hits*10 >= len(members)*6 },
+		func(_, e *html.Node) bool { return e != nil && t.textLength(e) >= 30 })
 }
 
 // Detected is a Scraper for a page whose selectors were found by Detect.

@@ -193,23 +193,11 @@ func (t *tree) matchAll(m cascadia.Matcher, cost selectorCost) ([]*html.Node, er
 		return nil, err
 	}
 	var out []*html.Node
-	var err error
-	var visit func(n *html.Node)
-	visit = func(n *html.Node) {
-		for c := n.FirstChild; c != nil && err == nil; c = c.NextSibling {
-			if c.Type != html.ElementNode {
-				continue
-			}
-			if err = t.w.add(1); err != nil {
-				return
-			}
-			if m.Match(c) {
-				out = append(out, c)
-			}
-			visit(c)
+	err := t.descendants(t.root, func(c *html.Node) {
+		if m.Match(c) {
+			out = append(out, c)
 		}
-	}
-	visit(t.root)
+	})
 	return out, err
 }
 
