@@ -168,13 +168,21 @@ func TestVersionFromBuildInfo(t *testing.T) {
 		t.Errorf("a release build says %q, want feedhound v1.4.2", line)
 	}
 	// The User-Agent and the feeds' generator say the same.
-	var ua string
+	uas := make(chan string, 10)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ua = r.UserAgent()
+		select {
+		case uas <- r.UserAgent():
+		default:
+		}
 		fmt.Fprint(w, `<rss version="2.0"><channel><title>T</title><item><title>Summit</title></item></channel></rss>`)
 	}))
 	defer srv.Close()
 	exec.Command(release, "match", "summit", srv.URL).Run()
+	var ua string
+	select {
+	case ua = <-uas:
+	default:
+	}
 	if !strings.HasPrefix(ua, "feedhound/v1.4.2 ") {
 		t.Errorf("User-Agent %q, want feedhound/v1.4.2", ua)
 	}
