@@ -116,10 +116,10 @@ type tree struct {
 	w     *work
 }
 
-// newTree computes the facts of every element of root; with dates, it
-// also reads the short texts of elements without elements inside as dates
-// (the costly part).
-func newTree(w *work, root *html.Node, dates bool, p Page) (*tree, error) {
+// newTree computes the facts of every element of root; for detection, it
+// also rates the chrome around each and reads the short texts of
+// elements without elements inside as dates (the costly parts).
+func newTree(w *work, root *html.Node, detecting bool, p Page) (*tree, error) {
 	t := &tree{root: root, facts: map[*html.Node]*facts{}, w: w}
 	var err error
 	// above is what n inherits from the elements above it.
@@ -133,7 +133,9 @@ func newTree(w *work, root *html.Node, dates bool, p Page) (*tree, error) {
 		if isLink {
 			f.linkAbove = n
 		}
-		f.chrome *= chromeFactor(n)
+		if detecting {
+			f.chrome *= chromeFactor(n)
+		}
 		if n.DataAtom == atom.Body && t.body == nil {
 			t.body = n
 		}
@@ -153,7 +155,7 @@ func newTree(w *work, root *html.Node, dates bool, p Page) (*tree, error) {
 			}
 		}
 		f.sibs += kids * kids
-		if kids == 0 && dates && f.text.n() < 40 {
+		if kids == 0 && detecting && f.text.n() < 40 {
 			_, f.isDate = ParseDate(strings.Join(strings.Fields(text1(n)), " "), p.Location, p.Now)
 		}
 		return f
