@@ -16,6 +16,7 @@ import (
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/scrape"
 	"github.com/feedhound/feedhound/story"
 	"github.com/feedhound/feedhound/watcher"
 )
@@ -135,7 +136,7 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 	matched, failed := false, false
 	progress := newProgress(e.stderr, len(pos))
 	var found rules.Result // reused for every item
-	for res := range readAll(ctx, pos, *fullText) {
+	for res := range readAll(ctx, pos, *fullText, false) {
 		progress.step()
 		if res.err != nil {
 			progress.clear()
@@ -192,7 +193,7 @@ type readResult struct {
 
 // readAll reads the sources a few at a time and yields them in the order
 // given, so output does not depend on which server answers first.
-func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readResult) bool) {
+func readAll(ctx context.Context, srcs []string, fullText, pages bool) func(func(readResult) bool) {
 	return func(yield func(readResult) bool) {
 		r := userReader()
 		// Articles are read where the user pointed: a file's links, or the
@@ -219,7 +220,7 @@ func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readRe
 					return
 				}
 				defer func() { <-sem }()
-				f, err := r.Read(ctx, src)
+				f, err := readSource(ctx, r, src, pages)
 				res := readResult{src: src, feed: f, err: err}
 				if err == nil && fullText {
 					if !feed.IsURL(src) {
@@ -245,6 +246,37 @@ func readAll(ctx context.Context, srcs []string, fullText bool) func(func(readRe
 			}
 		}
 	}
+}
+
+// readSource reads a feed; a page that links to one, its feed; and, with
+// pages, a page that links to none, its list of stories, as a source
+// with scrape: {} reads it.
+func readSource(ctx context.Context, r *feed.Reader, src string, pages bool) (*feed.Feed, error) {
+	if !pages {
+		return r.Read(ctx, src)
+	}
+	resp, err := r.Fetch(ctx, feed.Request{URL: src})
+	if err != nil {
+		return nil, err
+	}
+	if resp.IsHTML() {
+		found, ferr := r.FeedFrom(ctx, resp)
+		if ferr != nil {
+			f, err := scrape.Parser{}.Parse(ctx, resp)
+			if err != nil {
+				return nil, err
+			}
+			f.URL = src
+			return f, nil
+		}
+		resp = found
+	}
+	f, err := r.Parse(resp)
+	if err != nil {
+		return nil, err
+	}
+	f.URL = src
+	return f, nil
 }
 
 // host is a URL's host and port, lower-case; "" when it has none.

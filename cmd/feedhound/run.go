@@ -46,6 +46,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"init", "write a starter configuration file", runInit},
+		{"read", "print the items feedhound reads from feeds and pages, without a query", runRead},
 		{"match", "print the items of feeds that match a query or a rule set", runMatch},
 		{"run", "run the daemon: poll sources, match, serve filtered feeds", runRun},
 		{"check", "check a configuration file and report every problem", runCheck},
