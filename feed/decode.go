@@ -8,7 +8,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gogs/chardet"
 	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/unicode"
 )
@@ -43,13 +45,7 @@ func prepare(body []byte, contentType string, maxDepth int) ([]byte, error) {
 				label = string(m[1])
 			}
 		}
-		if label != "" && !isUTF8(label) {
-			e, err := htmlindex.Get(label)
-			if err != nil {
-				return nil, fmt.Errorf("unknown charset %q", label)
-			}
-			enc = e
-		}
+		body = decodeAs(body, label)
 	}
 	if enc != nil {
 		decoded, err := enc.NewDecoder().Bytes(body)
@@ -72,6 +68,98 @@ func prepare(body []byte, contentType string, maxDepth int) ([]byte, error) {
 		}
 	}
 	return body, nil
+}
+
+// decodeAs decodes a body in the charset its label declares, as
+// feedparser and browsers read what the web serves: a declaration is
+// trusted when the body decodes cleanly in it, UTF-8 is preferred when the
+// body is valid UTF-8 but declared as a single-byte charset (a UTF-8 feed
+// declared ISO-8859-1 reads "Café", not "CafÃ©"), and a body with no
+// declaration, an unknown one, or one it does not fit is read in the
+// charset its bytes show.
+func decodeAs(body []byte, label string) []byte {
+	label = strings.Trim(strings.TrimSpace(label), `"'`)
+	valid := utf8.Valid(body)
+	if label != "" && isUTF8(label) && valid {
+		return body
+	}
+	if label != "" && !isUTF8(label) {
+		if e, err := htmlindex.Get(label); err == nil {
+			single := singleByte(e)
+			switch {
+			case valid && single && !ascii(body):
+				return body // UTF-8 declared as Latin-1 or windows-125x
+			case single:
+				if decoded, err := e.NewDecoder().Bytes(body); err == nil {
+					return decoded // every byte is a character
+				}
+			default:
+				if decoded, err := e.NewDecoder().Bytes(body); err == nil && !bytes.ContainsRune(decoded, utf8.RuneError) {
+					return decoded
+				}
+			}
+		}
+	}
+	if valid || mostlyUTF8(body) {
+		return body // the invalid bytes are replaced later
+	}
+	return detect(body)
+}
+
+// mostlyUTF8 reports whether a body that is not valid UTF-8 still is
+// UTF-8 with a few broken bytes: it has characters of several bytes, and
+// at most half as many invalid bytes.
+func mostlyUTF8(b []byte) bool {
+	multi, invalid := 0, 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			invalid++
+		} else {
+			multi++
+		}
+		i += n
+	}
+	return multi > 0 && invalid*2 <= multi
+}
+
+// detect decodes a body in the charset its bytes look most like (ICU's
+// detector, as gogs/chardet ports it), or leaves it to be read as UTF-8
+// with the invalid bytes replaced when none fits.
+func detect(body []byte) []byte {
+	r, err := chardet.NewHtmlDetector().DetectBest(body) // markup left out: its ASCII words look French
+	if err != nil {
+		return body
+	}
+	e, err := htmlindex.Get(r.Charset)
+	if err != nil {
+		return body
+	}
+	decoded, err := e.NewDecoder().Bytes(body)
+	if err != nil {
+		return body
+	}
+	return decoded
+}
+
+// singleByte reports whether an encoding maps every byte to a character:
+// the ISO-8859 and windows-125x families, KOI8 and the like.
+func singleByte(e encoding.Encoding) bool {
+	_, ok := e.(*charmap.Charmap)
+	return ok || e == charmap.Windows1252
+}
+
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isUTF8(label string) bool {

@@ -46,7 +46,7 @@ func hostile(t *testing.T) *httptest.Server {
 	// The header says UTF-8; the declaration's claim is wrong. RFC 7303:
 	// the header wins.
 	serve("/header-wins", "application/xml; charset=utf-8", []byte(rssDoc(`<?xml version="1.0" encoding="ISO-8859-1"?>`, `<item><title>Kim–Putin summit</title></item>`)))
-	serve("/invalid-utf8", "application/rss+xml", []byte(rssDoc("", "<item><title>Kim\xff\xfe Putin summit</title></item>")))
+	serve("/invalid-utf8", "application/rss+xml", []byte(rssDoc("", "<item><title>Kim\xff\xfe Putin summit</title><description>Sergéi Lavróv à Pyongyang — the Kim–Putin summit’s “next steps”.</description></item>")))
 	serve("/bom", "", append([]byte{0xEF, 0xBB, 0xBF}, rssDoc(`<?xml version="1.0" encoding="utf-8"?>`, `<item><title>BOM first</title></item>`)...))
 	utf16, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(rssDoc(`<?xml version="1.0" encoding="UTF-16"?>`, `<item><title>Sixteen bits</title></item>`)))
 	serve("/utf-16", "application/xml", utf16)
