@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 // DefaultMaxDepth is how deeply XML elements may nest before a document is
@@ -34,6 +35,10 @@ func prepare(body []byte, contentType string, maxDepth int) ([]byte, error) {
 	switch {
 	case bytes.HasPrefix(body, []byte{0xEF, 0xBB, 0xBF}):
 		body = body[3:]
+	case bytes.HasPrefix(body, []byte{0xFF, 0xFE, 0, 0}), looksUTF32(body, false):
+		enc = utf32.UTF32(utf32.LittleEndian, utf32.UseBOM)
+	case bytes.HasPrefix(body, []byte{0, 0, 0xFE, 0xFF}), looksUTF32(body, true):
+		enc = utf32.UTF32(utf32.BigEndian, utf32.UseBOM)
 	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}), looksUTF16(body, false):
 		enc = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
 	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}), looksUTF16(body, true):
@@ -182,6 +187,18 @@ func charsetParam(contentType string) string {
 	return params["charset"]
 }
 
+// looksUTF32 recognises UTF-32 without a byte-order mark from its first
+// character, '<' or '{', and the three zero bytes beside it.
+func looksUTF32(b []byte, bigEndian bool) bool {
+	if len(b) < 8 {
+		return false
+	}
+	if bigEndian {
+		return b[0] == 0 && b[1] == 0 && b[2] == 0 && (b[3] == '<' || b[3] == '{')
+	}
+	return (b[0] == '<' || b[0] == '{') && b[1] == 0 && b[2] == 0 && b[3] == 0
+}
+
 // looksUTF16 recognises UTF-16 without a byte-order mark from its first
 // character, '<' or '{', and a zero byte beside it.
 func looksUTF16(b []byte, bigEndian bool) bool {
@@ -256,4 +273,39 @@ func checkDepth(b []byte, max int) error {
 		i += k
 	}
 	return nil
+}
+
+// cdfRoot finds the root of a CDF document, <CHANNEL HREF=…>.
+var cdfRoot = regexp.MustCompile(`^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?i:channel)\s+(?i:href)=`)
+
+// cutRoots finds the root of an XML feed, to close a document cut off at
+// the end: RSS 2.0 and 0.9x, RSS 1.0 (RDF), Atom.
+var cutRoots = regexp.MustCompile(`<(rss|(?:[A-Za-z_][\w.-]*:)?RDF|feed)[\s>]`)
+
+// mendCut closes a feed document cut off at the end after its last whole
+// item (or entry), as a reader does with what it received; ok is false
+// when there is no whole item to keep.
+func mendCut(body []byte) (whole []byte, ok bool) {
+	m := cutRoots.FindSubmatch(body[:min(len(body), 4096)])
+	if m == nil {
+		return nil, false
+	}
+	root, closeItem, closing := string(m[1]), "</item>", ""
+	switch {
+	case root == "rss":
+		closing = "</channel></rss>"
+	case root == "feed":
+		closeItem, closing = "</entry>", "</feed>"
+	default: // RDF: items are the root's children
+		closing = "</" + root + ">"
+	}
+	end := bytes.LastIndex(body, []byte(closeItem))
+	if end < 0 {
+		return nil, false
+	}
+	end += len(closeItem)
+	if bytes.Contains(body[end:], []byte(closing)) {
+		return nil, false // not cut: it has its end, and another fault
+	}
+	return append(append([]byte{}, body[:end]...), closing...), true
 }

@@ -145,7 +145,7 @@ func TestReadErrors(t *testing.T) {
 		{srv.URL + "/page", srv.URL + "/page: not a feed (text/html, and no feed link in the page)"},
 		{srv.URL + "/empty", srv.URL + "/empty: empty response"},
 		{srv.URL + "/big", srv.URL + "/big: response larger than 1 KiB"},
-		{"../testdata/feeds/broken.rss", "../testdata/feeds/broken.rss: parse: XML syntax error on line 10: unexpected EOF"},
+		{"../testdata/feeds/broken.rss", "../testdata/feeds/broken.rss: parse: XML syntax error on line 8: unexpected EOF"},
 		{"../testdata/feeds/nonexistent.rss", "open ../testdata/feeds/nonexistent.rss: no such file or directory"},
 	}
 	r := Reader{MaxBytes: 1024, Files: true}

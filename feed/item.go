@@ -6,15 +6,21 @@
 package feed
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"html"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
+	ext "github.com/mmcdole/gofeed/extensions"
 	"github.com/mmcdole/gofeed/rss"
 
 	"github.com/feedhound/feedhound/htmltext"
@@ -39,8 +45,11 @@ type Feed struct {
 	Language string
 	// Note says how a feed that is not a feed document was made: the
 	// selectors a page was scraped with.
-	Note  string
-	Items []Item
+	Note string
+	// Warning says what was wrong with a document read all the same: one
+	// cut off at the end gives the items before the break.
+	Warning string
+	Items   []Item
 }
 
 // Item is one normalised entry of a feed.
@@ -98,9 +107,16 @@ func normalize(f *gofeed.Feed, orig any, base string) *Feed {
 		}
 	}
 	out.Items = make([]Item, 0, len(f.Items))
-	for _, gi := range f.Items {
+	var origItems []*rss.Item
+	if r, ok := orig.(*rss.Feed); ok && len(r.Items) == len(f.Items) {
+		origItems = r.Items
+	}
+	for i, gi := range f.Items {
 		if gi == nil {
 			continue
+		}
+		if origItems != nil && gi.Link == "" && len(gi.Links) == 0 {
+			gi.Link = rssLink(origItems[i], gi)
 		}
 		it := normalizeItem(gi, itemBase)
 		if len(it.Authors) == 0 {
@@ -118,7 +134,7 @@ func people(ps []*gofeed.Person) []string {
 		if p == nil {
 			continue
 		}
-		if name := strings.TrimSpace(firstNonEmpty(p.Name, p.Email)); name != "" {
+		if name := personName(firstNonEmpty(p.Name, p.Email)); name != "" {
 			out = append(out, name)
 		}
 	}
@@ -126,8 +142,14 @@ func people(ps []*gofeed.Person) []string {
 }
 
 func normalizeItem(gi *gofeed.Item, base *url.URL) Item {
+	if c := decodeBase64HTML(gi.Content); c != "" {
+		gi.Content = c // Atom content of mode="base64"
+	}
+	if gi.Description == "" && gi.Content == "" {
+		gi.Description = html.EscapeString(mediaDescription(gi.Extensions)) // a video's, as YouTube's feeds give it
+	}
 	it := Item{
-		Title:      htmltext.FromHTML(gi.Title),
+		Title:      plainText(gi.Title),
 		Link:       WebLink(resolve(base, firstNonEmpty(gi.Link, firstOf(gi.Links)))),
 		Categories: cleanList(gi.Categories),
 		Summary:    gi.Description,
@@ -135,10 +157,25 @@ func normalizeItem(gi *gofeed.Item, base *url.URL) Item {
 	}
 	it.Authors = people(gi.Authors)
 	if len(it.Authors) == 0 && gi.DublinCoreExt != nil {
-		it.Authors = cleanList(gi.DublinCoreExt.Creator)
+		for _, c := range gi.DublinCoreExt.Creator {
+			if name := personName(c); name != "" {
+				it.Authors = append(it.Authors, name)
+			}
+		}
 	}
 	it.Published = parseDate(gi.Published, gi.PublishedParsed)
 	it.Updated = parseDate(gi.Updated, gi.UpdatedParsed)
+	if it.Published.IsZero() && it.Updated.IsZero() {
+		// Dates only in other vocabularies: Dublin Core's terms, Atom's
+		// inside RSS.
+		for _, e := range [][2]string{{"dcterms", "issued"}, {"dcterms", "created"}, {"dcterms", "modified"}, {"atom", "published"}, {"atom", "updated"}} {
+			if v := extensionValue(gi.Extensions, e[0], e[1]); v != "" {
+				if it.Published = extensionDate(v); !it.Published.IsZero() {
+					break
+				}
+			}
+		}
+	}
 	if it.Published.IsZero() {
 		it.Published = it.Updated
 	}
@@ -211,4 +248,104 @@ func cleanList(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// plainText is a title or a name as text: HTML stripped when it is HTML —
+// it closes a tag, or holds an entity reference after XML's were decoded
+// — and otherwise its characters kept: "Why the <script> tag blocks
+// rendering" is a title about a tag, not a tag.
+func plainText(s string) string {
+	if looksLikeHTML(s) {
+		return htmltext.FromHTML(s)
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// htmlSigns are what HTML that a feed escaped into a text value has.
+var htmlSigns = regexp.MustCompile(`</[A-Za-z][A-Za-z0-9]*\s*>|<[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>.*</|&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|<(br|hr|img)\b[^<>]*>`)
+
+func looksLikeHTML(s string) bool {
+	return strings.ContainsAny(s, "<&") && htmlSigns.MatchString(s)
+}
+
+// personName is an author's name as text: "by <a href=…>Jung Da-min</a>"
+// is Jung Da-min.
+func personName(s string) string {
+	s = plainText(s)
+	if len(s) > 3 && strings.EqualFold(s[:3], "by ") {
+		s = strings.TrimSpace(s[3:])
+	}
+	return s
+}
+
+// rssLink is the link of an RSS item that has no <link>: its guid, when
+// the guid is a permalink (the default) and a web address, else its
+// atom:link.
+func rssLink(ri *rss.Item, gi *gofeed.Item) string {
+	if ri != nil && ri.GUID != nil && !strings.EqualFold(strings.TrimSpace(ri.GUID.IsPermalink), "false") {
+		if g := strings.TrimSpace(ri.GUID.Value); IsURL(g) {
+			return g
+		}
+	}
+	for _, l := range gi.Extensions["atom"]["link"] {
+		if rel := l.Attrs["rel"]; rel == "" || rel == "alternate" {
+			if href := strings.TrimSpace(l.Attrs["href"]); href != "" {
+				return href
+			}
+		}
+	}
+	return ""
+}
+
+// extensionValue is the text of an extension element, as prefix:name.
+func extensionValue(exts ext.Extensions, prefix, name string) string {
+	for _, e := range exts[prefix][name] {
+		if v := strings.TrimSpace(e.Value); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// mediaDescription is the text of Media RSS's description, alone or in a
+// media:group.
+func mediaDescription(exts ext.Extensions) string {
+	if v := extensionValue(exts, "media", "description"); v != "" {
+		return v
+	}
+	for _, g := range exts["media"]["group"] {
+		for _, d := range g.Children["description"] {
+			if v := strings.TrimSpace(d.Value); v != "" {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// decodeBase64HTML decodes content that is base64 of HTML (Atom's
+// mode="base64", which gofeed leaves encoded when the type is text/html);
+// "" when it is not: anything with spaces, too short, or decoding to
+// something that is not UTF-8 markup.
+func decodeBase64HTML(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) < 16 || strings.ContainsAny(s, " <>&") {
+		return ""
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
+	if err != nil || !utf8.Valid(b) || !bytes.Contains(b, []byte("<")) {
+		return ""
+	}
+	return string(b)
+}
+
+// extensionDate reads a date of an extension: W3C-DTF (ISO 8601) as
+// Dublin Core and Atom write them, or any form parseDate reads.
+func extensionDate(v string) time.Time {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02", time.RFC1123Z, time.RFC1123} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t
+		}
+	}
+	return parseDate(v, nil)
 }

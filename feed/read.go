@@ -376,8 +376,21 @@ func parse(body []byte, contentType, source string, maxDepth int) (*Feed, error)
 		return nil, &formatError{msg: shown + ": " + err.Error(), cause: err}
 	}
 	f, orig, err := decode(body, true)
+	warning := ""
+	if err != nil && !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		// A document cut off at the end gives the items before the break.
+		if whole, ok := mendCut(body); ok {
+			if f2, orig2, err2 := decode(whole, true); err2 == nil && len(f2.Items) > 0 {
+				warning = fmt.Sprintf("the document is cut off at the end (%s): the %d items before the break are read", oneLine(err.Error()), len(f2.Items))
+				f, orig, err = f2, orig2, nil
+			}
+		}
+	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			if cdfRoot.Match(body[:min(len(body), 1024)]) {
+				return nil, FormatErrorf("%s: not a feed feedhound reads (a CDF channel, Microsoft's Channel Definition Format of 1997: ask the site for RSS or Atom)", shown)
+			}
 			return nil, FormatErrorf("%s: not a feed (no RSS, Atom or JSON Feed document found)", shown)
 		}
 		return nil, FormatErrorf("%s: parse: %s", shown, oneLine(err.Error()))
@@ -386,7 +399,9 @@ func parse(body []byte, contentType, source string, maxDepth int) (*Feed, error)
 	if IsURL(source) {
 		base = source
 	}
-	return normalize(f, orig, base), nil
+	out := normalize(f, orig, base)
+	out.Warning = warning
+	return out, nil
 }
 
 // decode parses a prepared document into gofeed's feed, and the format's

@@ -153,6 +153,9 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			if f.Note != "" && w.noted(src.Name, f.Note) {
 				log.Info("scraped the page", "selectors", f.Note, "items", len(f.Items))
 			}
+			if f.Warning != "" {
+				log.Warn("the source is read with a problem", "problem", f.Warning)
+			}
 			// The plan as it is now, not as it was when the poll began: a
 			// subscription made while the source answered must see its
 			// stories, which will never be new again.

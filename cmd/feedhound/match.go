@@ -148,6 +148,10 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 			progress.clear()
 			fmt.Fprintf(e.stderr, "feedhound: %v (the feed's text is matched)\n", err)
 		}
+		if res.feed.Warning != "" {
+			progress.clear()
+			fmt.Fprintf(e.stderr, "feedhound: %s: %s\n", res.src, res.feed.Warning)
+		}
 		for i := range res.feed.Items {
 			it := &res.feed.Items[i]
 			doc := watcher.Document(res.src, res.feed.Title, it)

@@ -71,6 +71,10 @@ func runRead(ctx context.Context, e *env, args []string) int {
 			failed = true
 			continue
 		}
+		if res.feed.Warning != "" {
+			out.Flush()
+			fmt.Fprintf(e.stderr, "feedhound: %s: %s\n", res.src, res.feed.Warning)
+		}
 		for i := range res.feed.Items {
 			it := &res.feed.Items[i]
 			read = true

@@ -122,7 +122,8 @@ func firstControl(body []byte) int {
 func isControl(c byte) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' }
 
 // The canonical namespaces of the extensions gofeed's translator reads,
-// and the prefixes it files them under. gofeed files an element under the
+// and of those feedhound reads itself (Dublin Core's terms, Media RSS),
+// and the prefixes gofeed files them under. gofeed files an element under the
 // canonical prefix of its namespace, else under the prefix the document
 // declared for it, so a document that binds one of these prefixes to
 // another namespace is declined.
@@ -134,8 +135,11 @@ var (
 		"http://www.itunes.com/DTDs/PodCast-1.0.dtd": "itunes",
 		"http://example.com/DTDs/PodCast-1.0.dtd":    "itunes",
 		"http://purl.org/rss/1.0/modules/content/":   "content",
+		"http://purl.org/dc/terms/":                  "dcterms",
+		"http://search.yahoo.com/mrss/":              "media",
+		"http://search.yahoo.com/mrss":               "media",
 	}
-	knownPrefixes = map[string]bool{"atom": true, "atom03": true, "atom10": true, "dc": true, "itunes": true, "content": true}
+	knownPrefixes = map[string]bool{"atom": true, "atom03": true, "atom10": true, "dc": true, "itunes": true, "content": true, "dcterms": true, "media": true}
 	// native are the namespaces gofeed reads as RSS itself.
 	native = map[string]bool{
 		"http://www.w3.org/1999/02/22-rdf-syntax-ns#": true,
@@ -420,11 +424,12 @@ func (s *scanner) item(t tag) *rss.Item {
 	return it
 }
 
-// translated says whether gofeed's translator reads the extensions filed
-// under key; the others are not kept.
+// translated says whether gofeed's translator, or feedhound after it
+// (dates of Dublin Core's terms, Media RSS's descriptions), reads the
+// extensions filed under key; the others are not kept.
 func translated(key string) bool {
 	switch key {
-	case "atom", "atom03", "dc", "itunes":
+	case "atom", "atom03", "dc", "itunes", "dcterms", "media":
 		return true
 	}
 	return false
