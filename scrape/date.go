@@ -1,6 +1,7 @@
 package scrape
 
 import (
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -153,4 +154,33 @@ func build(loc *time.Location, year, month, day, hour, minute, second, half, zon
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// Dates in URLs, as news sites write them: /2026/09/10/, /20260910/,
+// -2026-09-10-.
+var urlDates = []*regexp.Regexp{
+	regexp.MustCompile(`/((?:19|20)\d\d)/(\d{1,2})/(\d{1,2})(?:/|$)`),
+	regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[/_.-]|$)`),
+	regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d\d)(\d\d)(\d\d)(?:[/_.-]|$)`),
+}
+
+// DateInURL reads the date a story's URL carries in its path, as a day
+// in loc: for pages that give no other. ok is false when it carries none,
+// or one outside what ParseDate takes.
+func DateInURL(link string, loc *time.Location, now time.Time) (time.Time, bool) {
+	u, err := url.Parse(link)
+	if err != nil || u.Path == "" {
+		return time.Time{}, false
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, re := range urlDates {
+		if m := re.FindStringSubmatch(u.Path); m != nil {
+			if t, ok := build(loc, m[1], m[2], m[3], "", "", "", "", ""); ok && !t.Before(earliest) && (now.IsZero() || !t.After(now.AddDate(0, 0, 2))) {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
 }

@@ -104,7 +104,9 @@ func pageError(p Page, err error) error {
 	return fmt.Errorf("%s: scrape: %w", feed.ShowURL(p.URL), err)
 }
 
-// signature is an element's tag and sorted classes, as a CSS selector.
+// signature is an element's tag and sorted classes, as a CSS selector:
+// the classes a person wrote, not those a build generates (css-13mho3u,
+// e15t083i0), which change with the site's next deploy.
 func signature(n *html.Node) string {
 	classes := strings.Fields(attr(n, "class"))
 	slices.Sort(classes)
@@ -112,12 +114,36 @@ func signature(n *html.Node) string {
 	var b strings.Builder
 	b.WriteString(n.Data)
 	for _, c := range classes {
-		if cssIdent(c) {
+		if cssIdent(c) && !generated(c) {
 			b.WriteString("." + c)
 		}
 	}
 	return b.String()
 }
+
+// generatedPrefix starts the class names of CSS-in-JS libraries.
+var generatedPrefix = regexp.MustCompile(`^(css|sc|jsx|emotion|styled|svelte|tw)-`)
+
+// generated reports whether a class or id looks made by a build rather
+// than a person: a CSS-in-JS prefix, or letters and digits mixed as hashes
+// mix them ("e15t083i0", "ye6x8s"), not as words and numbers do
+// ("col-md-6", "h3", "top10").
+func generated(name string) bool {
+	if generatedPrefix.MatchString(name) {
+		return true
+	}
+	mixes := 0
+	for i := 1; i < len(name); i++ {
+		a, b := name[i-1], name[i]
+		if isDigit(a) && isLetter(b) || isLetter(a) && isDigit(b) {
+			mixes++
+		}
+	}
+	return mixes >= 3
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 var identRE = regexp.MustCompile(`^-?[_a-zA-Z][_a-zA-Z0-9-]*$`)
 
@@ -191,7 +217,7 @@ func (t *tree) score(g *group) float64 {
 func path(n *html.Node) string {
 	var parts []string
 	for ; n != nil && n.Type == html.ElementNode; n = n.Parent {
-		if id := attr(n, "id"); id != "" && cssIdent(id) {
+		if id := attr(n, "id"); id != "" && cssIdent(id) && !generated(id) {
 			parts = append(parts, n.Data+"#"+id)
 			break
 		}

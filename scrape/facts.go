@@ -264,6 +264,11 @@ func (t *tree) headline(n *html.Node) *html.Node {
 	case f.headingLink != nil:
 		return f.headingLink
 	case f.longestLink != nil:
+		// A card that is one link — a kicker, the headline, a summary, a
+		// byline — is titled by the heading inside it.
+		if h := t.facts[f.longestLink].firstHeading; h != nil && t.textLength(h) >= minHeadline {
+			return h
+		}
 		return f.longestLink
 	}
 	return f.firstHeading

@@ -170,13 +170,18 @@ func (sc *Scraper) scrape(t *tree, doc *goquery.Document, base *url.URL, p Page)
 		Language: strings.TrimSpace(doc.Find("html").AttrOr("lang", "")),
 	}
 	seen := map[string]bool{}
+	var ads, offsite []bool
+	site := siteOf(p.URL)
 	for _, n := range items {
 		it, ok := sc.item1(t, goquery.NewDocumentFromNode(n).Selection, base, p)
 		if ok && !seen[it.ID] {
 			seen[it.ID] = true
 			f.Items = append(f.Items, it)
+			ads = append(ads, t.markedAd(n))
+			offsite = append(offsite, site != "" && it.Link != "" && siteOf(it.Link) != site)
 		}
 	}
+	f.Items = withoutAds(f.Items, ads, offsite)
 	if len(f.Items) == 0 {
 		return nil, feed.FormatErrorf("%s: scrape: item selector '%s' matched %d elements, none with a title", feed.ShowURL(p.URL), sc.sel.Item, len(items))
 	}
@@ -231,6 +236,9 @@ func (sc *Scraper) item1(t *tree, s *goquery.Selection, base *url.URL, p Page) (
 			}
 			it.Published, _ = ParseDate(raw, p.Location, p.Now)
 		}
+	}
+	if it.Published.IsZero() {
+		it.Published, _ = DateInURL(it.Link, p.Location, p.Now) // /2026/09/10/, /20260910/, 2026-09-10
 	}
 	if sc.author != nil {
 		if a := text(first(s, sc.author)); a != "" {
