@@ -281,7 +281,11 @@ func (r *Reader) readLimited(buf *[]byte, body io.Reader, size int64) ([]byte, e
 			return nil, err
 		}
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			// Doubled, up to the limit: append grows a large slice by a
+			// quarter, reallocating a body of megabytes many times.
+			nb := make([]byte, len(b), min(2*cap(b), int(max)+1))
+			copy(nb, b)
+			b = nb
 		}
 	}
 	if int64(len(b)) > max {
