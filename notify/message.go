@@ -52,7 +52,7 @@ func EntryOf(m *store.Matched) Entry {
 	for _, c := range m.Also[:min(len(m.Also), alertCopies)] {
 		e.Also = append(e.Also, Copy{ID: store.ItemUUID(c.Source, c.Item.ID), Source: c.Source, Title: cut(c.Item.Title, alertTitle), Link: linkOf(c.Item.Link)})
 	}
-	doc := rules.Document{Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories, Link: it.Link, Source: m.Source}
+	doc := m.Document()
 	var content []rules.Hit
 	seen := map[string]bool{}
 	for _, h := range m.Hits {

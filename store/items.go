@@ -272,6 +272,8 @@ type Matched struct {
 	// the story's public id.
 	Story   int64
 	StoryID string
+	// SourceTitle is the title of the source's feed, as last read.
+	SourceTitle string
 	// Also holds, for LatestStories, the later copies of the story that
 	// the rule matched, in the order they were matched.
 	Also []Matched
@@ -280,7 +282,8 @@ type Matched struct {
 // matchedColumns are what collectMatched reads: a match and its item.
 const matchedColumns = `i.source, i.id, i.guid, i.title, i.link, i.authors, i.categories, i.published, i.updated,
 	i.summary, i.content, i.text, i.first_seen, COALESCE(i.story, i.id),
-	COALESCE((SELECT f.source FROM items f WHERE f.id = i.story), i.source), COALESCE((SELECT f.guid FROM items f WHERE f.id = i.story), i.guid)`
+	COALESCE((SELECT f.source FROM items f WHERE f.id = i.story), i.source), COALESCE((SELECT f.guid FROM items f WHERE f.id = i.story), i.guid),
+	COALESCE((SELECT s.title FROM sources s WHERE s.name = i.source), '')`
 
 // ItemUUID is an item's public id in the filtered feeds and alerts: a
 // name-based UUID of its source and stable ID, the same in every render,
@@ -363,7 +366,7 @@ func collectMatched(rows *sql.Rows, err error, what string) ([]Matched, error) {
 		var published, updated, firstSeen, matchedAt int64
 		it := &m.Item
 		if err := rows.Scan(&m.Rule, &m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story, &storySource, &storyGUID, &matchedAt, &hits); err != nil {
+			&it.Summary, &it.Content, &it.Text, &firstSeen, &m.Story, &storySource, &storyGUID, &m.SourceTitle, &matchedAt, &hits); err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		m.StoryID = ItemUUID(storySource, storyGUID)
@@ -437,7 +440,8 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 // story index signs is the plain text, and at start-up the index reads a
 // whole window of items.
 func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []string, fn func(Matched) error) error {
-	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, text, first_seen, COALESCE(story, id)
+	q := `SELECT source, id, guid, title, link, authors, categories, published, updated, text, first_seen, COALESCE(story, id),
+		COALESCE((SELECT s.title FROM sources s WHERE s.name = items.source), '')
 		FROM items WHERE ` + seenSQL + ` >= ?`
 	args := []any{millis(since)}
 	if len(sources) > 0 {
@@ -457,7 +461,7 @@ func (s *Store) ItemsSeenSince(ctx context.Context, since time.Time, sources []s
 		var published, updated, firstSeen int64
 		it := &m.Item
 		if err := rows.Scan(&m.Source, &m.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-			&it.Text, &firstSeen, &m.Story); err != nil {
+			&it.Text, &firstSeen, &m.Story, &m.SourceTitle); err != nil {
 			return err
 		}
 		json.Unmarshal([]byte(authors), &it.Authors)
@@ -491,4 +495,23 @@ func (s *Store) AddMatches(ctx context.Context, rule string, ms []Matched, at ti
 		n += int(k)
 	}
 	return n, tx.Commit()
+}
+
+// Document is what rules see of a stored item: the one adapter of an item
+// to the matcher's document, for live polls (DocumentOf), backfills and
+// alerts alike, so that a rule's hits are the same wherever it matches.
+func (m *Matched) Document() rules.Document { return DocumentOf(m.Source, m.SourceTitle, &m.Item) }
+
+// DocumentOf is what rules see of an item of a source: its fields, and as
+// its source the source's name and its feed's title ("kt The Korea Times"),
+// so that source:korea finds it.
+func DocumentOf(source, sourceTitle string, it *feed.Item) rules.Document {
+	src := source
+	if sourceTitle != "" {
+		src += " " + sourceTitle
+	}
+	return rules.Document{
+		Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories,
+		Link: it.Link, Source: src,
+	}
 }

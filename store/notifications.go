@@ -38,7 +38,7 @@ func scanNotification(row interface{ Scan(...any) error }) (Notification, error)
 	it := &n.Match.Item
 	err := row.Scan(&n.ID, &n.Notifier, &n.Rule, &created, &n.Status, &n.Attempts, &next, &n.LastError, &delivered,
 		&n.Match.Source, &n.Match.ItemID, &it.ID, &it.Title, &it.Link, &authors, &categories, &published, &updated,
-		&it.Summary, &it.Content, &it.Text, &firstSeen, &n.Match.Story, &storySource, &storyGUID, &matchedAt, &hits)
+		&it.Summary, &it.Content, &it.Text, &firstSeen, &n.Match.Story, &storySource, &storyGUID, &n.Match.SourceTitle, &matchedAt, &hits)
 	if err != nil {
 		return n, err
 	}

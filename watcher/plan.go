@@ -183,25 +183,13 @@ func (p *Plan) source(name string) (Source, bool) {
 // match returns the rules that match an item of a source, found at now.
 // It matches into res, which the caller keeps for all the items of a feed.
 func (p *Plan) match(res *rules.Result, source, feedTitle string, it *feed.Item, now time.Time) []store.Match {
-	doc := Document(source, feedTitle, it)
+	doc := store.DocumentOf(source, feedTitle, it)
 	var out []store.Match
 	if p.matcher != nil {
 		p.matcher.MatchInto(res, &doc)
 		out = collect(out, res, p.Rules, nil, source, now)
 	}
 	return p.Subscriptions.match(out, res, &doc, source, now)
-}
-
-// Document is what rules see of an item.
-func Document(source, feedTitle string, it *feed.Item) rules.Document {
-	src := source
-	if feedTitle != "" {
-		src += " " + feedTitle
-	}
-	return rules.Document{
-		Title: it.Title, Content: it.Text, Authors: it.Authors, Categories: it.Categories,
-		Link: it.Link, Source: src,
-	}
 }
 
 // Backfill matches one rule against the items stored since a time, from
@@ -212,7 +200,7 @@ func Backfill(ctx context.Context, st *store.Store, rule string, q *rules.Query,
 	m := rules.NewMatcher([]rules.Rule{{Name: rule, Query: q}})
 	var found []store.Matched
 	err := st.ItemsSeenSince(ctx, since, sources, func(it store.Matched) error {
-		doc := Document(it.Source, "", &it.Item)
+		doc := it.Document()
 		if ms := m.Match(&doc); len(ms) > 0 {
 			it.Hits = ms[0].Hits
 			found = append(found, it)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/notify"
 )
 
 // storyFeeds serves one feed per path: copies of one wire report under
@@ -190,5 +191,44 @@ func TestDurationDigestHoldsItsPeriod(t *testing.T) {
 	want := map[time.Time]int{time.Date(2026, 9, 10, 4, 1, 0, 0, time.UTC): 6, time.Date(2026, 9, 10, 4, 2, 0, 0, time.UTC): 4}
 	if !maps.Equal(at, want) {
 		t.Errorf("alerts wait for %v, want %v: one digest for each minute", at, want)
+	}
+}
+
+// TestOneDocumentForEveryMatch: a rule source:korea matched the items of
+// a live poll of a feed titled "The Korea Times", and none when the same
+// query was backfilled over the same stored items; alerts dropped the
+// hits in the source. Live matching, backfill and alerts see one document.
+func TestOneDocumentForEveryMatch(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>The Korea Times</title><link>https://kt.example/</link>`+
+			`<item><guid>k1</guid><title>Kim to visit Vladivostok</title><link>https://kt.example/1</link></item>`+
+			`<item><guid>k2</guid><title>Ferry timetables change</title><link>https://kt.example/2</link></item></channel></rss>`)
+	}))
+	defer srv.Close()
+	cfg := fmt.Sprintf("sources:\n  - name: kt\n    url: %s/\nnotifiers:\n  - name: desk\n    type: webhook\n    url: https://hooks.example/desk\nrules:\n  - name: live\n    query: 'source:korea'\n    notify: [desk]\n    group: none\n", srv.URL)
+	st := openStore(t, filepath.Join(t.TempDir(), "db"))
+	p := plan(t, cfg)
+	w := New(st, &feed.Reader{}, quiet, p, Options{})
+	if res, err := w.Poll(ctx, "kt"); err != nil || res.Matches != 2 {
+		t.Fatalf("live: %+v %v, want 2 matches", res, err)
+	}
+	live, _ := st.LatestMatches(ctx, "live", 10)
+	n, err := Backfill(ctx, st, "backfilled", p.Rules[0].Query, nil, time.Now().Add(-time.Hour), time.Now())
+	if err != nil || n != 2 {
+		t.Fatalf("backfill: %d matches (%v), want the live poll's 2", n, err)
+	}
+	back, _ := st.LatestMatches(ctx, "backfilled", 10)
+	for i := range live {
+		if fmt.Sprint(live[i].Hits) != fmt.Sprint(back[i].Hits) {
+			t.Errorf("item %s: live hits %v, backfilled %v", live[i].Item.ID, live[i].Hits, back[i].Hits)
+		}
+	}
+	ns, _ := st.Notifications(ctx, false, 10)
+	for _, n := range ns {
+		e := notify.EntryOf(&n.Match)
+		if len(e.Matches) != 1 || e.Matches[0].Field != "source" || e.Matches[0].Text != "Korea" {
+			t.Errorf("alert of %s: matches %+v, want the source's Korea", n.Match.Item.ID, e.Matches)
+		}
 	}
 }

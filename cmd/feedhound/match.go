@@ -17,8 +17,8 @@ import (
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/scrape"
+	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/story"
-	"github.com/feedhound/feedhound/watcher"
 )
 
 const matchUsage = `Usage:
@@ -154,7 +154,7 @@ func runMatch(ctx context.Context, e *env, args []string) int {
 		}
 		for i := range res.feed.Items {
 			it := &res.feed.Items[i]
-			doc := watcher.Document(res.src, res.feed.Title, it)
+			doc := store.DocumentOf(res.src, res.feed.Title, it)
 			m.MatchInto(&found, &doc)
 			ms := found.Matches
 			if len(ms) == 0 {
