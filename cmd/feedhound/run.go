@@ -60,7 +60,7 @@ func commands() []command {
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
 		{"version", "print feedhound's version and build", runVersion},
 		{"completion", "print a script that makes bash, zsh or fish complete feedhound", runCompletion},
-		{"help", "show the help of a command", nil},
+		{"help", "show the help of a command; 'help query' the query language at a glance", nil},
 	}
 }
 
@@ -106,6 +106,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "help":
 		if len(args) == 1 {
 			usage(stdout)
+			return exitMatch
+		}
+		if args[1] == "query" || args[1] == "queries" {
+			fmt.Fprint(stdout, querySheet)
 			return exitMatch
 		}
 		// feedhound help CMD is feedhound CMD --help.
