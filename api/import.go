@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/feedhound/feedhound/netguard"
 	"io"
 	"net/http"
 	"net/url"
@@ -74,9 +75,9 @@ func ImportOPML(ctx context.Context, st *store.Store, opml []byte, o ImportOptio
 	res := Import{Added: []Imported{}, Skipped: []Imported{}}
 	for _, ol := range outlines {
 		im := Imported{Title: ol.Title, URL: ol.URL, Category: ol.Category}
-		u, err := url.Parse(ol.URL)
+		u, web := netguard.WebURL(ol.URL)
 		switch {
-		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(ol.URL) > maxURL:
+		case !web || len(ol.URL) > maxURL:
 			im.Reason = "not an http or https URL"
 		case urls[ol.URL] != "":
 			im.Reason = fmt.Sprintf("source %q has this URL", urls[ol.URL])

@@ -109,8 +109,8 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("url: %d bytes, at most %d", len(req.URL), maxURL), Field: "url"})
 		return
 	}
-	u, err := url.Parse(req.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, ok := netguard.WebURL(req.URL)
+	if !ok {
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: want an absolute http or https URL", Field: "url"})
 		return
 	}
@@ -138,6 +138,7 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 	src := store.APISource{Name: req.Name, Schedule: req.Schedule, Created: a.now(), FullText: req.FullText, Timezone: req.Timezone, Owner: tokenOf(r).Account}
 	var loc *time.Location
 	if req.Timezone != "" {
+		var err error
 		if loc, err = config.Timezone(req.Timezone); err != nil {
 			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("timezone: %q: %v", req.Timezone, err), Field: "timezone"})
 			return

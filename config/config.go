@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/feedhound/feedhound/netguard"
 	"maps"
 	"net"
 	"net/url"
@@ -971,17 +972,17 @@ func (p Periods) Next(t time.Time) time.Time {
 
 // checkURL accepts absolute http and https URLs.
 func checkURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL", s)
+	if _, ok := netguard.WebURL(s); ok {
+		return nil
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL", s)
+	case u.Scheme != "http" && u.Scheme != "https":
 		return fmt.Errorf("%q: only http and https URLs can be fetched", s)
 	}
-	if u.Host == "" {
-		return fmt.Errorf("%q has no host", s)
-	}
-	return nil
+	return fmt.Errorf("%q has no host", s)
 }
 
 // yamlError turns a go-yaml syntax error into an Error with its position.

@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"github.com/feedhound/feedhound/netguard"
 	"net/url"
 	"strings"
 )
@@ -78,8 +79,7 @@ func ShowURL(raw string) string {
 // item's link of another scheme (javascript:, data:, file:) is never
 // republished or sent.
 func WebLink(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, ok := netguard.WebURL(s); !ok {
 		return ""
 	}
 	return s

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -219,4 +220,15 @@ func (p Policy) CheckHost(ctx context.Context, host string, r *net.Resolver) err
 		}
 	}
 	return nil
+}
+
+// WebURL parses s as an absolute http or https URL with a host: the only
+// URLs feedhound fetches, republishes or sends to. ok is false for any
+// other (a path, javascript:, data:, file:, a URL without a host).
+func WebURL(s string) (u *url.URL, ok bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
 }

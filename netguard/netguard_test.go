@@ -302,3 +302,15 @@ func TestCheckHost(t *testing.T) {
 		t.Errorf("with AllowPrivate: %v", err)
 	}
 }
+
+func TestWebURL(t *testing.T) {
+	for s, want := range map[string]bool{
+		"https://www.koreatimes.co.kr/www/rss/nation.xml": true, "http://127.0.0.1:8080/feed": true, "HTTPS://A.EXAMPLE/": true,
+		"ftp://a.example/feed": false, "javascript:alert(1)": false, "file:///etc/passwd": false, "https:///nohost": false,
+		"/relative/path": false, "feeds/world.rss": false, "http://[::1": false, "": false,
+	} {
+		if _, ok := WebURL(s); ok != want {
+			t.Errorf("WebURL(%q) = %v, want %v", s, ok, want)
+		}
+	}
+}

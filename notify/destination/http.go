@@ -120,8 +120,7 @@ func oneLine(s string) string {
 // checkHTTP reports what is wrong with a destination whose URL is an
 // http or https URL, without repeating it.
 func checkHTTP(d *Destination) error {
-	u, err := url.Parse(d.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, ok := netguard.WebURL(d.URL); !ok {
 		return &OptionError{Option: "url", Problem: "want an absolute http or https URL"}
 	}
 	return nil
