@@ -25,10 +25,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
-	"github.com/feedhound/feedhound/notify"
-	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -305,7 +304,7 @@ type matchJSON struct {
 func (a *API) view(s store.Subscription) subscriptionJSON {
 	v := subscriptionJSON{ID: s.ID, Name: s.Name, Query: s.Query, Sources: s.Sources, Created: s.Created.UTC(), Digest: s.Digest, Group: s.Group}
 	if s.Notify.URL != "" {
-		v.Notify = &notifyView{Type: s.Notify.Kind, URL: notify.Redact(s.Notify.URL), Signed: s.Notify.Secret != ""}
+		v.Notify = &notifyView{Type: s.Notify.Kind, URL: destination.Redact(s.Notify.URL), Signed: s.Notify.Secret != ""}
 		if v.Notify.Options, v.Notify.Hidden = s.Notify.Shown(); len(v.Notify.Options) == 0 {
 			v.Notify.Options = nil
 		}

@@ -21,10 +21,10 @@ import (
 	"time"
 
 	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/netguard"
-	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )

@@ -27,8 +27,8 @@ import (
 	"github.com/goccy/go-yaml/token"
 	"github.com/robfig/cron/v3"
 
+	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/internal/suggest"
-	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/scrape"
 )

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/feedhound/feedhound/notify/destination"
+	"github.com/feedhound/feedhound/destination"
 )
 
 func TestParseDefaults(t *testing.T) {

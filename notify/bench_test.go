@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"github.com/feedhound/feedhound/destination"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -96,7 +97,7 @@ func burst(b *testing.B, data func(*testing.B) string, instances int, digest boo
 		ctx, cancel := context.WithCancel(context.Background())
 		var ds []*Deliverer
 		for i := range instances {
-			d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: srv.URL}, st, srv.Client(), quiet, func(string) string { return "http://x/f" })
+			d := NewDeliverer(destination.Destination{Name: "newsroom", Kind: "slack", URL: srv.URL}, st, srv.Client(), quiet, func(string) string { return "http://x/f" })
 			d.limiter.SetLimit(perSecond)
 			d.Instance = fmt.Sprint("instance-", i)
 			ds = append(ds, d)

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/feedhound/feedhound/notify/destination"
+	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -26,7 +26,7 @@ const (
 // within the destination's rate, until each is delivered or has failed
 // for good. Make one with NewDeliverer; run it with Run.
 type Deliverer struct {
-	dest    Destination
+	dest    destination.Destination
 	store   *store.Store
 	client  *http.Client
 	log     *slog.Logger
@@ -129,7 +129,7 @@ func (d *Deliverer) keepLease(ctx context.Context) (stop func()) {
 
 // NewDeliverer returns a Deliverer for dest. feedURL gives the URL of a
 // rule's filtered feed, for links in the alerts.
-func NewDeliverer(dest Destination, st *store.Store, c *http.Client, log *slog.Logger, feedURL func(string) string) *Deliverer {
+func NewDeliverer(dest destination.Destination, st *store.Store, c *http.Client, log *slog.Logger, feedURL func(string) string) *Deliverer {
 	r, burst := destination.Rate(dest.Kind)
 	return &Deliverer{
 		dest: dest, store: st, client: c, log: log.With("notifier", dest.Name),
@@ -250,8 +250,8 @@ func (d *Deliverer) sleep(ctx context.Context, wait time.Duration) {
 }
 
 // MessageOf makes the alert of a notification.
-func MessageOf(n *store.Notification, feedURL string) Message {
-	return Message{ID: fmt.Sprintf("fh_%d", n.ID), Rule: n.Rule, FeedURL: feedURL, Entries: []Entry{EntryOf(&n.Match)}}
+func MessageOf(n *store.Notification, feedURL string) destination.Message {
+	return destination.Message{ID: fmt.Sprintf("fh_%d", n.ID), Rule: n.Rule, FeedURL: feedURL, Entries: []destination.Entry{EntryOf(&n.Match)}}
 }
 
 func (d *Deliverer) deliver(ctx context.Context, n store.Notification) {
@@ -270,7 +270,7 @@ func (d *Deliverer) feedOf(rule string) string {
 const digestEntries = 20
 
 func (d *Deliverer) deliverDigest(ctx context.Context, ns []store.Notification) {
-	m := Message{ID: fmt.Sprintf("fh_d%d", ns[0].ID), Rule: ns[0].Rule, FeedURL: d.feedOf(ns[0].Rule)}
+	m := destination.Message{ID: fmt.Sprintf("fh_d%d", ns[0].ID), Rule: ns[0].Rule, FeedURL: d.feedOf(ns[0].Rule)}
 	for i := range ns {
 		if i < digestEntries {
 			m.Entries = append(m.Entries, EntryOf(&ns[i].Match))
@@ -283,10 +283,10 @@ func (d *Deliverer) deliverDigest(ctx context.Context, ns []store.Notification) 
 
 // send sends a message made of the alerts ns and records the outcome for
 // each of them.
-func (d *Deliverer) send(ctx context.Context, m Message, ns []store.Notification) {
+func (d *Deliverer) send(ctx context.Context, m destination.Message, ns []store.Notification) {
 	now := d.now()
 	stop := d.keepLease(ctx)
-	o := Send(ctx, d.client, d.dest, m, now)
+	o := destination.Send(ctx, d.client, d.dest, m, now)
 	stop()
 	if !o.Delivered && ctx.Err() != nil {
 		return // shutting down: they stay pending

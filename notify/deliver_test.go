@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/feedhound/feedhound/destination"
 	"io"
 	"log/slog"
 	"net/http"
@@ -107,7 +108,7 @@ func outbox(t *testing.T, data string, n int) *store.Store {
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func deliverer(st *store.Store, url string) *Deliverer {
-	d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: url}, st, http.DefaultClient, quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
+	d := NewDeliverer(destination.Destination{Name: "newsroom", Kind: "slack", URL: url}, st, http.DefaultClient, quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
 	d.firstRetry = 10 * time.Millisecond
 	d.limiter.SetLimit(1000)
 	d.limiter.SetBurst(1000)
@@ -362,11 +363,11 @@ func TestPool(t *testing.T) {
 	}
 	st.Record(context.Background(), "wire", items, time.Now())
 	p := NewPool("@", st, srv.Client(), quiet, func(string) string { return "http://x/f" },
-		func(_ context.Context, name string) (Destination, bool, error) {
+		func(_ context.Context, name string) (destination.Destination, bool, error) {
 			if name == "@gone" {
-				return Destination{}, false, nil
+				return destination.Destination{}, false, nil
 			}
-			return Destination{Name: name, Kind: "webhook", URL: srv.URL + "/" + name}, true, nil
+			return destination.Destination{Name: name, Kind: "webhook", URL: srv.URL + "/" + name}, true, nil
 		})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -400,13 +401,13 @@ func TestPoolFollowsChangedDestination(t *testing.T) {
 	}
 	defer st.Close()
 	p := NewPool("@", st, srv.Client(), quiet, func(string) string { return "http://x/f" },
-		func(_ context.Context, name string) (Destination, bool, error) {
+		func(_ context.Context, name string) (destination.Destination, bool, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if dest == "" {
-				return Destination{}, false, nil
+				return destination.Destination{}, false, nil
 			}
-			return Destination{Name: name, Kind: "webhook", URL: srv.URL + dest}, true, nil
+			return destination.Destination{Name: name, Kind: "webhook", URL: srv.URL + dest}, true, nil
 		})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -543,7 +544,7 @@ func TestGuardRefusalFailsAtOnce(t *testing.T) {
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
 	st := outbox(t, pgtest.Data(t, filepath.Join(t.TempDir(), "db")), 1)
-	d := NewDeliverer(Destination{Name: "newsroom", Kind: "slack", URL: srv.URL + "/services/T/B/x"}, st,
+	d := NewDeliverer(destination.Destination{Name: "newsroom", Kind: "slack", URL: srv.URL + "/services/T/B/x"}, st,
 		netguard.NewClient(netguard.Policy{}, netguard.Options{}), quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -607,7 +608,7 @@ func TestMatrixNeverPostsTwice(t *testing.T) {
 	defer srv.Close()
 	path := filepath.Join(t.TempDir(), "db")
 	st := outbox(t, pgtest.Data(t, path), 4)
-	dest := Destination{Name: "newsroom", Kind: "matrix", URL: srv.URL, Secret: "tok", Options: `{"room":"!room:example.org"}`}
+	dest := destination.Destination{Name: "newsroom", Kind: "matrix", URL: srv.URL, Secret: "tok", Options: `{"room":"!room:example.org"}`}
 	run := func(st *store.Store, ctx context.Context) {
 		d := NewDeliverer(dest, st, http.DefaultClient, quiet, func(r string) string { return "http://x/feeds/" + r + ".atom" })
 		d.firstRetry = 10 * time.Millisecond
@@ -673,8 +674,8 @@ func TestPoolPacesOnePlaceOnce(t *testing.T) {
 		Matches: []store.Match{{Rule: "@s0", Notify: notify}},
 	}}, time.Now())
 	p := NewPool("@", st, srv.Client(), quiet, func(string) string { return "http://x/f" },
-		func(_ context.Context, name string) (Destination, bool, error) {
-			return Destination{Name: name, Kind: "webhook", URL: srv.URL + "/hook"}, true, nil
+		func(_ context.Context, name string) (destination.Destination, bool, error) {
+			return destination.Destination{Name: name, Kind: "webhook", URL: srv.URL + "/hook"}, true, nil
 		})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

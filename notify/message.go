@@ -6,8 +6,8 @@ package notify
 import (
 	"unicode/utf8"
 
+	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/feed"
-	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
@@ -43,14 +43,14 @@ func cut(s string, n int) string {
 }
 
 // EntryOf makes an alert's entry from a stored match.
-func EntryOf(m *store.Matched) Entry {
+func EntryOf(m *store.Matched) destination.Entry {
 	it := &m.Item
-	e := Entry{
+	e := destination.Entry{
 		ID: it.ID, Title: cut(it.Title, alertTitle), Link: linkOf(it.Link), Source: m.Source,
 		Published: it.Published, Authors: it.Authors, Categories: it.Categories, Story: m.StoryID,
 	}
 	for _, c := range m.Also[:min(len(m.Also), alertCopies)] {
-		e.Also = append(e.Also, Copy{ID: store.ItemUUID(c.Source, c.Item.ID), Source: c.Source, Title: cut(c.Item.Title, alertTitle), Link: linkOf(c.Item.Link)})
+		e.Also = append(e.Also, destination.Copy{ID: store.ItemUUID(c.Source, c.Item.ID), Source: c.Source, Title: cut(c.Item.Title, alertTitle), Link: linkOf(c.Item.Link)})
 	}
 	doc := m.Document()
 	var content []rules.Hit
@@ -64,7 +64,7 @@ func EntryOf(m *store.Matched) Entry {
 		if h.Start < 0 || h.End > len(text) || h.Start > h.End {
 			continue // the item changed since it matched
 		}
-		e.Matches = append(e.Matches, MatchedText{Term: h.Term, Field: h.Field.String(), Text: cut(text[h.Start:h.End], alertMatch)})
+		e.Matches = append(e.Matches, destination.MatchedText{Term: h.Term, Field: h.Field.String(), Text: cut(text[h.Start:h.End], alertMatch)})
 		if h.Field == rules.FieldContent {
 			content = append(content, h)
 		}

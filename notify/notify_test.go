@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/feed"
-	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -17,7 +17,7 @@ func TestEntryDropsNonWebLinks(t *testing.T) {
 			t.Errorf("link %q kept as %q", link, e.Link)
 		}
 		var m slackMessage
-		if err := json.Unmarshal(destination.Slack(Message{Rule: "r", Entries: []Entry{e}}), &m); err != nil || len(m.Blocks) == 0 {
+		if err := json.Unmarshal(destination.Slack(destination.Message{Rule: "r", Entries: []destination.Entry{e}}), &m); err != nil || len(m.Blocks) == 0 {
 			t.Fatalf("Slack message %+v, %v", m, err)
 		}
 		if s := m.Blocks[0].Text.Text; strings.Contains(s, link) {

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -23,7 +24,7 @@ type Pool struct {
 	feedURL func(rule string) string
 	// lookup returns the destination of a notifier; ok is false when it
 	// is gone.
-	lookup  func(ctx context.Context, name string) (Destination, bool, error)
+	lookup  func(ctx context.Context, name string) (destination.Destination, bool, error)
 	workers int
 	wake    chan struct{}
 	// Observe and Instance, if set before Run, are given to every
@@ -43,7 +44,7 @@ type Pool struct {
 
 // NewPool returns a Pool for the notifiers starting with prefix.
 func NewPool(prefix string, st *store.Store, c *http.Client, log *slog.Logger, feedURL func(string) string,
-	lookup func(ctx context.Context, name string) (Destination, bool, error)) *Pool {
+	lookup func(ctx context.Context, name string) (destination.Destination, bool, error)) *Pool {
 	return &Pool{prefix: prefix, store: st, client: c, log: log, feedURL: feedURL, lookup: lookup, workers: 8,
 		wake: make(chan struct{}, 1), ds: map[string]*Deliverer{}, busy: map[string]bool{}, paces: map[string]*rate.Limiter{}}
 }

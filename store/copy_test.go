@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedhound/feedhound/notify/destination"
+	"github.com/feedhound/feedhound/destination"
 )
 
 func TestCopy(t *testing.T) { forEach(t, testCopy) }

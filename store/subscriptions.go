@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/feedhound/feedhound/notify/destination"
+	"github.com/feedhound/feedhound/destination"
 )
 
 // Subscription is a keyword alert made through the API.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/feedhound/feedhound/destination"
 	"io/fs"
 	"net/netip"
 	"net/url"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/netguard"
-	"github.com/feedhound/feedhound/notify"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -119,7 +119,7 @@ func privateWarnings(c *config.Config) []string {
 		}
 		if _, why := refused(n.URL); why != "" {
 			out = append(out, fmt.Sprintf("%s:%d:%d: warning: notifier %q is on %s (%s): deliveries will be refused; set allow_private_networks: true on the notifier to allow them",
-				c.File, n.Pos.Line, n.Pos.Column, n.Name, notify.Redact(n.URL), why))
+				c.File, n.Pos.Line, n.Pos.Column, n.Name, destination.Redact(n.URL), why))
 		}
 	}
 	return out

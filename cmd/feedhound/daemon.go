@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/feedhound/feedhound/destination"
 	"io"
 	"log/slog"
 	"net"
@@ -339,13 +340,13 @@ func (d *daemon) wakeDeliverers() {
 
 // subscriptionDestination is where a subscription's alerts go; their
 // notifier is named as the subscription's rule, "@" and its id.
-func (d *daemon) subscriptionDestination(ctx context.Context, name string) (notify.Destination, bool, error) {
+func (d *daemon) subscriptionDestination(ctx context.Context, name string) (destination.Destination, bool, error) {
 	sub, err := d.store.Subscription(ctx, strings.TrimPrefix(name, store.SubscriptionRulePrefix))
 	if errors.Is(err, store.ErrNotFound) || err == nil && sub.Notify.URL == "" {
-		return notify.Destination{}, false, nil
+		return destination.Destination{}, false, nil
 	}
 	if err != nil {
-		return notify.Destination{}, false, err
+		return destination.Destination{}, false, err
 	}
 	dest := sub.Notify
 	dest.Name, dest.FeedURL = name, d.baseURL()+"/feeds/s/"+sub.FeedToken+".atom"

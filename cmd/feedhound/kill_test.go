@@ -17,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/pgtest"
+	"github.com/feedhound/feedhound/store"
 )
 
 // holder holds the requests of a test server while it is set, each in
@@ -325,8 +327,21 @@ func TestAlertsFailOverWithinTheDefaultLease(t *testing.T) {
 	if !killed {
 		t.Fatalf("no instance holds the destination's lease (%q)", holder)
 	}
+	// The next story is recorded at once, as the polling instance would
+	// record it (a killed instance's source lease is another matter, of
+	// its own term): what is measured is the destination's failover.
+	st, err := store.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	at := time.Now()
-	stories.Store(2)
+	if _, err := st.Record(context.Background(), "wire", []store.NewItem{{
+		Item:    feed.Item{ID: "r-next", Title: "Kim-Putin summit: the next report", Published: at},
+		Matches: []store.Match{{Rule: "kim-putin", Notify: []string{"newsroom"}}},
+	}}, at); err != nil {
+		t.Fatal(err)
+	}
 	wait(2, 60*time.Second)
 	took := time.Since(at)
 	t.Logf("the next alert after the kill was delivered in %v", took.Round(100*time.Millisecond))

@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
-	"github.com/feedhound/feedhound/notify"
-	"github.com/feedhound/feedhound/notify/destination"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
@@ -186,7 +185,7 @@ func runNotify(ctx context.Context, e *env, args []string) int {
 	}
 	dest := n.Destination()
 	client := netguard.NewClient(netguard.Policy{AllowPrivate: n.AllowPrivateNetworks}, netguard.Options{})
-	o := notify.Send(ctx, client, dest, sampleMessage(c, n.Name), time.Now())
+	o := destination.Send(ctx, client, dest, sampleMessage(c, n.Name), time.Now())
 	where := fmt.Sprintf("%s (%s, %s)", n.Name, n.Type, dest.Redacted())
 	if o.Delivered {
 		fmt.Fprintf(e.stdout, "%s: delivered: %s\n", where, o.Answer())
@@ -199,7 +198,7 @@ func runNotify(ctx context.Context, e *env, args []string) int {
 // sampleMessage is the alert notify test sends through a notifier: as
 // from the first rule of the file that notifies it, with that rule's
 // feed; with none, a sample that links to no feed.
-func sampleMessage(c *config.Config, notifier string) notify.Message {
+func sampleMessage(c *config.Config, notifier string) destination.Message {
 	text := "North Korean leader Kim Jong-un may travel to Vladivostok this month for the upcoming Kim–Putin summit, officials in Seoul said. (A test alert from feedhound.)"
 	i := strings.Index(text, "Kim–Putin summit")
 	hit := rules.Hit{Term: `"kim putin summit"`, Field: rules.FieldContent, Start: i, End: i + len("Kim–Putin summit")}
@@ -211,13 +210,13 @@ func sampleMessage(c *config.Config, notifier string) notify.Message {
 		}
 	}
 	baseURL := c.BaseURL
-	return notify.Message{
+	return destination.Message{
 		ID: fmt.Sprintf("fh_test_%d", time.Now().Unix()), Rule: rule, FeedURL: feedURL,
-		Entries: []notify.Entry{{
+		Entries: []destination.Entry{{
 			ID: "feedhound-test", Title: "Test: Kim Jong-un may visit Russia to meet Putin", Link: baseURL + "/",
 			Source: "feedhound", Published: time.Now(), Terms: []string{hit.Term},
 			Snippet: destination.Snippet(rules.SnippetOf(text, []rules.Hit{hit}, 160)),
-			Matches: []notify.MatchedText{{Term: hit.Term, Field: "content", Text: "Kim–Putin summit"}},
+			Matches: []destination.MatchedText{{Term: hit.Term, Field: "content", Text: "Kim–Putin summit"}},
 		}},
 	}
 }
