@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net"
@@ -23,7 +24,6 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/feed"
-	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -41,11 +41,7 @@ func setup(t *testing.T) *fixture { return setupWith(t, config.APILimits{}) }
 // setupWith is setup with the API's limits.
 func setupWith(t *testing.T, limits config.APILimits) *fixture {
 	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testkit.OpenStore(t, filepath.Join(t.TempDir(), "db"))
 	f := &fixture{st: st}
 	f.rw, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "app", ReadOnly: false}, time.Now())
 	f.ro, _ = st.CreateToken(context.Background(), store.TokenSpec{Name: "dashboard", ReadOnly: true}, time.Now())

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/feedhound/feedhound/destination"
+	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -115,16 +116,7 @@ func deliverer(st *store.Store, url string) *Deliverer {
 	return d
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+func waitUntil(t *testing.T, what string, cond func() bool) { t.Helper(); testkit.Until(t, what, cond) }
 
 func TestDeliversEachAlertOnceThroughFailures(t *testing.T) {
 	slack := &fakeSlack{script: []int{500, 429, 503}}
@@ -222,11 +214,7 @@ func TestDigest(t *testing.T) {
 	slack := &fakeSlack{}
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
-	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testkit.OpenStore(t, filepath.Join(t.TempDir(), "db"))
 	due := time.Now().Add(-time.Minute)
 	later := time.Now().Add(time.Hour)
 	var items []store.NewItem
@@ -349,11 +337,7 @@ func TestPool(t *testing.T) {
 	slack := &fakeSlack{}
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
-	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testkit.OpenStore(t, filepath.Join(t.TempDir(), "db"))
 	var items []store.NewItem
 	for i := range 6 {
 		items = append(items, store.NewItem{
@@ -395,11 +379,7 @@ func TestPoolFollowsChangedDestination(t *testing.T) {
 		paths = append(paths, r.URL.Path)
 	}))
 	defer srv.Close()
-	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testkit.OpenStore(t, filepath.Join(t.TempDir(), "db"))
 	p := NewPool("@", st, srv.Client(), quiet, func(string) string { return "http://x/f" },
 		func(_ context.Context, name string) (destination.Destination, bool, error) {
 			mu.Lock()
@@ -660,11 +640,7 @@ func TestPoolPacesOnePlaceOnce(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer srv.Close()
-	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := testkit.OpenStore(t, filepath.Join(t.TempDir(), "db"))
 	var notify []string
 	for i := range 30 {
 		notify = append(notify, fmt.Sprintf("@s%d", i))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,7 +23,6 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/fulldisk"
-	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
@@ -50,11 +50,7 @@ rules:
 // its plan.
 func testStore(t testing.TB) (*store.Store, *config.Config, *watcher.Plan) {
 	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testkit.OpenStore(t, filepath.Join(t.TempDir(), "db"))
 	c, err := config.Parse([]byte(testConfig), "test.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,8 +17,6 @@ import (
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
-	"github.com/feedhound/feedhound/internal/pgtest"
-	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )
 
@@ -82,11 +81,7 @@ rules:
 func everyKindServer(t *testing.T) http.Handler {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.Data(t, filepath.Join(t.TempDir(), "db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testkit.OpenStore(t, filepath.Join(t.TempDir(), "db"))
 	c, err := config.Parse([]byte(everyKind), "test.yaml")
 	if err != nil {
 		t.Fatal(err)

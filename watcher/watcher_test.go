@@ -3,6 +3,7 @@ package watcher
 import (
 	"context"
 	"fmt"
+	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,7 +20,6 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/fulldisk"
-	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/rules"
 	"github.com/feedhound/feedhound/store"
 )
@@ -99,15 +99,7 @@ func plan(t testing.TB, yaml string) *Plan {
 
 // openStore opens a test's store: the SQLite file path, or a PostgreSQL
 // schema of its own when pgtest.BackendVar says so.
-func openStore(t testing.TB, path string) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), pgtest.Data(t, path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func openStore(t testing.TB, path string) *store.Store { t.Helper(); return testkit.OpenStore(t, path) }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -142,16 +143,7 @@ func slackServer(t *testing.T, hold func()) (url string, sent func() []string) {
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func waitFor(t *testing.T, cond func() bool) { t.Helper(); testkit.Until(t, "the condition", cond) }
 
 // sortedTitles returns the titles of a feed's entries, sorted and joined.
 func sortedTitles(t *testing.T, url string) string {
