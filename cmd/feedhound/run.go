@@ -2,230 +2,62 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"strings"
 
-	"golang.org/x/term"
-
-	"github.com/feedhound/feedhound/config"
-	"github.com/feedhound/feedhound/internal/suggest"
+	"github.com/feedhound/feedhound/watcher"
 )
 
-// Exit codes, like grep's: scripts can rely on them.
-const (
-	exitMatch   = 0 // success; for match: something matched
-	exitNoMatch = 1 // match: nothing matched
-	exitError   = 2 // bad usage, bad input, or a failure
-)
+const runUsage = `Usage:
+  feedhound run [--config FILE] [--log-format text|json] [--log-level LEVEL]
 
-// env is what a command gets from the process: its streams, environment
-// and whether they are terminals.
-type env struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	getenv         func(string) string
-}
+Runs the daemon: polls every source on its schedule, matches new items
+against the rules, and serves the filtered feeds:
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
+  /feeds/RULE.rss, /feeds/RULE.atom, /feeds/RULE.json   (?limit=N, up to 500)
+  /feeds.opml   every filtered feed, for importing into a reader
+  /             status of sources and rules
+  /healthz      health check
 
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, e *env, args []string) int
-}
+SIGINT or SIGTERM stops it cleanly; SIGHUP reloads the configuration (a
+bad one is refused and the old one keeps running).
 
-func commands() []command {
-	return []command{
-		{"init", "write a starter configuration file", runInit},
-		{"read", "print the items feedhound reads from feeds and pages, without a query", runRead},
-		{"match", "print the items of feeds that match a query or a rule set", runMatch},
-		{"run", "run the daemon: poll sources, match, serve filtered feeds", runRun},
-		{"check", "check a configuration file and report every problem", runCheck},
-		{"discover", "list the feeds of a web page", runDiscover},
-		{"scrape", "print the items a web page without a feed would give", runScrape},
-		{"notifications", "list the alerts in the outbox; retry failed ones", runNotifications},
-		{"notify", "send a test alert through a notifier", runNotify},
-		{"import", "add the feeds of an OPML export of a feed reader as sources", runImport},
-		{"token", "create, list and revoke tokens of the HTTP API", runToken},
-		{"migrate-db", "copy a database into PostgreSQL (or another file)", runMigrateDB},
-		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
-		{"version", "print feedhound's version and build", runVersion},
-		{"completion", "print a script that makes bash, zsh or fish complete feedhound", runCompletion},
-		{"help", "show the help of a command; 'help query' the query language at a glance", nil},
-	}
-}
+Exit status: 0 after a clean stop, 1 for a bad configuration, 2 for other
+errors.
 
-const mainUsage = `feedhound watches feeds and republishes what matters.
+Flags:
+  --config FILE        the configuration file (default ./feedhound.yaml)
+  --log-format FORMAT  text or json (default text)
+  --log-level LEVEL    debug, info, warn or error (default info)
 
-Usage:
-  feedhound COMMAND [flags] [arguments]
-
-Commands:
-%s
-Run 'feedhound help COMMAND' (or 'feedhound COMMAND --help') for a command's
-flags, examples and exit statuses.
-
-Exit status: 0 on success (for match: an item matched), 1 for a negative
-answer (match: nothing matched; check: the file has problems), 2 for bad
-usage or an error.
-
-Examples:
-  feedhound demo
-  feedhound match '"Kim-Putin summit" OR (Kim NEAR/8 Putin)' https://www.koreatimes.co.kr/www/rss/nation.xml
-  feedhound run --config feedhound.yaml
+Example:
+  feedhound run --config /etc/feedhound/feedhound.yaml --log-format json
 `
 
-func usage(w io.Writer) {
-	var b strings.Builder
-	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-14s %s\n", c.name, c.summary)
+func runRun(ctx context.Context, e *env, args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), runUsage) }
+	path := fs.String("config", defaultConfig, "")
+	logFormat := fs.String("log-format", "text", "")
+	logLevel := fs.String("log-level", "info", "")
+	pos, code, ok := parseFlags(fs, args, e)
+	if !ok {
+		return code
 	}
-	fmt.Fprintf(w, mainUsage, b.String())
-}
-
-// run runs feedhound with the given arguments and returns the exit code.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
-	if len(args) == 0 {
-		usage(stderr)
+	if len(pos) > 0 {
+		return usageError(e, "run", "unexpected argument %q", pos[0])
+	}
+	log, err := newLogger(e.stderr, *logFormat, *logLevel)
+	if err != nil {
+		return usageError(e, "run", "%v", err)
+	}
+	d, err := newDaemon(ctx, *path, log, watcher.Options{})
+	if err != nil {
+		return configError(e, err)
+	}
+	if err := d.serve(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "feedhound: %v\n", err)
 		return exitError
 	}
-	switch args[0] {
-	case "-h", "-help", "--help":
-		usage(stdout)
-		return exitMatch
-	case "help":
-		if len(args) == 1 {
-			usage(stdout)
-			return exitMatch
-		}
-		if args[1] == "query" || args[1] == "queries" {
-			fmt.Fprint(stdout, querySheet)
-			return exitMatch
-		}
-		// feedhound help CMD is feedhound CMD --help.
-		args = []string{args[1], "--help"}
-	case "--version", "-version":
-		args[0] = "version"
-	case "__complete": // asked by the completion scripts
-		return runComplete(ctx, e, args[1:])
-	}
-	var names []string
-	for _, c := range commands() {
-		if c.run == nil {
-			continue
-		}
-		if c.name == args[0] {
-			return c.run(ctx, e, args[1:])
-		}
-		names = append(names, c.name)
-	}
-	hint := ""
-	if best, ok := suggest.Nearest(args[0], names); ok {
-		hint = fmt.Sprintf(" (did you mean %q?)", best)
-	}
-	fmt.Fprintf(stderr, "feedhound: unknown command %q%s; run 'feedhound --help' for the list\n", args[0], hint)
-	return exitError
-}
-
-// parseFlags parses flags that may come before, between or after the
-// positional arguments, as people type them, and returns the positional
-// arguments. "--" ends the flags. ok is false when the command should exit
-// with code.
-func parseFlags(fs *flag.FlagSet, args []string, e *env) (positional []string, code int, ok bool) {
-	fs.SetOutput(io.Discard)
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(e.stdout)
-			fs.Usage()
-			return nil, exitMatch, false
-		}
-		if err != nil {
-			return nil, usageError(e, fs.Name(), "%s", flagError(fs, err)), false
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, 0, true
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(positional, rest...), 0, true
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-}
-
-// flagError says what is wrong with a command's flags the way its help
-// writes them: --config, not -confg, with the nearest known flag.
-func flagError(fs *flag.FlagSet, err error) string {
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		name = strings.TrimLeft(name, "-")
-		var known []string
-		fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
-		hint := " (put -- before an argument that starts with a minus)"
-		if best, ok := suggest.Nearest(name, known); ok {
-			hint = fmt.Sprintf(" (did you mean --%s?)", best)
-		}
-		return fmt.Sprintf("unknown flag --%s%s", name, hint)
-	}
-	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
-		return fmt.Sprintf("flag --%s needs a value", strings.TrimLeft(name, "-"))
-	}
-	// invalid value "x" for flag -limit: parse error
-	if i := strings.Index(msg, " for flag -"); i >= 0 {
-		rest := msg[i+len(" for flag -"):]
-		return msg[:i] + " for flag --" + strings.TrimLeft(rest, "-")
-	}
-	return msg
-}
-
-// printError prints an error on stderr, one line per problem when it
-// holds several.
-func printError(w io.Writer, err error) {
-	var ps config.Problems
-	if errors.As(err, &ps) {
-		for _, p := range ps {
-			fmt.Fprintf(w, "feedhound: %v\n", p)
-		}
-		return
-	}
-	fmt.Fprintf(w, "feedhound: %v\n", err)
-}
-
-// usageError reports a misuse of a command on one line, pointing to its
-// help, and returns the exit status for it.
-func usageError(e *env, cmd, format string, args ...any) int {
-	fmt.Fprintf(e.stderr, "feedhound %s: %s; run 'feedhound %s --help'\n", cmd, fmt.Sprintf(format, args...), cmd)
-	return exitError
-}
-
-// configError reports an error of reading a configuration and returns the
-// exit status for it: 1 for a file with problems, 2 for one that could
-// not be read.
-func configError(e *env, err error) int {
-	printError(e.stderr, err)
-	var ps config.Problems
-	if errors.As(err, &ps) {
-		return exitNoMatch
-	}
-	return exitError
-}
-
-// jsonLines returns the encoder of a command's --json output: one object
-// per line, with <, > and & left as they are (URLs and titles keep them).
-func jsonLines(w io.Writer) *json.Encoder {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc
+	return exitMatch
 }
