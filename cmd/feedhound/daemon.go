@@ -147,7 +147,7 @@ func (d *daemon) changed(subscription string) {
 
 // newDaemon reads the configuration, opens the database and starts
 // listening; serve runs the rest.
-func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.Options) (*daemon, error) {
+func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.Options) (d *daemon, err error) {
 	c, err := loadConfig(path)
 	if err != nil {
 		return nil, err
@@ -156,15 +156,20 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, c.Data)
-	if err != nil {
-		lock.Unlock()
+	var st *store.Store
+	defer func() { // what was opened, closed again when something later fails
+		if err != nil {
+			if st != nil {
+				st.Close()
+			}
+			lock.Unlock()
+		}
+	}()
+	if st, err = store.Open(ctx, c.Data); err != nil {
 		return nil, err
 	}
 	subs, err := watcher.LoadSubscriptions(ctx, st)
 	if err != nil {
-		st.Close()
-		lock.Unlock()
 		return nil, err
 	}
 	for _, e := range subs.Skipped {
@@ -172,26 +177,20 @@ func newDaemon(ctx context.Context, path string, log *slog.Logger, opts watcher.
 	}
 	p, err := plan(ctx, c, st, subs, log)
 	if err != nil {
-		st.Close()
-		lock.Unlock()
 		return nil, err
 	}
 	if err := backfillRules(ctx, c, st, log); err != nil {
-		st.Close()
-		lock.Unlock()
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
-		st.Close()
-		lock.Unlock()
 		return nil, fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}
 	base := c.BaseURL
 	if strings.HasSuffix(base, ":0") { // an ephemeral port: use the one we got
 		base = "http://" + ln.Addr().String()
 	}
-	d := &daemon{path: path, log: log, store: st, lock: lock, ln: ln, base: base, cfg: c, rules: c, instance: instanceName()}
+	d = &daemon{path: path, log: log, store: st, lock: lock, ln: ln, base: base, cfg: c, rules: c, instance: instanceName()}
 	opts.Instance, opts.Lease = d.instance, c.Lease
 	d.updates = &watcher.Updates{Store: st, Log: log, Set: d.setSubscriptions,
 		Current: func() *watcher.Subscriptions { return d.watch.Plan().Subscriptions }}
