@@ -675,7 +675,7 @@ func TestDeliveriesAreLogged(t *testing.T) {
 	srv := httptest.NewServer(slack)
 	defer srv.Close()
 	st := outbox(t, pgtest.Data(t, filepath.Join(t.TempDir(), "db")), 1)
-	var logged syncBuffer
+	var logged testkit.Buffer
 	d := deliverer(st, srv.URL+"/services/T/B/x")
 	d.log = slog.New(slog.NewTextHandler(&logged, nil)).With("notifier", "newsroom")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -688,22 +688,4 @@ func TestDeliveriesAreLogged(t *testing.T) {
 			t.Errorf("log line %q has no %s", line, want)
 		}
 	}
-}
-
-// syncBuffer is a strings.Builder safe to read while a goroutine writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
