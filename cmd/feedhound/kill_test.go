@@ -50,10 +50,7 @@ func (h *holder) wait() {
 // polling each source about once per interval.
 func TestClusterSurvivesKill(t *testing.T) {
 	data := pgtest.URL(t)
-	bin := filepath.Join(t.TempDir(), "feedhound")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildFeedhound(t)
 	begin := time.Now()
 	var growPolls atomic.Int64
 	slowPoll := newHolder()
@@ -104,12 +101,7 @@ func TestClusterSurvivesKill(t *testing.T) {
 	}
 	var procs []*proc
 	for i := range 3 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
+		addr := freeAddr(t)
 		cfg := filepath.Join(dir, fmt.Sprintf("feedhound-%d.yaml", i))
 		// The same configuration on each, but for where it listens.
 		body := fmt.Sprintf(`listen: %s
@@ -252,10 +244,7 @@ func TestAlertsFailOverWithinTheDefaultLease(t *testing.T) {
 	}
 	t.Parallel() // half a minute of waiting, beside the other tests
 	data := pgtest.URL(t)
-	bin := filepath.Join(t.TempDir(), "feedhound")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildFeedhound(t)
 	var stories atomic.Int32
 	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><link>http://wire.example/</link>`)
@@ -269,12 +258,7 @@ func TestAlertsFailOverWithinTheDefaultLease(t *testing.T) {
 	dir := t.TempDir()
 	var procs []*exec.Cmd
 	for i := range 2 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
+		addr := freeAddr(t)
 		cfg := filepath.Join(dir, fmt.Sprintf("feedhound-%d.yaml", i))
 		body := fmt.Sprintf("listen: %s\ndata: %s\nallow_private_networks: true\nmin_interval: 1s\nsources:\n  - name: wire\n    url: %s/wire.rss\n    schedule: '@every 1s'\n"+
 			"notifiers:\n  - name: newsroom\n    type: slack\n    url: %s/services/T0/B0/secret\nrules:\n  - name: kim-putin\n    query: '\"Kim-Putin summit\"'\n    notify: [newsroom]\n    group: none\n",
@@ -348,4 +332,26 @@ func TestAlertsFailOverWithinTheDefaultLease(t *testing.T) {
 	if limit := 30*time.Second + 10*time.Second; took > limit {
 		t.Errorf("the next alert after the kill took %v, want within the 30 s lease and a few seconds (%v)", took, limit)
 	}
+}
+
+// buildFeedhound builds the command, for tests that run it as processes.
+func buildFeedhound(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "feedhound")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// freeAddr is a loopback address with a port free a moment ago, for a
+// process to listen on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
