@@ -694,9 +694,15 @@ func TestQuotas(t *testing.T) {
 	if want := `account "ana" has 3 subscriptions, as many as it may (api: max_subscriptions in the configuration); delete some first`; status != 429 || out["error"] != want {
 		t.Errorf("a fourth: %d %v, want 429 %q", status, out, want)
 	}
-	// Another account has its own quota.
-	if status, _ := f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"name": "admin's", "query": "summit"}`); status != 201 {
+	// Another account has its own quota; an admin's has none.
+	ben, _ := f.st.CreateToken(ctx, store.TokenSpec{Name: "ben-app", Account: "ben"}, time.Now())
+	if status, _ := f.do(t, "POST", "/api/v1/subscriptions", ben, `{"name": "ben's", "query": "summit"}`); status != 201 {
 		t.Errorf("another account's first: %d, want 201", status)
+	}
+	for i := range 4 {
+		if status, _ := f.do(t, "POST", "/api/v1/subscriptions", f.rw, fmt.Sprintf(`{"name": "admin's %d", "query": "summit"}`, i)); status != 201 {
+			t.Errorf("the admin's subscription %d: %d, want 201 (no quota)", i, status)
+		}
 	}
 	status, out = f.do(t, "POST", "/api/v1/subscriptions", f.rw, `{"name": "`+strings.Repeat("x", 60000)+`", "query": "summit"}`)
 	if status != 422 || out["field"] != "name" || out["error"] != "name: 60000 characters, at most 20" {
