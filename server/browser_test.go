@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,4 +121,44 @@ func countColor(img image.Image, r image.Rectangle, cr, cg, cb uint8) int {
 		}
 	}
 	return n
+}
+
+// TestRefusedReloadInABrowser: a refused reload of the configuration is
+// at the top of the status page, each problem on its own line, at a
+// phone's width too, until a reload succeeds.
+func TestRefusedReloadInABrowser(t *testing.T) {
+	bin := browser(t)
+	srv, _ := fixture(t)
+	problems := []string{
+		`feedhound.yaml:6:5: unknown key "shedule" in a source (did you mean "schedule"?)`,
+		"feedhound.yaml:9:13: rule kim-putin: unbalanced parenthesis: this ( is not closed",
+	}
+	var refused atomic.Pointer[RefusedReload] // read by the server's goroutines
+	refused.Store(&RefusedReload{At: time.Now().Add(-2 * time.Minute), Problems: problems})
+	srv.Refused = func() RefusedReload { return *refused.Load() }
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	dom := string(headless(t, bin, ts.URL+"/", "--dump-dom"))
+	if !strings.Contains(dom, "configuration change refused") || strings.Count(dom, "<li><code>feedhound.yaml:") != 2 {
+		t.Errorf("the page lacks the refusal and its two problems:\n%s", dom)
+	}
+	// At a phone's width the refusal is on the first screen.
+	shot := filepath.Join(t.TempDir(), "phone.png")
+	headless(t, bin, ts.URL+"/", "--screenshot="+shot, "--window-size=390,844", "--hide-scrollbars")
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if n := countColor(img, image.Rect(0, 0, 390, 400), 0xfd, 0xec, 0xea); n < 2000 {
+		t.Errorf("%d pixels of the warning colour at the top of a phone's screen, want the refusal's band", n)
+	}
+	refused.Store(&RefusedReload{})
+	if dom := string(headless(t, bin, ts.URL+"/", "--dump-dom")); strings.Contains(dom, `id="reload"`) {
+		t.Error("the refusal is still shown after a reload succeeded")
+	}
 }
