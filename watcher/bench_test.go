@@ -335,7 +335,7 @@ func benchIngest(b *testing.B, data func() string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n, _, _, err := w.record(ctx, p, Source{Name: "wire"}, f, time.Now())
+		n, _, _, err := w.ingest(ctx, p, Source{Name: "wire"}, f, time.Now())
 		if err != nil || n != 10000 {
 			b.Fatalf("recorded %d, %v", n, err)
 		}
@@ -447,7 +447,7 @@ func BenchmarkIngestStories(b *testing.B) {
 			if redate != nil {
 				redate(f)
 			}
-			n, _, _, err := w.record(ctx, p, Source{Name: name}, f, time.Now())
+			n, _, _, err := w.ingest(ctx, p, Source{Name: name}, f, time.Now())
 			if err != nil || n != 10000 {
 				b.Fatalf("recorded %d, %v", n, err)
 			}

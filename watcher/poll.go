@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"time"
@@ -54,27 +55,27 @@ func (w *Watcher) Poll(ctx context.Context, name string) (Result, error) {
 	return res, nil
 }
 
-// poll fetches a source, records its new items and their matches, and
-// saves its state with the time of its next poll. A panic is a failed poll.
-func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
-	res = Result{Source: src.Name, Status: "error"}
-	log := w.log.With("source", src.Name)
+// claim loads a source's state and makes the poll this instance's: not
+// while the database cannot be written, not for a source gone (HTTP 410),
+// and, for instances sharing the database, only with the source's lease.
+// ok is false when the poll is not to be made; res says why.
+func (w *Watcher) claim(ctx context.Context, src Source, res *Result, log *slog.Logger) (st store.Source, ok bool) {
 	// What a poll finds could not be recorded: it waits (the scheduler
 	// tries again after firstBackoff), and the source is not blamed.
 	if err := w.store.Writable(ctx); err != nil {
 		res.Err = err
 		log.Warn("poll postponed", "error", err)
-		return res
+		return st, false
 	}
 	st, err := w.states.load(ctx, src.Name, src.URL)
 	if err != nil {
 		res.Err = err
 		log.Error("poll failed", "error", err)
-		return res
+		return st, false
 	}
 	if st.Gone {
 		res.Status = "410"
-		return res
+		return st, false
 	}
 	// Instances sharing the database take turns: a source is polled by
 	// the one that takes its lease, and the others schedule by its state.
@@ -84,7 +85,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			// Another instance polled it since this one planned to, and
 			// planned the next poll.
 			res.Status, res.NextPoll = "elsewhere", st.NextPoll
-			return res
+			return st, false
 		}
 		lease := w.opts.Lease
 		if lease <= 0 {
@@ -94,7 +95,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		if err != nil {
 			res.Err = err
 			log.Error("poll failed", "error", err)
-			return res
+			return st, false
 		}
 		if !ok {
 			res.Status = "elsewhere"
@@ -102,8 +103,21 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			if !res.NextPoll.After(now) {
 				res.NextPoll = now.Add(elsewhereRetry) // polled elsewhere now: its next time comes with its state
 			}
-			return res
+			return st, false
 		}
+	}
+	return st, true
+}
+
+// poll fetches a source, records its new items and their matches, and
+// saves its state with the time of its next poll: claim -> read -> ingest
+// -> settle. A panic is a failed poll.
+func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
+	res = Result{Source: src.Name, Status: "error"}
+	log := w.log.With("source", src.Name)
+	st, ok := w.claim(ctx, src, &res, log)
+	if !ok {
+		return res
 	}
 	st.PolledBy = w.opts.Instance
 	defer func() {
@@ -120,68 +134,106 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 
 	now := w.now()
 	st.LastPoll = now
-	var floor time.Duration
-	var retryAt time.Time
+	a := w.read(ctx, src, &st, log)
+	floor := w.ingestAnswer(ctx, src, &st, &a, &res, now, log)
+	return w.settle(ctx, src, &st, a, floor, now, res, log)
+}
+
+// answer is what a poll read of a source.
+type answer struct {
+	resp *feed.Response
+	// feed is what resp held, read as a feed; nil for a 304 or a body the
+	// same as the one last recorded (unchanged).
+	feed      *feed.Feed
+	unchanged bool
+	err       error
+}
+
+// read fetches a source and reads its answer as a feed: a feed document;
+// a page scraped for items; or, for a page that links to a feed, that
+// feed, which is polled from then on (st.URL becomes its URL). The same
+// body as the one last recorded (a server that sends no validators) comes
+// back unchanged: nothing to parse or record, as for a 304.
+func (w *Watcher) read(ctx context.Context, src Source, st *store.Source, log *slog.Logger) (a answer) {
 	reader := w.reader
 	if src.AllowPrivate && w.opts.PrivateReader != nil {
 		reader = w.opts.PrivateReader
 	}
-	// The same body as the one last recorded (a server that sends no
-	// validators) comes back Unchanged: nothing to parse or record, as
-	// for a 304.
-	resp, err := reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash})
-	unchanged := err == nil && resp.Unchanged
-	parse := func(resp *feed.Response) (*feed.Feed, error) { return reader.Parse(resp) }
+	a.resp, a.err = reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash})
+	if a.err != nil || a.resp.Unchanged || a.resp.Status != http.StatusOK {
+		a.unchanged = a.err == nil && a.resp.Unchanged
+		return a
+	}
 	if src.Parser != nil {
 		// A page scraped for items: the page is the source.
-		parse = func(resp *feed.Response) (*feed.Feed, error) { return src.Parser.Parse(ctx, resp) }
-	} else if err == nil && resp.Status == http.StatusOK && !unchanged && resp.IsHTML() {
+		a.feed, a.err = src.Parser.Parse(ctx, a.resp)
+		return a
+	}
+	if a.resp.IsHTML() {
 		// A page, not a feed: poll the feed it links to from now on.
-		var found *feed.Response
-		if found, err = reader.FeedFrom(ctx, resp); err == nil {
-			log.Info("the source is a page; polling the feed it links to", "page", feed.ShowURL(st.URL), "feed", feed.ShowURL(found.URL))
-			st.URL, resp = found.URL, found
-			resp.Moved = false
+		found, err := reader.FeedFrom(ctx, a.resp)
+		if err != nil {
+			a.err = err
+			return a
 		}
+		log.Info("the source is a page; polling the feed it links to", "page", feed.ShowURL(st.URL), "feed", feed.ShowURL(found.URL))
+		st.URL, a.resp = found.URL, found
+		a.resp.Moved = false
 	}
-	if unchanged {
-		floor = max(st.TTL, resp.MaxAge)
+	a.feed, a.err = reader.Parse(a.resp)
+	return a
+}
+
+// ingestAnswer records what a poll read, and returns the least time the
+// source asked to wait before the next poll. Validators are saved only
+// with the items: a 304 must never hide items that were not recorded.
+func (w *Watcher) ingestAnswer(ctx context.Context, src Source, st *store.Source, a *answer, res *Result, now time.Time, log *slog.Logger) (floor time.Duration) {
+	switch {
+	case a.err != nil:
+		return 0
+	case a.unchanged:
 		st.LastPresent = now
-	} else if err == nil && resp.Status == http.StatusOK {
-		var f *feed.Feed
-		if f, err = parse(resp); err == nil {
-			if f.Note != "" && w.noted(src.Name, f.Note) {
-				log.Info("scraped the page", "selectors", f.Note, "items", len(f.Items))
-			}
-			if f.Warning != "" {
-				log.Warn("the source is read with a problem", "problem", f.Warning)
-			}
-			// The plan as it is now, not as it was when the poll began: a
-			// subscription made while the source answered must see its
-			// stories, which will never be new again.
-			var ft fullTextResult
-			res.New, res.Matches, ft, err = w.record(ctx, w.plan.Load(), src, f, now)
-			if ft.tried > 0 {
-				st.FullTextFetched, st.FullTextFailed, st.FullTextError = ft.tried, ft.failed, ft.last
-			}
-			if err == nil {
-				// Validators are saved only with the items: a 304 must
-				// never hide items that were not recorded.
-				st.ETag, st.LastModified, st.Title = resp.ETag, resp.LastModified, f.Title
-				st.FeedID, st.Link, st.FeedUpdated, st.Language = f.ID, f.Link, f.Updated, f.Language
-				st.BodyHash, st.LastRecorded, st.LastPresent, st.TTL = resp.BodyHash, now, now, f.TTL
-				floor = max(f.TTL, resp.MaxAge)
-			}
-		}
-	} else if err == nil {
-		floor = resp.MaxAge
+		return max(st.TTL, a.resp.MaxAge)
+	case a.feed == nil: // 304
+		return a.resp.MaxAge
 	}
+	f := a.feed
+	if f.Note != "" && w.noted(src.Name, f.Note) {
+		log.Info("scraped the page", "selectors", f.Note, "items", len(f.Items))
+	}
+	if f.Warning != "" {
+		log.Warn("the source is read with a problem", "problem", f.Warning)
+	}
+	// The plan as it is now, not as it was when the poll began: a
+	// subscription made while the source answered must see its
+	// stories, which will never be new again.
+	var ft fullTextResult
+	res.New, res.Matches, ft, a.err = w.ingest(ctx, w.plan.Load(), src, f, now)
+	if ft.tried > 0 {
+		st.FullTextFetched, st.FullTextFailed, st.FullTextError = ft.tried, ft.failed, ft.last
+	}
+	if a.err != nil {
+		return 0
+	}
+	resp := a.resp
+	st.ETag, st.LastModified, st.Title = resp.ETag, resp.LastModified, f.Title
+	st.FeedID, st.Link, st.FeedUpdated, st.Language = f.ID, f.Link, f.Updated, f.Language
+	st.BodyHash, st.LastRecorded, st.LastPresent, st.TTL = resp.BodyHash, now, now, f.TTL
+	return max(f.TTL, resp.MaxAge)
+}
+
+// settle keeps how a poll went in the source's state — its failures and
+// their kind, a 410, a permanent move — with the time of its next poll,
+// and saves it.
+func (w *Watcher) settle(ctx context.Context, src Source, st *store.Source, a answer, floor time.Duration, now time.Time, res Result, log *slog.Logger) Result {
+	err, resp := a.err, a.resp
 	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
 		// Shutting down: not the source's fault, and its state stays as
 		// it was.
 		res.Err = err
 		return res
 	}
+	var retryAt time.Time
 	var se *feed.StatusError
 	switch {
 	case errors.As(err, &se) && se.Code == http.StatusGone:
@@ -221,7 +273,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 		st.NextPoll = w.nextPoll(src.Schedule, now, st.Failures, floor, retryAt)
 	}
 	res.NextPoll = st.NextPoll
-	w.states.save(st)
+	w.states.save(*st)
 	return res
 }
 
@@ -267,7 +319,7 @@ func failureKind(err error) string {
 
 // record matches the items never seen before — with their articles'
 // text, for a full-text source — and records all of them.
-func (w *Watcher) record(ctx context.Context, p *Plan, src Source, f *feed.Feed, now time.Time) (newItems, matches int, ft fullTextResult, err error) {
+func (w *Watcher) ingest(ctx context.Context, p *Plan, src Source, f *feed.Feed, now time.Time) (newItems, matches int, ft fullTextResult, err error) {
 	source := src.Name
 	ids := make([]string, len(f.Items))
 	for i := range f.Items {
