@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"net/http/httptest"
@@ -85,17 +86,7 @@ func TestStatusPageInABrowser(t *testing.T) {
 
 	// The summary is drawn at the top as a warning: its red band is in
 	// the first 250 pixels of the screenshot.
-	shot := filepath.Join(t.TempDir(), "status.png")
-	headless(t, bin, ts.URL+"/", "--screenshot="+shot, "--window-size=1200,900", "--hide-scrollbars")
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
+	img, shot := screenshot(t, bin, ts.URL+"/", 1200, 900)
 	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 900 {
 		t.Errorf("screenshot is %v", b)
 	}
@@ -143,8 +134,22 @@ func TestRefusedReloadInABrowser(t *testing.T) {
 		t.Errorf("the page lacks the refusal and its two problems:\n%s", dom)
 	}
 	// At a phone's width the refusal is on the first screen.
-	shot := filepath.Join(t.TempDir(), "phone.png")
-	headless(t, bin, ts.URL+"/", "--screenshot="+shot, "--window-size=390,844", "--hide-scrollbars")
+	img, _ := screenshot(t, bin, ts.URL+"/", 390, 844)
+	if n := countColor(img, image.Rect(0, 0, 390, 400), 0xfd, 0xec, 0xea); n < 2000 {
+		t.Errorf("%d pixels of the warning colour at the top of a phone's screen, want the refusal's band", n)
+	}
+	refused.Store(&RefusedReload{})
+	if dom := string(headless(t, bin, ts.URL+"/", "--dump-dom")); strings.Contains(dom, `id="reload"`) {
+		t.Error("the refusal is still shown after a reload succeeded")
+	}
+}
+
+// screenshot loads url in headless Chromium in a window of w by h pixels
+// and returns its screenshot, and the file it is in.
+func screenshot(t *testing.T, bin, url string, w, h int) (image.Image, string) {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	headless(t, bin, url, "--screenshot="+shot, fmt.Sprintf("--window-size=%d,%d", w, h), "--hide-scrollbars")
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)
@@ -154,11 +159,5 @@ func TestRefusedReloadInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	if n := countColor(img, image.Rect(0, 0, 390, 400), 0xfd, 0xec, 0xea); n < 2000 {
-		t.Errorf("%d pixels of the warning colour at the top of a phone's screen, want the refusal's band", n)
-	}
-	refused.Store(&RefusedReload{})
-	if dom := string(headless(t, bin, ts.URL+"/", "--dump-dom")); strings.Contains(dom, `id="reload"`) {
-		t.Error("the refusal is still shown after a reload succeeded")
-	}
+	return img, shot
 }
