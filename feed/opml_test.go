@@ -54,3 +54,29 @@ func TestParseOPMLRefuses(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseOPML: any bytes give outlines or an error, never a panic, and
+// every outline has the feed address it was kept for.
+func FuzzParseOPML(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "opml", "reader-export.opml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`<opml><body><outline text="a"><outline xmlUrl="https://a.example/"/></outline></body></opml>`))
+	f.Add([]byte(`<!DOCTYPE opml [<!ENTITY a "b">]><opml/>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		outlines, err := ParseOPML(data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "opml: ") {
+				t.Errorf("error %q does not say it is the OPML's", err)
+			}
+			return
+		}
+		for _, o := range outlines {
+			if o.URL == "" {
+				t.Errorf("an outline without a feed address: %+v", o)
+			}
+		}
+	})
+}
