@@ -157,7 +157,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Name == "" {
-		req.Name = cutName(req.Query, a.Limits.MaxName)
+		req.Name = destination.Truncate(req.Query, a.Limits.MaxName)
 	}
 	dest, ok := decodeNotify(w, req.Notify)
 	if !ok || !a.validate(w, req.Name, req.Query, req.Sources) || !a.checkNotify(w, r, dest, req.Digest) || !validGroup(w, req.Group) {
@@ -383,12 +383,4 @@ func (a *API) rotate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, a.view(sub))
-}
-
-// cutName is a query made a name: its first max characters.
-func cutName(query string, max int) string {
-	if utf8.RuneCountInString(query) <= max {
-		return query
-	}
-	return string([]rune(query)[:max-1]) + "…"
 }

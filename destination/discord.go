@@ -71,9 +71,9 @@ func Discord(m Message) []byte {
 		if len(msg.Embeds) == discordEmbedsMax {
 			break
 		}
-		em := discordEmbed{Title: truncate(linkText(e.Title, e.Link), discordTitleMax), URL: e.Link}
-		em.Description = truncate(marked(e.Snippet, discordEscape, "**", "**"), min(discordDescMax, 1000))
-		em.Footer = &discordFooter{Text: truncate(e.Source+" · rule "+m.Rule, discordFooterMax)}
+		em := discordEmbed{Title: Truncate(linkText(e.Title, e.Link), discordTitleMax), URL: e.Link}
+		em.Description = Truncate(marked(e.Snippet, discordEscape, "**", "**"), min(discordDescMax, 1000))
+		em.Footer = &discordFooter{Text: Truncate(e.Source+" · rule "+m.Rule, discordFooterMax)}
 		if !e.Published.IsZero() {
 			em.Timestamp = e.Published.UTC().Format(time.RFC3339)
 		}

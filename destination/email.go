@@ -314,7 +314,7 @@ func Email(m Message, destName, from string, to []string, now time.Time) []byte 
 	header := [][2]string{
 		{"From", addresses(from)},
 		{"To", addresses(to...)},
-		{"Subject", mime.QEncoding.Encode("utf-8", truncate(subject, 200))},
+		{"Subject", mime.QEncoding.Encode("utf-8", Truncate(subject, 200))},
 		{"Date", now.Format(time.RFC1123Z)},
 		{"Message-ID", "<" + id + "@" + domain + ">"},
 		{"Auto-Submitted", "auto-generated"},

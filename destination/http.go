@@ -114,7 +114,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	return truncate(s, 300)
+	return Truncate(s, 300)
 }
 
 // checkHTTP reports what is wrong with a destination whose URL is an

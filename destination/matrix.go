@@ -111,13 +111,13 @@ func Matrix(m Message) (plain, formatted string) {
 		if f.Len() > matrixMax {
 			break
 		}
-		title := esc(truncate(linkText(e.Title, e.Link), 300))
+		title := esc(Truncate(linkText(e.Title, e.Link), 300))
 		if e.Link != "" {
 			title = `<a href="` + html.EscapeString(e.Link) + `">` + title + "</a>"
 		}
 		about := strings.Join(nonEmpty(e.Source, when(e.Published), "rule "+m.Rule), " · ")
 		f.WriteString("<p><strong>" + title + "</strong><br>")
-		p.WriteString(noMentions(truncate(e.Title, 300)) + "\n")
+		p.WriteString(noMentions(Truncate(e.Title, 300)) + "\n")
 		if e.Link != "" {
 			p.WriteString(e.Link + "\n")
 		}

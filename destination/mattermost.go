@@ -103,9 +103,9 @@ func Mattermost(m Message, channel, username string) []byte {
 		if shown == mattermostAttachments {
 			break
 		}
-		a := mattermostAttachment{Fallback: noMentions(truncate(e.Title+" — "+e.Source, 300)), Title: noMentions(truncate(linkText(e.Title, e.Link), 300)),
-			TitleLink: e.Link, Text: truncate(marked(e.Snippet, mattermostEscape, "**", "**"), mattermostTextMax),
-			Footer: noMentions(truncate(strings.Join(nonEmpty(e.Source, when(e.Published), "rule "+m.Rule), " · "), 300))}
+		a := mattermostAttachment{Fallback: noMentions(Truncate(e.Title+" — "+e.Source, 300)), Title: noMentions(Truncate(linkText(e.Title, e.Link), 300)),
+			TitleLink: e.Link, Text: Truncate(marked(e.Snippet, mattermostEscape, "**", "**"), mattermostTextMax),
+			Footer: noMentions(Truncate(strings.Join(nonEmpty(e.Source, when(e.Published), "rule "+m.Rule), " · "), 300))}
 		n := len([]rune(a.Fallback + a.Title + a.TitleLink + a.Text + a.Footer))
 		if size+n > mattermostPostMax-200 {
 			break

@@ -122,14 +122,14 @@ func Ntfy(m Message, topic string, priority int, tags []string) []byte {
 	var body strings.Builder
 	if len(m.Entries) == 1 && m.More == 0 {
 		e := m.Entries[0]
-		msg.Title, msg.Click = truncate(e.Title, ntfyTitleMax), e.Link
+		msg.Title, msg.Click = Truncate(e.Title, ntfyTitleMax), e.Link
 		if msg.Click == "" {
 			msg.Click = m.FeedURL
 		}
 		body.WriteString(e.Snippet.Text)
 		body.WriteString("\n— " + strings.Join(nonEmpty(e.Source, when(e.Published), "rule "+m.Rule), " · "))
 	} else {
-		msg.Title = truncate(heading(&m), ntfyTitleMax)
+		msg.Title = Truncate(heading(&m), ntfyTitleMax)
 		for _, e := range m.Entries {
 			body.WriteString("• " + e.Title + " (" + e.Source + ")\n")
 		}

@@ -78,32 +78,32 @@ func Slack(m Message) []byte {
 			parts = append(parts, w)
 		}
 		parts = append(parts, "rule "+slackLink(m.FeedURL, m.Rule))
-		return slackBlock{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: truncate(strings.Join(parts, " · "), slackSectionMax)}}}
+		return slackBlock{Type: "context", Elements: []slackText{{Type: "mrkdwn", Text: Truncate(strings.Join(parts, " · "), slackSectionMax)}}}
 	}
 	if len(m.Entries) == 1 && m.More == 0 {
 		e := m.Entries[0]
-		msg.Text = truncate(slackEscape(e.Title+" — "+e.Source+" (rule "+m.Rule+")"), slackTextMax)
-		blocks = append(blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: truncate("*"+slackLink(e.Link, truncate(e.Title, slackHeaderMax))+"*", slackSectionMax)}})
+		msg.Text = Truncate(slackEscape(e.Title+" — "+e.Source+" (rule "+m.Rule+")"), slackTextMax)
+		blocks = append(blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: Truncate("*"+slackLink(e.Link, Truncate(e.Title, slackHeaderMax))+"*", slackSectionMax)}})
 		if e.Snippet.Text != "" {
-			blocks = append(blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: truncate(slackSnippet(e), slackSectionMax)}})
+			blocks = append(blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: Truncate(slackSnippet(e), slackSectionMax)}})
 		}
 		blocks = append(blocks, context(e))
 	} else {
 		total := len(m.Entries) + m.More
 		head := heading(&m)
-		msg.Text = truncate(slackEscape(head), slackTextMax)
-		blocks = append(blocks, slackBlock{Type: "header", Text: &slackText{Type: "plain_text", Text: truncate(head, slackHeaderMax)}})
+		msg.Text = Truncate(slackEscape(head), slackTextMax)
+		blocks = append(blocks, slackBlock{Type: "header", Text: &slackText{Type: "plain_text", Text: Truncate(head, slackHeaderMax)}})
 		shown := 0
 		for _, e := range m.Entries {
 			// Two blocks an entry, and room kept for the closing line.
 			if len(blocks)+2 > slackBlocksMax-1 {
 				break
 			}
-			line := "*" + slackLink(e.Link, truncate(e.Title, slackHeaderMax)) + "*"
+			line := "*" + slackLink(e.Link, Truncate(e.Title, slackHeaderMax)) + "*"
 			if e.Snippet.Text != "" {
 				line += "\n" + slackSnippet(e)
 			}
-			blocks = append(blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: truncate(line, slackSectionMax)}}, context(e))
+			blocks = append(blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: Truncate(line, slackSectionMax)}}, context(e))
 			shown++
 		}
 		if rest := total - shown; rest > 0 {

@@ -83,7 +83,7 @@ func Teams(m Message) []byte {
 	}
 	size, shown := 0, 0
 	for i, e := range m.Entries {
-		title := teamsText(truncate(linkText(e.Title, e.Link), 300))
+		title := teamsText(Truncate(linkText(e.Title, e.Link), 300))
 		title.Weight = "Bolder"
 		if e.Link != "" {
 			title.SelectAction = &teamsAction{Type: "Action.OpenUrl", URL: e.Link}

@@ -100,7 +100,7 @@ func Telegram(m Message) string {
 	shown := 0
 	for _, e := range m.Entries {
 		var p strings.Builder
-		title := telegramEscape(truncate(linkText(e.Title, e.Link), 300))
+		title := telegramEscape(Truncate(linkText(e.Title, e.Link), 300))
 		if e.Link != "" {
 			title = `<a href="` + telegramEscape(e.Link) + `">` + title + "</a>"
 		}

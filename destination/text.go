@@ -9,8 +9,10 @@ import (
 	"unicode/utf8"
 )
 
-// truncate cuts s to at most max runes, ending with "…" when it cuts.
-func truncate(s string, max int) string {
+// Truncate cuts s to at most max characters, ending with "…" when it cuts:
+// for text shown where room is short (alerts, names made of queries,
+// terminal lines).
+func Truncate(s string, max int) string {
 	if utf8.RuneCountInString(s) <= max {
 		return s
 	}

@@ -4,8 +4,6 @@
 package notify
 
 import (
-	"unicode/utf8"
-
 	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
@@ -34,23 +32,15 @@ func linkOf(link string) string {
 	return ""
 }
 
-// cut cuts s to at most n characters.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
-
 // EntryOf makes an alert's entry from a stored match.
 func EntryOf(m *store.Matched) destination.Entry {
 	it := &m.Item
 	e := destination.Entry{
-		ID: it.ID, Title: cut(it.Title, alertTitle), Link: linkOf(it.Link), Source: m.Source,
+		ID: it.ID, Title: destination.Truncate(it.Title, alertTitle), Link: linkOf(it.Link), Source: m.Source,
 		Published: it.Published, Authors: it.Authors, Categories: it.Categories, Story: m.StoryID,
 	}
 	for _, c := range m.Also[:min(len(m.Also), alertCopies)] {
-		e.Also = append(e.Also, destination.Copy{ID: store.ItemUUID(c.Source, c.Item.ID), Source: c.Source, Title: cut(c.Item.Title, alertTitle), Link: linkOf(c.Item.Link)})
+		e.Also = append(e.Also, destination.Copy{ID: store.ItemUUID(c.Source, c.Item.ID), Source: c.Source, Title: destination.Truncate(c.Item.Title, alertTitle), Link: linkOf(c.Item.Link)})
 	}
 	doc := m.Document()
 	var content []rules.Hit
@@ -64,7 +54,7 @@ func EntryOf(m *store.Matched) destination.Entry {
 		if h.Start < 0 || h.End > len(text) || h.Start > h.End {
 			continue // the item changed since it matched
 		}
-		e.Matches = append(e.Matches, destination.MatchedText{Term: h.Term, Field: h.Field.String(), Text: cut(text[h.Start:h.End], alertMatch)})
+		e.Matches = append(e.Matches, destination.MatchedText{Term: h.Term, Field: h.Field.String(), Text: destination.Truncate(text[h.Start:h.End], alertMatch)})
 		if h.Field == rules.FieldContent {
 			content = append(content, h)
 		}

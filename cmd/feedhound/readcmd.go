@@ -5,9 +5,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/feedhound/feedhound/destination"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 const readUsage = `Usage:
@@ -99,7 +99,7 @@ func runRead(ctx context.Context, e *env, args []string) int {
 				fmt.Fprintln(out, "  categories: "+strings.Join(it.Categories, ", "))
 			}
 			if t := strings.Join(strings.Fields(it.Text), " "); t != "" {
-				fmt.Fprintln(out, "  "+cutRunes(t, 200))
+				fmt.Fprintln(out, "  "+destination.Truncate(t, 200))
 			}
 			fmt.Fprintln(out)
 		}
@@ -126,12 +126,4 @@ func orUntitled(s string) string {
 		return "(untitled)"
 	}
 	return s
-}
-
-// cutRunes cuts s to n characters, with "…" when it cuts.
-func cutRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }
