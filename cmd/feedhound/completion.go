@@ -140,12 +140,13 @@ func runComplete(ctx context.Context, e *env, args []string) int {
 	default:
 		cmd := typed[0]
 		prev := typed[len(typed)-1]
-		if values, ok := flagValues[prev]; ok && flagTakes(cmd, prev) {
+		flags := flagsOf(ctx, cmd)
+		if values, ok := flagValues[prev]; ok && slices.Contains(flags, prev) {
 			offer = valuesOf(ctx, values, configOf(typed))
 			break
 		}
 		if strings.HasPrefix(cur, "-") {
-			offer = flagsOf(ctx, cmd)
+			offer = flags
 			break
 		}
 		switch {
