@@ -796,4 +796,9 @@ func TestImportOPML(t *testing.T) {
 	if status, _ := post(f.ro, opml); status != 403 {
 		t.Errorf("a read-only token imports: %d", status)
 	}
+	// An admin's import has no quota.
+	three := `<opml><body><outline text="A" xmlUrl="https://a.example/feed"/><outline text="B" xmlUrl="https://b.example/feed"/><outline text="C" xmlUrl="https://c.example/feed"/></body></opml>`
+	if status, out := post(f.rw, three); status != 200 || len(out["added"].([]any)) != 3 {
+		t.Errorf("the admin's import of 3 past a quota of 2: %d %v, want all added", status, out)
+	}
 }
