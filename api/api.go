@@ -18,6 +18,7 @@ import (
 	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
+	"github.com/feedhound/feedhound/source"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/watcher"
 )
@@ -119,7 +120,8 @@ var routes = []route{
 var openapiFile []byte
 
 // openapi is the API's description as served: the file's, with the kinds
-// of destination a subscription's notify takes from their registry.
+// of destination a subscription's notify takes and the kinds of source
+// from their registries.
 var openapi = func() []byte {
 	dec := json.NewDecoder(bytes.NewReader(openapiFile))
 	dec.UseNumber()
@@ -133,22 +135,23 @@ var openapi = func() []byte {
 	for _, name := range destination.Names() {
 		k, _ := destination.Lookup(name)
 		for _, o := range k.Options() {
-			p, ok := props[o.Name].(map[string]any)
-			if !ok {
-				p = map[string]any{"type": "string"}
-				if o.List {
-					p = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
-				}
-				props[o.Name] = p
-			}
-			help := name + ": " + o.Help
+			help := o.Help
 			if o.Secret {
 				help += " (a secret, never shown again)"
 			}
-			if d, _ := p["description"].(string); d != "" {
-				help = d + "; " + help
-			}
-			p["description"] = help
+			describe(props, o.Name, o.List, name+": "+help)
+		}
+	}
+	// The kinds of source and their options, from theirs.
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for _, schema := range []string{"NewSource", "Source"} {
+		schemas[schema].(map[string]any)["properties"].(map[string]any)["kind"].(map[string]any)["enum"] = source.Names()
+	}
+	opts := schemas["SourceOptions"].(map[string]any)["properties"].(map[string]any)
+	for _, name := range source.Names() {
+		k, _ := source.Lookup(name)
+		for _, o := range k.Options() {
+			describe(opts, o.Name, false, name+": "+o.Help)
 		}
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
@@ -157,6 +160,24 @@ var openapi = func() []byte {
 	}
 	return b
 }()
+
+// describe adds what an option of a kind is to the schema's properties:
+// options of the same name in several kinds share one property, which
+// says what it is in each.
+func describe(props map[string]any, name string, list bool, help string) {
+	p, ok := props[name].(map[string]any)
+	if !ok {
+		p = map[string]any{"type": "string"}
+		if list {
+			p = map[string]any{"type": "array", "items": map[string]any{"type": "string"}}
+		}
+		props[name] = p
+	}
+	if d, _ := p["description"].(string); d != "" {
+		help = d + "; " + help
+	}
+	p["description"] = help
+}
 
 // Handler returns the API's routes, and its OpenAPI description at
 // /api/v1/openapi.json.

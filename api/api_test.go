@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net"
@@ -20,6 +19,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/feedhound/feedhound/internal/testkit"
+	"github.com/feedhound/feedhound/source"
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/destination"
@@ -274,6 +276,12 @@ func TestOpenAPI(t *testing.T) {
 						ChatID struct{ Description string } `json:"chat_id"`
 					}
 				}
+				NewSource struct {
+					Properties struct{ Kind struct{ Enum []string } }
+				}
+				SourceOptions struct {
+					Properties struct{ Item struct{ Description string } }
+				}
 			}
 		}
 	}
@@ -285,6 +293,12 @@ func TestOpenAPI(t *testing.T) {
 	}
 	if p := doc.Components.Schemas.Notify.Properties; p.To.Type != "array" || !strings.HasPrefix(p.To.Description, "email: ") || !strings.HasPrefix(p.ChatID.Description, "telegram: ") {
 		t.Errorf("the kinds' options are not described: %+v", p)
+	}
+	if kinds := doc.Components.Schemas.NewSource.Properties.Kind.Enum; !slices.Equal(kinds, source.Names()) {
+		t.Errorf("a source's kind takes %q, the registry has %q", kinds, source.Names())
+	}
+	if d := doc.Components.Schemas.SourceOptions.Properties.Item.Description; !strings.HasPrefix(d, "page: ") {
+		t.Errorf("the page's item option is described as %q", d)
 	}
 	described := map[string]bool{}
 	for path, ops := range doc.Paths {
@@ -347,11 +361,11 @@ func TestSources(t *testing.T) {
 		{`{"url": "http://` + blocked.Addr().String() + `/feed"}`, 422, "url: refusing to connect to 127.0.0.2 (loopback); set allow_private_networks to allow it"},
 		{`{"url": "http://[::ffff:10.0.0.1]/feed"}`, 422, "url: refusing to connect to 10.0.0.1 (private network); set allow_private_networks to allow it"},
 		{`{"name": "sneaky", "url": "` + srv.URL + `/sneaky"}`, 422, "url: refusing to connect to 127.0.0.2 (loopback); set allow_private_networks to allow it"},
-		{`{"url": "file:///etc/passwd"}`, 422, "url: want an absolute http or https URL"},
+		{`{"url": "file:///etc/passwd"}`, 422, `url: "file:///etc/passwd": only http and https URLs can be fetched`},
 		{`{"name": "koreatimes", "url": "` + srv.URL + `/world.atom"}`, 409, `name: a source named "koreatimes" exists`},
 		{`{"name": "Bad Name", "url": "` + srv.URL + `/world.atom"}`, 422, "name: use lower-case letters, digits, '.', '_' and '-'"},
 		{`{"url": "` + srv.URL + `/world.atom", "schedule": "often"}`, 422, `schedule "often": expected exactly 5 fields, found 1: [often]`},
-		{`{"url": "` + srv.URL + `/world.atom", "every": "10m"}`, 400, `body: unknown field "every" (known: name, url, schedule, scrape, fulltext, timezone)`},
+		{`{"url": "` + srv.URL + `/world.atom", "every": "10m"}`, 400, `body: unknown field "every" (known: name, url, schedule, kind, options, scrape, fulltext, timezone)`},
 		{`{"url": "` + srv.URL + `/world.atom", "schedule": "@every 1ns"}`, 422, `schedule "@every 1ns": polls 1ns apart; at least 1m0s apart (min_interval)`},
 		{`{"url": "` + srv.URL + `/world.atom", "schedule": "@every 0s"}`, 422, `schedule "@every 0s": polls 0s apart; at least 1m0s apart (min_interval)`},
 	}
@@ -589,13 +603,18 @@ func TestScrapedSources(t *testing.T) {
 		t.Fatalf("add a page to scrape: %d %v", status, src)
 	}
 	stored, _ := f.st.APISources(context.Background())
-	if len(stored) != 1 || stored[0].Scrape != `{"item":""}` || !stored[0].FullText {
+	if len(stored) != 1 || stored[0].Kind != "page" || stored[0].Options != "" || !stored[0].FullText {
 		t.Errorf("stored %+v", stored)
 	}
 	tests := []struct{ body, field, err string }{
 		{`{"url": "` + srv.URL + `/", "scrape": {"item": "td[class="}}`, "scrape.item", "scrape.item: unexpected EOF in attribute selector"},
 		{`{"url": "` + srv.URL + `/", "scrape": {"item": "table.board-list tbody tr"}}`, "scrape", "scrape: item selector 'table.board-list tbody tr' matched nothing"},
-		{`{"url": "` + srv.URL + `/", "scrape": {}, "timezone": "Mars/Olympus"}`, "timezone", `timezone: "Mars/Olympus": want a zone name such as Asia/Seoul or UTC`},
+		{`{"url": "` + srv.URL + `/", "scrape": {}, "timezone": "Mars/Olympus"}`, "timezone", `timezone "Mars/Olympus": want a zone name such as Asia/Seoul or UTC`},
+		// The same as kind and options.
+		{`{"url": "` + srv.URL + `/", "kind": "page", "options": {"item": "td[class="}}`, "options.item", `options.item "td[class=": unexpected EOF in attribute selector`},
+		{`{"url": "` + srv.URL + `/", "kind": "page", "options": {"itme": "tr"}}`, "options.itme", "options.itme: a page takes no such option (it takes: item, title, link, date, summary, author, image)"},
+		{`{"url": "` + srv.URL + `/", "kind": "rss"}`, "kind", `kind "rss": want feed or page`},
+		{`{"url": "` + srv.URL + `/", "kind": "feed", "scrape": {}}`, "scrape", "scrape: the options of a page; give either scrape, or kind and options"},
 	}
 	for _, tt := range tests {
 		status, out := f.do(t, "POST", "/api/v1/sources", f.rw, tt.body)

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/feedhound/feedhound/netguard"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/feedhound/feedhound/config"
+	"github.com/feedhound/feedhound/netguard"
+	"github.com/feedhound/feedhound/source"
+
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/store"
 )
@@ -41,7 +42,7 @@ type ImportOptions struct {
 	Check func(ctx context.Context, u *url.URL) error
 	// Known are the names and URLs of the sources there are beside those
 	// of the database: the configuration's.
-	Known []config.Source
+	Known []source.Spec
 	Now   time.Time
 }
 
@@ -94,7 +95,7 @@ func ImportOPML(ctx context.Context, st *store.Store, opml []byte, o ImportOptio
 			continue
 		}
 		im.Name = uniqueName(sourceName(ol.Title, u), names)
-		src := store.APISource{Name: im.Name, URL: ol.URL, Schedule: config.DefaultSchedule, Title: ol.Title, Created: o.Now, Owner: o.Owner}
+		src := store.APISource{Spec: source.Spec{Name: im.Name, URL: ol.URL, Schedule: source.DefaultSchedule, Kind: source.DefaultKind}, Title: ol.Title, Created: o.Now, Owner: o.Owner}
 		if err := st.AddAPISource(ctx, src); errors.Is(err, store.ErrExists) {
 			im.Reason, im.Name = "a source of that name was added meanwhile", ""
 			res.Skipped = append(res.Skipped, im)
@@ -151,9 +152,9 @@ func (a *API) importSources(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, apiError{Error: "read the body: " + err.Error()})
 		return
 	}
-	var known []config.Source
+	var known []source.Spec
 	for _, s := range a.Plan().Sources {
-		known = append(known, config.Source{Name: s.Name, URL: s.URL})
+		known = append(known, s.Spec)
 	}
 	max := a.Limits.MaxSources
 	if tokenOf(r).Admin {

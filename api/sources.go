@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,32 +8,40 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/netguard"
 	"github.com/feedhound/feedhound/scrape"
+	"github.com/feedhound/feedhound/source"
 	"github.com/feedhound/feedhound/store"
 )
 
 type sourceJSON struct {
-	Name     string            `json:"name"`
-	URL      string            `json:"url"`
-	Schedule string            `json:"schedule"`
-	Title    string            `json:"title,omitempty"`
-	ReadOnly bool              `json:"read_only"` // defined in the configuration file
+	Name     string `json:"name"`
+	URL      string `json:"url"`
+	Schedule string `json:"schedule"`
+	Title    string `json:"title,omitempty"`
+	ReadOnly bool   `json:"read_only"` // defined in the configuration file
+	Kind     string `json:"kind"`
+	// Options are the options of its kind; Scrape the same of a page, as
+	// scrape selectors.
+	Options  map[string]string `json:"options,omitempty"`
 	Scrape   *scrape.Selectors `json:"scrape,omitempty"`
 	FullText bool              `json:"fulltext,omitempty"`
 	Timezone string            `json:"timezone,omitempty"`
 }
 
-// viewOf shows a source added through the API.
-func viewOf(m store.APISource) sourceJSON {
-	sj := sourceJSON{Name: m.Name, URL: feed.ShowURL(m.URL), Schedule: m.Schedule, Title: m.Title, FullText: m.FullText, Timezone: m.Timezone}
-	if m.Scrape != "" {
-		sj.Scrape = new(scrape.Selectors)
-		json.Unmarshal([]byte(m.Scrape), sj.Scrape)
+// viewOf shows a source.
+func viewOf(s source.Spec) sourceJSON {
+	sj := sourceJSON{Name: s.Name, URL: feed.ShowURL(s.URL), Schedule: s.Schedule, Kind: s.KindName(), FullText: s.FullText, Timezone: s.Timezone}
+	sj.Options, _ = source.DecodeOptions(s.Options)
+	if len(sj.Options) == 0 {
+		sj.Options = nil
+	}
+	if sj.Kind == "page" {
+		sel := source.Selectors(sj.Options)
+		sj.Scrape = &sel
 	}
 	return sj
 }
@@ -61,16 +68,19 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
 		if others[s.Name] {
 			continue
 		}
-		sj := sourceJSON{Name: s.Name, URL: feed.ShowURL(s.URL), Schedule: s.Spec, ReadOnly: true, FullText: s.FullText}
+		sj := viewOf(s.Spec)
 		if m, ok := mine[s.Name]; ok {
-			sj = viewOf(m)
-			sj.Schedule = s.Spec
+			sj.Title = m.Title
 			delete(mine, s.Name)
+		} else {
+			sj.ReadOnly = true
 		}
 		out.Sources = append(out.Sources, sj)
 	}
 	for _, m := range mine { // added a moment ago; the plan will follow
-		out.Sources = append(out.Sources, viewOf(m))
+		sj := viewOf(m.Spec)
+		sj.Title = m.Title
+		out.Sources = append(out.Sources, sj)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -79,8 +89,11 @@ type addSourceRequest struct {
 	Name     string `json:"name"`
 	URL      string `json:"url"`
 	Schedule string `json:"schedule"`
-	// Scrape makes the source a page scraped for items: its selectors, or
-	// {} to have them found.
+	// Kind is a kind of source (a feed, the default, or a page) and
+	// Options its options. Scrape is the same as kind "page" with the
+	// selectors as its options: {} to have them found.
+	Kind     string            `json:"kind"`
+	Options  map[string]string `json:"options"`
 	Scrape   *scrape.Selectors `json:"scrape"`
 	FullText bool              `json:"fulltext"`
 	Timezone string            `json:"timezone"`
@@ -97,9 +110,11 @@ func nameFor(u *url.URL) string {
 	return n
 }
 
-// addSource adds a source a client names by a URL: the feed itself, or a
-// page that links to one. The URL is fetched through the guard against
-// private networks, whoever asks.
+// addSource adds a source a client names by a URL, of a kind: a feed (the
+// feed itself, or a page that links to one), or a page scraped for items.
+// It is checked as the configuration's sources are, then read once, as
+// its kind tries it, through the guard against private networks, whoever
+// asks.
 func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 	var req addSourceRequest
 	if !decode(w, r, &req) {
@@ -109,11 +124,29 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("url: %d bytes, at most %d", len(req.URL), maxURL), Field: "url"})
 		return
 	}
-	u, ok := netguard.WebURL(req.URL)
-	if !ok {
-		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: want an absolute http or https URL", Field: "url"})
+	spec := source.Spec{URL: req.URL, Schedule: req.Schedule, Kind: req.Kind, Options: source.EncodeOptions(req.Options), FullText: req.FullText, Timezone: req.Timezone}
+	if req.Scrape != nil {
+		if req.Kind != "" && req.Kind != "page" || req.Options != nil {
+			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "scrape: the options of a page; give either scrape, or kind and options", Field: "scrape"})
+			return
+		}
+		spec.Kind, spec.Options = "page", source.PageOptions(*req.Scrape)
+	}
+	// fieldError answers what is wrong with a field, named as the request
+	// named it: scrape.item for the option item given in scrape.
+	fieldError := func(fe *source.FieldError) {
+		field, msg := fe.Field, fe.Error()
+		if req.Scrape != nil && strings.HasPrefix(field, "options") {
+			field = "scrape" + strings.TrimPrefix(field, "options")
+			msg = field + ": " + fe.Err.Error()
+		}
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: msg, Field: field})
+	}
+	if ps := source.Problems(&spec, MinInterval); len(ps) > 0 {
+		fieldError(ps[0])
 		return
 	}
+	u, _ := netguard.WebURL(spec.URL)
 	if req.Name == "" {
 		req.Name = nameFor(u)
 	}
@@ -121,70 +154,30 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "name: use lower-case letters, digits, '.', '_' and '-'", Field: "name"})
 		return
 	}
+	spec.Name = req.Name
 	if !a.checkName(w, req.Name) || !a.withinQuota(w, r, true) {
-		return
-	}
-	if req.Schedule == "" {
-		req.Schedule = config.DefaultSchedule
-	}
-	if err := config.CheckSchedule(req.Schedule, MinInterval); err != nil {
-		writeError(w, http.StatusUnprocessableEntity, apiError{Error: err.Error(), Field: "schedule"})
 		return
 	}
 	if slices.Contains(a.sources(), req.Name) {
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("name: a source named %q exists", req.Name), Field: "name"})
 		return
 	}
-	src := store.APISource{Name: req.Name, Schedule: req.Schedule, Created: a.now(), FullText: req.FullText, Timezone: req.Timezone, Owner: tokenOf(r).Account}
-	var loc *time.Location
-	if req.Timezone != "" {
-		var err error
-		if loc, err = config.Timezone(req.Timezone); err != nil {
-			writeError(w, http.StatusUnprocessableEntity, apiError{Error: fmt.Sprintf("timezone: %q: %v", req.Timezone, err), Field: "timezone"})
-			return
-		}
+	found, title, err := source.Try(r.Context(), &spec, source.Env{Reader: a.Reader})
+	var fe *source.FieldError
+	var refused *netguard.Refused
+	switch {
+	case errors.As(err, &fe):
+		fieldError(fe)
+		return
+	case errors.As(err, &refused):
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: " + refused.Error(), Field: "url"})
+		return
+	case err != nil:
+		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: " + err.Error(), Field: "url"})
+		return
 	}
-	urlError := func(err error) {
-		var refused *netguard.Refused
-		msg := err.Error()
-		if errors.As(err, &refused) {
-			msg = refused.Error()
-		}
-		writeError(w, http.StatusUnprocessableEntity, apiError{Error: "url: " + msg, Field: "url"})
-	}
-	if req.Scrape != nil {
-		// A page scraped for items: it is read now, through the guard, and
-		// must give items with these selectors (or with those found).
-		p, err := scrape.NewParser(*req.Scrape, loc)
-		if err != nil {
-			field, msg := "scrape", err.Error()
-			var se *scrape.SelectorError
-			if errors.As(err, &se) {
-				field, msg = "scrape."+se.Field, se.Err.Error()
-			}
-			writeError(w, http.StatusUnprocessableEntity, apiError{Error: field + ": " + msg, Field: field})
-			return
-		}
-		resp, err := a.Reader.Fetch(r.Context(), feed.Request{URL: req.URL})
-		if err != nil {
-			urlError(err)
-			return
-		}
-		f, err := p.Parse(r.Context(), resp)
-		if err != nil {
-			writeError(w, http.StatusUnprocessableEntity, apiError{Error: "scrape: " + strings.TrimPrefix(err.Error(), feed.ShowURL(resp.URL)+": scrape: "), Field: "scrape"})
-			return
-		}
-		b, _ := json.Marshal(req.Scrape)
-		src.URL, src.Title, src.Scrape = resp.URL, f.Title, string(b)
-	} else {
-		links, err := a.Reader.Discover(r.Context(), req.URL)
-		if err != nil {
-			urlError(err)
-			return
-		}
-		src.URL, src.Title = links[0].URL, links[0].Title
-	}
+	spec.URL = found
+	src := store.APISource{Spec: spec, Title: title, Created: a.now(), Owner: tokenOf(r).Account}
 	if err := a.store.AddAPISource(r.Context(), src); errors.Is(err, store.ErrExists) {
 		writeError(w, http.StatusConflict, apiError{Error: fmt.Sprintf("name: a source named %q exists", req.Name), Field: "name"})
 		return
@@ -193,7 +186,9 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Changed("")
-	writeJSON(w, http.StatusCreated, viewOf(src))
+	sj := viewOf(src.Spec)
+	sj.Title = src.Title
+	writeJSON(w, http.StatusCreated, sj)
 }
 
 func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {

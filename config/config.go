@@ -17,14 +17,13 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/feedhound/feedhound/rules"
-	"github.com/feedhound/feedhound/scrape"
+	"github.com/feedhound/feedhound/source"
 )
 
 // Defaults for settings a file leaves out.
 const (
-	DefaultListen   = "127.0.0.1:8080"
-	DefaultData     = "feedhound.db"
-	DefaultSchedule = "@every 15m"
+	DefaultListen = "127.0.0.1:8080"
+	DefaultData   = "feedhound.db"
 	// DefaultMinInterval is the shortest time between two polls of a
 	// source that a schedule may ask for, unless min_interval says
 	// otherwise.
@@ -86,22 +85,14 @@ type Notifier struct {
 
 // Source is a feed or page to watch.
 type Source struct {
-	Name     string
-	URL      string
-	Schedule string // a robfig/cron spec or descriptor
-	// AllowPrivateNetworks lets this source reach internal addresses.
-	AllowPrivateNetworks bool
-	// Scrape, if set, makes the source a web page scraped for items, by
-	// these selectors, or by those feedhound finds when they are empty
-	// (scrape: {}).
-	Scrape *scrape.Selectors
-	// FullText fetches each new item's article, whose text rules then
-	// match instead of the feed's teaser.
-	FullText bool
-	// Timezone is where the source's dates without a zone are; nil is UTC.
-	Timezone    *time.Location
-	Pos         Pos // of the entry
-	schedulePos Pos
+	// Spec is the source: scrape: in the file is the page kind with
+	// those selectors as its options.
+	source.Spec
+	Pos Pos // of the entry
+	// pos is where each key's value is, and each option's ("options.item").
+	pos map[string]Pos
+	// scrape is set when the options were given as scrape:.
+	scrape bool
 }
 
 // Rule is a named keyword query.
@@ -235,25 +226,16 @@ const MaxBackfill = 90 * 24 * time.Hour
 // Fingerprint is a digest of the configuration's sources and rules: the
 // instances of a cluster, which share one database, must run the same.
 func (c *Config) Fingerprint() string {
-	type source struct {
-		Name, URL, Schedule, Timezone string
-		Private, FullText             bool
-		Scrape                        *scrape.Selectors
-	}
 	type rule struct {
 		Name, Query, Digest, Group string
 		Sources, Notify            []string
 	}
 	var v struct {
-		Sources []source
+		Sources []source.Spec
 		Rules   []rule
 	}
 	for _, s := range c.Sources {
-		tz := ""
-		if s.Timezone != nil {
-			tz = s.Timezone.String()
-		}
-		v.Sources = append(v.Sources, source{s.Name, s.URL, s.Schedule, tz, s.AllowPrivateNetworks || c.AllowPrivateNetworks, s.FullText, s.Scrape})
+		v.Sources = append(v.Sources, s.Spec)
 	}
 	for _, r := range c.Rules {
 		v.Rules = append(v.Rules, rule{r.Name, r.Query, r.Digest, r.Group, r.Sources, r.Notify})

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/feedhound/feedhound/destination"
+	"github.com/feedhound/feedhound/source"
 )
 
 func TestParseDefaults(t *testing.T) {
@@ -39,8 +40,8 @@ rules:
 		MinInterval: DefaultMinInterval,
 		API:         DefaultAPILimits,
 		Sources: []Source{
-			{Name: "koreatimes", URL: "https://www.koreatimes.co.kr/www/rss/nation.xml", Schedule: "@every 10m", Pos: Pos{3, 5}},
-			{Name: "wire", URL: "https://wire.example.org/world.atom", Schedule: "@every 15m", Pos: Pos{6, 5}},
+			{Spec: source.Spec{Name: "koreatimes", URL: "https://www.koreatimes.co.kr/www/rss/nation.xml", Schedule: "@every 10m", Kind: "feed"}, Pos: Pos{3, 5}},
+			{Spec: source.Spec{Name: "wire", URL: "https://wire.example.org/world.atom", Schedule: "@every 15m", Kind: "feed"}, Pos: Pos{6, 5}},
 		},
 		Rules: []Rule{{
 			Name: "kim-putin", Query: `"Kim-Putin summit" OR (Kim NEAR/8 Putin AND summit)`,
@@ -239,10 +240,10 @@ func TestScrapeSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := c.Sources[0]; s.Scrape == nil || s.Scrape.Item != "table.board-list tbody tr" || s.Scrape.Date != "td.date" || s.Timezone.String() != "Asia/Seoul" {
+	if s := c.Sources[0]; s.Kind != "page" || s.Options != `{"date":"td.date","item":"table.board-list tbody tr"}` || s.Location().String() != "Asia/Seoul" {
 		t.Errorf("scraped source %+v", s)
 	}
-	if s := c.Sources[1]; s.Scrape == nil || !s.Scrape.IsZero() || s.Timezone != nil {
+	if s := c.Sources[1]; s.Kind != "page" || s.Options != "" || s.Location() != nil {
 		t.Errorf("source with selectors to find: %+v", s)
 	}
 }

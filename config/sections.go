@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -9,13 +8,13 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/feedhound/feedhound/destination"
-	"github.com/feedhound/feedhound/scrape"
+	"github.com/feedhound/feedhound/source"
 )
 
 var (
 	topKeys      = []string{"listen", "data", "base_url", "allow_private_networks", "min_interval", "story_window", "lease", "api", "sources", "notifiers", "rules"}
 	apiKeys      = []string{"max_subscriptions", "max_sources", "max_name"}
-	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks", "scrape", "timezone", "fulltext"}
+	sourceKeys   = []string{"name", "url", "schedule", "allow_private_networks", "kind", "options", "scrape", "timezone", "fulltext"}
 	scrapeKeys   = []string{"item", "title", "link", "date", "summary", "author", "image"}
 	notifierKeys = []string{"name", "type", "url", "url_file", "secret", "secret_file", "allow_private_networks"}
 	ruleKeys     = []string{"name", "query", "sources", "notify", "digest", "backfill", "group"}
@@ -91,81 +90,60 @@ func (d *decoder) apiLimits(n ast.Node) APILimits {
 }
 
 func (d *decoder) source(n ast.Node) Source {
-	s := Source{Pos: entryPos(n)}
+	s := Source{Pos: entryPos(n), pos: map[string]Pos{}}
 	kvs, _ := d.entries(n, "a source")
 	for _, kv := range kvs {
-		switch keyName(kv) {
+		key := keyName(kv)
+		switch key {
 		case "name":
 			s.Name = d.str(kv.Value, "name")
 		case "url":
 			s.URL = d.str(kv.Value, "url")
-			if err := checkURL(s.URL); err != nil {
-				d.addf(pos(kv.Value), "source url: %v", err)
-			}
 		case "allow_private_networks":
 			s.AllowPrivateNetworks = d.boolean(kv.Value, "allow_private_networks")
 		case "schedule":
 			s.Schedule = d.str(kv.Value, "schedule")
-			s.schedulePos = pos(kv.Value)
+		case "kind":
+			s.Kind = d.str(kv.Value, "kind")
 		case "scrape":
-			s.Scrape = d.scrape(kv.Value)
+			s.Kind, s.scrape = "page", true
+			s.Options = d.options(kv.Value, "scrape", s.pos)
+		case "options":
+			s.Options = d.options(kv.Value, "options", s.pos)
 		case "fulltext":
 			s.FullText = d.boolean(kv.Value, "fulltext")
 		case "timezone":
-			name := d.str(kv.Value, "timezone")
-			loc, err := Timezone(name)
-			if err != nil {
-				d.addf(pos(kv.Value), "timezone %q: %v", name, err)
-			} else {
-				s.Timezone = loc
-			}
+			s.Timezone = d.str(kv.Value, "timezone")
 		default:
 			d.unknownKey(kv, "a source", sourceKeys)
+			continue
 		}
-	}
-	if s.Schedule == "" {
-		s.Schedule = DefaultSchedule
+		if _, set := s.pos[key]; !set {
+			s.pos[key] = pos(kv.Value)
+		}
 	}
 	return s
 }
 
-// scrape reads a source's scrape: selectors, checking each where it is
-// written.
-func (d *decoder) scrape(n ast.Node) *scrape.Selectors {
-	sel := &scrape.Selectors{}
-	kvs, _ := d.entries(n, "scrape")
-	fields := map[string]*string{"item": &sel.Item, "title": &sel.Title, "link": &sel.Link, "date": &sel.Date,
-		"summary": &sel.Summary, "author": &sel.Author, "image": &sel.Image}
-	positions := map[string]Pos{}
+// options reads a source's options — scrape: selectors, or the options:
+// of its kind — keeping where each is written. scrape: knows its keys.
+func (d *decoder) options(n ast.Node, what string, at map[string]Pos) string {
+	opts := map[string]string{}
+	kvs, _ := d.entries(n, what)
+	at["options"] = entryPos(n)
 	for _, kv := range kvs {
 		key := keyName(kv)
-		f, ok := fields[key]
-		if !ok {
+		if what == "scrape" && !slices.Contains(scrapeKeys, key) {
 			d.unknownKey(kv, "scrape", scrapeKeys)
 			continue
 		}
-		*f = d.str(kv.Value, key)
-		positions[key] = valueStart(unwrap(kv.Value))
-		if *f == "" {
-			d.addf(pos(kv.Value), "scrape %s: an empty selector (leave the key out for the default)", key)
+		opts[key] = d.str(kv.Value, what+" "+key)
+		at["options."+key] = valueStart(unwrap(kv.Value))
+		if opts[key] == "" {
+			d.addf(pos(kv.Value), "%s %s: an empty selector (leave the key out for the default)", what, key)
 		}
 	}
-	if sel.IsZero() {
-		return sel // found in each page
-	}
-	if sel.Item == "" {
-		d.addf(entryPos(n), "scrape: item is needed with the other selectors (or give none, scrape: {}, to have them found)")
-		return sel
-	}
-	if _, err := scrape.Compile(*sel); err != nil {
-		var se *scrape.SelectorError
-		if errors.As(err, &se) {
-			d.addf(positions[se.Field], "scrape %s selector %q: %v", se.Field, *fields[se.Field], se.Err)
-		} else {
-			d.addf(pos(n), "scrape: %v", err)
-		}
-	}
-	return sel
+	return source.EncodeOptions(opts)
 }
 
 func (d *decoder) rule(n ast.Node) Rule {

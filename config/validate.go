@@ -3,17 +3,18 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/feedhound/feedhound/netguard"
 	"maps"
 	"net"
-	"net/url"
+
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feedhound/feedhound/destination"
 	"github.com/feedhound/feedhound/internal/suggest"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/source"
 )
 
 // validate checks what single values cannot: names, references and
@@ -52,7 +53,7 @@ func (d *decoder) validate(c *Config) {
 			}
 			c.BaseURL = "http://" + net.JoinHostPort(host, port)
 		}
-	} else if err := checkURL(c.BaseURL); err != nil {
+	} else if err := source.CheckURL(c.BaseURL); err != nil {
 		d.addf(Pos{}, "base_url: %v", err)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
@@ -64,16 +65,12 @@ func (d *decoder) validate(c *Config) {
 		c.MinInterval = DefaultMinInterval
 	}
 	sources := map[string]Pos{}
-	for _, s := range c.Sources {
+	for i := range c.Sources {
+		s := &c.Sources[i]
 		d.checkName("source", s.Name, s.Pos, sources)
-		if s.URL == "" {
-			d.addf(s.Pos, "source %q has no url", s.Name)
-		}
-		if s.schedulePos.Line > 0 {
-			if err := CheckSchedule(s.Schedule, c.MinInterval); err != nil {
-				d.addf(s.schedulePos, "%v", err)
-			}
-		}
+		// The global key covers every request of the daemon.
+		s.AllowPrivateNetworks = s.AllowPrivateNetworks || c.AllowPrivateNetworks
+		d.checkSource(s, c.MinInterval)
 	}
 	// The global key covers every request of the daemon, deliveries too.
 	for i := range c.Notifiers {
@@ -159,19 +156,39 @@ func (d *decoder) parseQuery(r *Rule) {
 	d.addf(p, "rule %s: %v", r.Name, err)
 }
 
-// checkURL accepts absolute http and https URLs.
-func checkURL(s string) error {
-	if _, ok := netguard.WebURL(s); ok {
-		return nil
+// checkSource reports what source.Problems finds wrong with a source,
+// each where it is written.
+func (d *decoder) checkSource(s *Source, floor time.Duration) {
+	_, scheduled := s.pos["schedule"]
+	for _, fe := range source.Problems(&s.Spec, floor) {
+		at := s.pos[fe.Field]
+		if at.Line == 0 && fe.Option() != "" {
+			at = s.pos["options"] // an option not given
+		}
+		if at.Line == 0 {
+			at = s.Pos
+		}
+		name := fe.Option()
+		switch {
+		case fe.Field == "url" && s.URL == "":
+			d.addf(s.Pos, "source %q has no url", s.Name)
+		case fe.Field == "url":
+			d.addf(at, "source url: %v", fe.Err)
+		case fe.Field == "schedule" && !scheduled:
+			// the default, whatever min_interval says
+		case s.scrape && fe.Field == "options.item" && fe.Value == "":
+			d.addf(s.pos["options"], "scrape: item is needed with the other selectors (or give none, scrape: {}, to have them found)")
+		case s.scrape && name != "":
+			d.addf(at, "scrape %s selector %q: %v", name, fe.Value, fe.Err)
+		case fe.Field == "schedule" || fe.Field == "timezone":
+			d.addf(at, "%v", fe)
+		default:
+			d.addf(at, "source %q: %v", s.Name, fe)
+		}
 	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return fmt.Errorf("%q is not a URL", s)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%q: only http and https URLs can be fetched", s)
+	if s.scrape && s.Kind != "page" {
+		d.addf(s.pos["kind"], "source %q: scrape: is for a page; kind %s takes options:", s.Name, s.Kind)
 	}
-	return fmt.Errorf("%q has no host", s)
 }
 
 // isPostgres reports whether data is a PostgreSQL URL, its scheme in any

@@ -10,52 +10,6 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// Timezone reads the zone of a source's dates that give none, by its
-// name in the zone database (Asia/Seoul, UTC).
-func Timezone(name string) (*time.Location, error) {
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" {
-		return nil, errors.New("want a zone name such as Asia/Seoul or UTC")
-	}
-	return loc, nil
-}
-
-// CheckSchedule checks a source's schedule: a cron spec or descriptor
-// that polls at most once per floor.
-func CheckSchedule(spec string, floor time.Duration) error {
-	sched, err := cron.ParseStandard(spec)
-	if err != nil {
-		return fmt.Errorf("schedule %q: %v", spec, err)
-	}
-	if gap := shortestGap(spec, sched); gap < floor {
-		return fmt.Errorf("schedule %q: polls %s apart; at least %s apart (min_interval)", spec, gap, floor)
-	}
-	return nil
-}
-
-// shortestGap is the shortest time between two runs of a schedule: its
-// delay for @every, else the least gap over the runs of two days (cron
-// specs of five fields are at least a minute apart).
-func shortestGap(spec string, s cron.Schedule) time.Duration {
-	if every, ok := s.(cron.ConstantDelaySchedule); ok {
-		if d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(spec, "@every"))); err == nil && d < every.Delay {
-			return d // cron rounds @every 1ns up to a second
-		}
-		return every.Delay
-	}
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	least := 48 * time.Hour
-	prev := s.Next(start)
-	for t := prev; t.Sub(start) < 48*time.Hour; prev = t {
-		t = s.Next(t)
-		if t.IsZero() {
-			break
-		}
-		least = min(least, t.Sub(prev))
-	}
-	return least
-}
-
 // Backfill reads how far back a new rule or subscription is matched
 // against the stories already stored: "7d", "36h" or "90m", at most 90d.
 func Backfill(s string) (time.Duration, error) {

@@ -13,12 +13,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/feedhound/feedhound/internal/registry"
+	"github.com/feedhound/feedhound/internal/suggest"
 )
 
 // Destination is where alerts go: one configured notifier, or one
@@ -105,44 +105,20 @@ type Kind interface {
 	Send(ctx context.Context, env Env, d *Destination, m *Message) Outcome
 }
 
-var registry = struct {
-	sync.RWMutex
-	kinds map[string]Kind
-}{kinds: map[string]Kind{}}
+var kinds = registry.New[Kind]("destination")
 
 // Register adds a kind; each kind's file registers it at start-up. A
 // name registered twice is a programming error.
-func Register(k Kind) {
-	registry.Lock()
-	defer registry.Unlock()
-	if _, dup := registry.kinds[k.Name()]; dup {
-		panic("destination: kind " + k.Name() + " registered twice")
-	}
-	registry.kinds[k.Name()] = k
-}
+func Register(k Kind) { kinds.Register(k) }
 
 // Lookup returns the kind of a name.
-func Lookup(name string) (Kind, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
-	k, ok := registry.kinds[name]
-	return k, ok
-}
+func Lookup(name string) (Kind, bool) { return kinds.Lookup(name) }
 
 // Names lists the kinds' names, sorted.
-func Names() []string {
-	registry.RLock()
-	defer registry.RUnlock()
-	names := make([]string, 0, len(registry.kinds))
-	for n := range registry.kinds {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func Names() []string { return kinds.Names() }
 
 // List names the kinds as a sentence does: "discord, slack or webhook".
-func List() string { return orList(Names()) }
+func List() string { return suggest.OrList(Names()) }
 
 // UnknownKind is the error of a kind that is not registered, naming those
 // that are.
@@ -158,14 +134,6 @@ type OptionError struct {
 }
 
 func (e *OptionError) Error() string { return e.Option + ": " + e.Problem }
-
-// orList joins names as "a, b or c".
-func orList(names []string) string {
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
 
 // Check reports what is wrong with a destination: its kind, its options,
 // then what its kind asks of it.

@@ -5,20 +5,16 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/feedhound/feedhound/source"
 )
 
 // APISource is a source added through the API.
 type APISource struct {
-	Name     string
-	URL      string
-	Schedule string
-	Title    string
-	Created  time.Time
-	// Scrape, if set, makes the source a page scraped for items: JSON of
-	// its selectors ("{}" to find them).
-	Scrape   string
-	FullText bool
-	Timezone string // of its dates without a zone; "" is UTC
+	// Spec is the source, checked by source.Check when it was added.
+	source.Spec
+	Title   string
+	Created time.Time
 	// Owner is the account whose tokens see and delete it; "" when added
 	// is AdminAccount.
 	Owner string
@@ -32,8 +28,8 @@ func (s *Store) AddAPISource(ctx context.Context, src APISource) error {
 	if src.Owner == "" {
 		src.Owner = AdminAccount
 	}
-	_, err := s.write.ExecContext(ctx, `INSERT INTO api_sources (name, url, schedule, title, created, scrape, fulltext, timezone, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		src.Name, src.URL, src.Schedule, src.Title, millis(src.Created), src.Scrape, src.FullText, src.Timezone, src.Owner)
+	_, err := s.write.ExecContext(ctx, `INSERT INTO api_sources (name, url, schedule, title, created, kind, options, fulltext, timezone, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		src.Name, src.URL, src.Schedule, src.Title, millis(src.Created), src.KindName(), src.Options, src.FullText, src.Timezone, src.Owner)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return ErrExists
 	}
@@ -45,7 +41,7 @@ func (s *Store) AddAPISource(ctx context.Context, src APISource) error {
 
 // APISources lists the sources added through the API, by name.
 func (s *Store) APISources(ctx context.Context) ([]APISource, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT name, url, schedule, title, created, scrape, fulltext, timezone, owner FROM api_sources ORDER BY name`)
+	rows, err := s.read.QueryContext(ctx, `SELECT name, url, schedule, title, created, kind, options, fulltext, timezone, owner FROM api_sources ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list sources: %w", err)
 	}
@@ -54,7 +50,7 @@ func (s *Store) APISources(ctx context.Context) ([]APISource, error) {
 	for rows.Next() {
 		var src APISource
 		var created int64
-		if err := rows.Scan(&src.Name, &src.URL, &src.Schedule, &src.Title, &created, &src.Scrape, &src.FullText, &src.Timezone, &src.Owner); err != nil {
+		if err := rows.Scan(&src.Name, &src.URL, &src.Schedule, &src.Title, &created, &src.Kind, &src.Options, &src.FullText, &src.Timezone, &src.Owner); err != nil {
 			return nil, err
 		}
 		src.Created = fromMillis(created)

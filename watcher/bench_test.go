@@ -26,6 +26,7 @@ import (
 	"github.com/feedhound/feedhound/internal/cputime"
 	"github.com/feedhound/feedhound/internal/pgtest"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/source"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -335,7 +336,7 @@ func benchIngest(b *testing.B, data func() string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n, _, _, err := w.ingest(ctx, p, Source{Name: "wire"}, f, time.Now())
+		n, _, _, err := w.ingest(ctx, p, Source{Spec: source.Spec{Name: "wire"}}, f, time.Now())
 		if err != nil || n != 10000 {
 			b.Fatalf("recorded %d, %v", n, err)
 		}
@@ -447,7 +448,7 @@ func BenchmarkIngestStories(b *testing.B) {
 			if redate != nil {
 				redate(f)
 			}
-			n, _, _, err := w.ingest(ctx, p, Source{Name: name}, f, time.Now())
+			n, _, _, err := w.ingest(ctx, p, Source{Spec: source.Spec{Name: name}}, f, time.Now())
 			if err != nil || n != 10000 {
 				b.Fatalf("recorded %d, %v", n, err)
 			}

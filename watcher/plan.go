@@ -4,10 +4,8 @@ package watcher
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -15,7 +13,7 @@ import (
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
-	"github.com/feedhound/feedhound/scrape"
+	"github.com/feedhound/feedhound/source"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -36,24 +34,17 @@ type Plan struct {
 
 // Source is a source to poll.
 type Source struct {
-	Name     string
-	URL      string
-	Host     string // of URL, for the per-host limit
-	Spec     string // the schedule as written
-	Schedule cron.Schedule
-	// AllowPrivate lets the source reach internal addresses.
-	AllowPrivate bool
-	// Parser reads what the source answers; nil means the watcher's
-	// reader: a feed, or a page that links to one.
-	Parser Parser
-	// FullText fetches each new item's article for its text.
-	FullText bool
-}
-
-// Parser reads a fetched source as a feed other than as a feed document:
-// a page scraped for items (scrape.Parser). It stops when ctx ends.
-type Parser interface {
-	Parse(ctx context.Context, resp *feed.Response) (*feed.Feed, error)
+	// Spec is the source as the configuration or the API gives it.
+	source.Spec
+	Host string // of URL, for the per-host limit
+	// Cron is Schedule, parsed.
+	Cron cron.Schedule
+	// reader reads the source at each poll, and articles fetch its items'
+	// articles for their full text: with the guard against internal
+	// addresses, unless the source may reach them. The watcher sets them
+	// once when it takes a plan up (bind).
+	reader   source.Reader
+	articles *feed.Articles
 }
 
 // Rule is a rule to match, and the sources it applies to.
@@ -78,48 +69,35 @@ type Dynamic struct {
 }
 
 // NewPlan makes a Plan from a validated configuration and what the API
-// added to it.
+// added to it. The API's sources are checked again, as the configuration
+// was: one that no longer passes is left out, in Skipped.
 func NewPlan(c *config.Config, d Dynamic) (*Plan, error) {
 	p := &Plan{}
-	all := slices.Clone(c.Sources)
-	for _, s := range d.Sources {
-		cs := config.Source{Name: s.Name, URL: s.URL, Schedule: s.Schedule, FullText: s.FullText}
-		if s.Scrape != "" {
-			cs.Scrape = new(scrape.Selectors)
-			if err := json.Unmarshal([]byte(s.Scrape), cs.Scrape); err != nil {
-				p.Skipped = append(p.Skipped, fmt.Errorf("source %s: scrape: %w", s.Name, err))
-				continue
-			}
-		}
-		if s.Timezone != "" {
-			loc, err := config.Timezone(s.Timezone)
-			if err != nil {
-				p.Skipped = append(p.Skipped, fmt.Errorf("source %s: timezone: %w", s.Name, err))
-				continue
-			}
-			cs.Timezone = loc
-		}
-		all = append(all, cs)
+	specs := make([]source.Spec, 0, len(c.Sources)+len(d.Sources))
+	for _, s := range c.Sources {
+		specs = append(specs, s.Spec)
 	}
-	for _, s := range all {
-		sched, err := cron.ParseStandard(s.Schedule)
-		if err != nil {
-			return nil, fmt.Errorf("source %s: schedule %q: %w", s.Name, s.Schedule, err)
+	for _, s := range d.Sources {
+		spec := s.Spec
+		// The floor was the API's to hold when the source was added.
+		if err := source.Check(&spec, 0); err != nil {
+			p.Skipped = append(p.Skipped, fmt.Errorf("source %s: %w", s.Name, err))
+			continue
 		}
-		host := s.URL
-		if u, err := url.Parse(s.URL); err == nil {
+		specs = append(specs, spec)
+	}
+	for _, spec := range specs {
+		// The global key covers every source, the API's too.
+		spec.AllowPrivateNetworks = spec.AllowPrivateNetworks || c.AllowPrivateNetworks
+		sched, err := cron.ParseStandard(spec.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: schedule %q: %w", spec.Name, spec.Schedule, err)
+		}
+		host := spec.URL
+		if u, err := url.Parse(spec.URL); err == nil {
 			host = u.Host
 		}
-		src := Source{
-			Name: s.Name, URL: s.URL, Host: host, Spec: s.Schedule, Schedule: sched,
-			AllowPrivate: c.AllowPrivateNetworks || s.AllowPrivateNetworks, FullText: s.FullText,
-		}
-		if s.Scrape != nil {
-			if src.Parser, err = scrape.NewParser(*s.Scrape, s.Timezone); err != nil {
-				return nil, fmt.Errorf("source %s: scrape: %w", s.Name, err)
-			}
-		}
-		p.Sources = append(p.Sources, src)
+		p.Sources = append(p.Sources, Source{Spec: spec, Host: host, Cron: sched})
 	}
 	rs := make([]rules.Rule, len(c.Rules))
 	for i, r := range c.Rules {

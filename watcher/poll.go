@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/rules"
+	"github.com/feedhound/feedhound/source"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/story"
 )
@@ -126,7 +127,7 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 			log.Error("poll panicked", "error", res.Err)
 			st.Failures++
 			st.LastStatus, st.LastError = res.Status, res.Err.Error()
-			st.NextPoll = w.nextPoll(src.Schedule, st.LastPoll, st.Failures, 0, time.Time{})
+			st.NextPoll = w.nextPoll(src.Cron, st.LastPoll, st.Failures, 0, time.Time{})
 			res.NextPoll = st.NextPoll
 			w.states.save(st)
 		}
@@ -134,70 +135,37 @@ func (w *Watcher) poll(ctx context.Context, src Source) (res Result) {
 
 	now := w.now()
 	st.LastPoll = now
-	a := w.read(ctx, src, &st, log)
-	floor := w.ingestAnswer(ctx, src, &st, &a, &res, now, log)
-	return w.settle(ctx, src, &st, a, floor, now, res, log)
+	a, err := w.read(ctx, src, &st, log)
+	floor, err := w.ingestAnswer(ctx, src, &st, a, err, &res, now, log)
+	return w.settle(ctx, src, &st, a, err, floor, now, res, log)
 }
 
-// answer is what a poll read of a source.
-type answer struct {
-	resp *feed.Response
-	// feed is what resp held, read as a feed; nil for a 304 or a body the
-	// same as the one last recorded (unchanged).
-	feed      *feed.Feed
-	unchanged bool
-	err       error
-}
-
-// read fetches a source and reads its answer as a feed: a feed document;
-// a page scraped for items; or, for a page that links to a feed, that
-// feed, which is polled from then on (st.URL becomes its URL). The same
-// body as the one last recorded (a server that sends no validators) comes
-// back unchanged: nothing to parse or record, as for a 304.
-func (w *Watcher) read(ctx context.Context, src Source, st *store.Source, log *slog.Logger) (a answer) {
-	reader := w.reader
-	if src.AllowPrivate && w.opts.PrivateReader != nil {
-		reader = w.opts.PrivateReader
+// read fetches a source and reads its answer as a feed, as its kind
+// does. The feed a page links to is polled from then on (st.URL becomes
+// its URL).
+func (w *Watcher) read(ctx context.Context, src Source, st *store.Source, log *slog.Logger) (a source.Answer, err error) {
+	a, err = src.reader.Read(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash})
+	if a.Found != "" {
+		log.Info("the source is a page; polling the feed it links to", "page", feed.ShowURL(st.URL), "feed", feed.ShowURL(a.Found))
+		st.URL = a.Found
 	}
-	a.resp, a.err = reader.Fetch(ctx, feed.Request{URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash})
-	if a.err != nil || a.resp.Unchanged || a.resp.Status != http.StatusOK {
-		a.unchanged = a.err == nil && a.resp.Unchanged
-		return a
-	}
-	if src.Parser != nil {
-		// A page scraped for items: the page is the source.
-		a.feed, a.err = src.Parser.Parse(ctx, a.resp)
-		return a
-	}
-	if a.resp.IsHTML() {
-		// A page, not a feed: poll the feed it links to from now on.
-		found, err := reader.FeedFrom(ctx, a.resp)
-		if err != nil {
-			a.err = err
-			return a
-		}
-		log.Info("the source is a page; polling the feed it links to", "page", feed.ShowURL(st.URL), "feed", feed.ShowURL(found.URL))
-		st.URL, a.resp = found.URL, found
-		a.resp.Moved = false
-	}
-	a.feed, a.err = reader.Parse(a.resp)
-	return a
+	return a, err
 }
 
 // ingestAnswer records what a poll read, and returns the least time the
 // source asked to wait before the next poll. Validators are saved only
 // with the items: a 304 must never hide items that were not recorded.
-func (w *Watcher) ingestAnswer(ctx context.Context, src Source, st *store.Source, a *answer, res *Result, now time.Time, log *slog.Logger) (floor time.Duration) {
+func (w *Watcher) ingestAnswer(ctx context.Context, src Source, st *store.Source, a source.Answer, err error, res *Result, now time.Time, log *slog.Logger) (floor time.Duration, _ error) {
 	switch {
-	case a.err != nil:
-		return 0
-	case a.unchanged:
+	case err != nil:
+		return 0, err
+	case a.Unchanged:
 		st.LastPresent = now
-		return max(st.TTL, a.resp.MaxAge)
-	case a.feed == nil: // 304
-		return a.resp.MaxAge
+		return max(st.TTL, a.Resp.MaxAge), nil
+	case a.Feed == nil: // 304
+		return a.Resp.MaxAge, nil
 	}
-	f := a.feed
+	f := a.Feed
 	if f.Note != "" && w.noted(src.Name, f.Note) {
 		log.Info("scraped the page", "selectors", f.Note, "items", len(f.Items))
 	}
@@ -208,25 +176,25 @@ func (w *Watcher) ingestAnswer(ctx context.Context, src Source, st *store.Source
 	// subscription made while the source answered must see its
 	// stories, which will never be new again.
 	var ft fullTextResult
-	res.New, res.Matches, ft, a.err = w.ingest(ctx, w.plan.Load(), src, f, now)
+	res.New, res.Matches, ft, err = w.ingest(ctx, w.plan.Load(), src, f, now)
 	if ft.tried > 0 {
 		st.FullTextFetched, st.FullTextFailed, st.FullTextError = ft.tried, ft.failed, ft.last
 	}
-	if a.err != nil {
-		return 0
+	if err != nil {
+		return 0, err
 	}
-	resp := a.resp
+	resp := a.Resp
 	st.ETag, st.LastModified, st.Title = resp.ETag, resp.LastModified, f.Title
 	st.FeedID, st.Link, st.FeedUpdated, st.Language = f.ID, f.Link, f.Updated, f.Language
 	st.BodyHash, st.LastRecorded, st.LastPresent, st.TTL = resp.BodyHash, now, now, f.TTL
-	return max(f.TTL, resp.MaxAge)
+	return max(f.TTL, resp.MaxAge), nil
 }
 
 // settle keeps how a poll went in the source's state — its failures and
 // their kind, a 410, a permanent move — with the time of its next poll,
 // and saves it.
-func (w *Watcher) settle(ctx context.Context, src Source, st *store.Source, a answer, floor time.Duration, now time.Time, res Result, log *slog.Logger) Result {
-	err, resp := a.err, a.resp
+func (w *Watcher) settle(ctx context.Context, src Source, st *store.Source, a source.Answer, err error, floor time.Duration, now time.Time, res Result, log *slog.Logger) Result {
+	resp := a.Resp
 	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
 		// Shutting down: not the source's fault, and its state stays as
 		// it was.
@@ -270,7 +238,7 @@ func (w *Watcher) settle(ctx context.Context, src Source, st *store.Source, a an
 		log.Debug("polled", "status", resp.Status, "new", res.New, "matches", res.Matches)
 	}
 	if !st.Gone {
-		st.NextPoll = w.nextPoll(src.Schedule, now, st.Failures, floor, retryAt)
+		st.NextPoll = w.nextPoll(src.Cron, now, st.Failures, floor, retryAt)
 	}
 	res.NextPoll = st.NextPoll
 	w.states.save(*st)
@@ -288,13 +256,9 @@ type fullTextResult struct {
 // text the item's; an article that cannot be read leaves the item as the
 // feed gave it. Items seen before are never fetched again.
 func (w *Watcher) fullText(ctx context.Context, src Source, f *feed.Feed, unseen map[string]bool) fullTextResult {
-	articles := w.articles
-	if src.AllowPrivate && w.privateArticles != nil {
-		articles = w.privateArticles
-	}
 	var r fullTextResult
 	var errs []error
-	r.tried, errs = articles.FillFeed(ctx, f, func(it *feed.Item) bool { return unseen[it.ID] })
+	r.tried, errs = src.articles.FillFeed(ctx, f, func(it *feed.Item) bool { return unseen[it.ID] })
 	for _, err := range errs {
 		w.log.Warn("full text not read; the feed's text is kept", "source", src.Name, "error", err)
 		r.last = err.Error()
@@ -317,7 +281,7 @@ func failureKind(err error) string {
 	return "network"
 }
 
-// record matches the items never seen before — with their articles'
+// ingest matches the items never seen before — with their articles'
 // text, for a full-text source — and records all of them.
 func (w *Watcher) ingest(ctx context.Context, p *Plan, src Source, f *feed.Feed, now time.Time) (newItems, matches int, ft fullTextResult, err error) {
 	source := src.Name

@@ -3,6 +3,7 @@ package watcher
 import (
 	"container/heap"
 	"context"
+	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/source"
 	"github.com/feedhound/feedhound/store"
 	"github.com/feedhound/feedhound/story"
 )
@@ -123,8 +125,40 @@ func New(st *store.Store, r *feed.Reader, log *slog.Logger, p *Plan, opts Option
 	if opts.PrivateReader != nil {
 		w.privateArticles = &feed.Articles{Reader: opts.PrivateReader}
 	}
-	w.plan.Store(p)
+	w.plan.Store(w.bind(p))
 	return w
+}
+
+// bind returns the plan with each source's reader and articles, as the
+// source may reach the network: the Watcher's reader, or the private
+// reader for a source allowed to reach internal addresses. A source
+// whose reader cannot be made fails each poll with the reason.
+func (w *Watcher) bind(p *Plan) *Plan {
+	if p == nil {
+		return nil
+	}
+	q := *p
+	q.Sources = slices.Clone(p.Sources)
+	for i := range q.Sources {
+		s := &q.Sources[i]
+		env, articles := source.Env{Reader: w.reader}, w.articles
+		if s.AllowPrivateNetworks && w.opts.PrivateReader != nil {
+			env, articles = source.Env{Reader: w.opts.PrivateReader}, w.privateArticles
+		}
+		r, err := source.New(&s.Spec, env)
+		if err != nil {
+			r = failing{fmt.Errorf("source %s: %w", s.Name, err)}
+		}
+		s.reader, s.articles = r, articles
+	}
+	return &q
+}
+
+// failing is the reader of a source that cannot be read.
+type failing struct{ err error }
+
+func (f failing) Read(context.Context, feed.Request) (source.Answer, error) {
+	return source.Answer{}, f.err
 }
 
 // Plan returns the plan being carried out.
@@ -132,7 +166,7 @@ func (w *Watcher) Plan() *Plan { return w.plan.Load() }
 
 // SetPlan replaces the plan; Run takes it up at once.
 func (w *Watcher) SetPlan(p *Plan) {
-	w.plan.Store(p)
+	w.plan.Store(w.bind(p))
 	w.signal()
 }
 
@@ -271,7 +305,7 @@ func (s *scheduler) sync(ctx context.Context, p *Plan, now time.Time) {
 	for _, src := range p.Sources {
 		keep[src.Name] = true
 		if e, ok := s.entries[src.Name]; ok {
-			changed := e.src.URL != src.URL || e.src.Spec != src.Spec || e.src.AllowPrivate != src.AllowPrivate
+			changed := e.src.Spec != src.Spec
 			sameURL := e.src.URL == src.URL
 			e.src = src
 			if changed {

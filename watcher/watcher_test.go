@@ -3,7 +3,6 @@ package watcher
 import (
 	"context"
 	"fmt"
-	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedhound/feedhound/internal/testkit"
+
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/internal/fulldisk"
@@ -24,9 +25,9 @@ import (
 	"github.com/feedhound/feedhound/store"
 )
 
-// source is a fake feed server: it serves a body with an ETag, answers
+// fakeSource is a fake feed server: it serves a body with an ETag, answers
 // conditional requests with 304, and records what it was asked.
-type source struct {
+type fakeSource struct {
 	mu       sync.Mutex // protects all following fields
 	body     []byte
 	status   int // when non-zero, answer this instead
@@ -35,16 +36,16 @@ type source struct {
 	useETag  bool
 }
 
-func newSource(t *testing.T, fixture string) *source {
+func newSource(t *testing.T, fixture string) *fakeSource {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "testdata", "feeds", fixture))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &source{body: b, useETag: true}
+	return &fakeSource{body: b, useETag: true}
 }
 
-func (s *source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *fakeSource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, r)
@@ -66,19 +67,19 @@ func (s *source) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(s.body)
 }
 
-func (s *source) set(f func(*source)) {
+func (s *fakeSource) set(f func(*fakeSource)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f(s)
 }
 
-func (s *source) count() int {
+func (s *fakeSource) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.requests)
 }
 
-func (s *source) lastRequest() *http.Request {
+func (s *fakeSource) lastRequest() *http.Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requests[len(s.requests)-1]
@@ -151,7 +152,7 @@ func TestPollRecordsMatchesOnce(t *testing.T) {
 	}
 
 	// A restart with a server that ignores validators: nothing is new.
-	src.set(func(s *source) { s.useETag = false })
+	src.set(func(s *fakeSource) { s.useETag = false })
 	st.Close()
 	st = openStore(t, dbPath)
 	w = New(st, &feed.Reader{}, quiet, p, Options{})
@@ -191,7 +192,7 @@ func TestPollPoliteness(t *testing.T) {
 	}
 
 	// 429 with Retry-After: the next poll waits for it.
-	src.set(func(s *source) {
+	src.set(func(s *fakeSource) {
 		s.status = http.StatusTooManyRequests
 		s.header = http.Header{"Retry-After": {"7200"}}
 	})
@@ -200,7 +201,7 @@ func TestPollPoliteness(t *testing.T) {
 		t.Errorf("after 429: %+v, want error and next poll %v", res, want)
 	}
 	// Failures back off exponentially, with jitter, and show in the state.
-	src.set(func(s *source) { s.status, s.header = http.StatusInternalServerError, nil })
+	src.set(func(s *fakeSource) { s.status, s.header = http.StatusInternalServerError, nil })
 	var waits []time.Duration
 	for range 4 {
 		res, _ = w.Poll(ctx, "kt")
@@ -220,13 +221,13 @@ func TestPollPoliteness(t *testing.T) {
 		t.Errorf("backoff(40) = %v, above the cap %v", b, maxBackoff)
 	}
 	// Recovery resets the failures.
-	src.set(func(s *source) { s.status = 0 })
+	src.set(func(s *fakeSource) { s.status = 0 })
 	w.Poll(ctx, "kt")
 	if state = sourceState(t, st, "kt"); state.Failures != 0 || state.LastError != "" {
 		t.Errorf("after recovery: %+v", state)
 	}
 	// 410 stops polling.
-	src.set(func(s *source) { s.status = http.StatusGone })
+	src.set(func(s *fakeSource) { s.status = http.StatusGone })
 	res, _ = w.Poll(ctx, "kt")
 	if state = sourceState(t, st, "kt"); !state.Gone || res.Status != "410" {
 		t.Errorf("after 410: %+v, %+v", res, state)
@@ -358,7 +359,7 @@ func TestEachMatchKeepsItsOwnHits(t *testing.T) {
 		fmt.Fprintf(&b, "<item><guid>wire-%d</guid><title>%s</title><description>No more to it.</description></item>", i, title)
 	}
 	b.WriteString(`</channel></rss>`)
-	src := &source{body: []byte(b.String())}
+	src := &fakeSource{body: []byte(b.String())}
 	srv := httptest.NewServer(src)
 	defer srv.Close()
 	p := plan(t, fmt.Sprintf("sources:\n  - name: wire\n    url: %s/rss\nrules:\n  - name: summit\n    query: summit\n", srv.URL))
@@ -407,7 +408,7 @@ func TestFullDiskPollsWait(t *testing.T) {
 	}
 	free := fulldisk.Fill(t, disk)
 	// Every poll is a 200 with a changed body, to record.
-	src.set(func(s *source) { s.useETag = false; s.body = append(s.body, "\n<!-- changed -->"...) })
+	src.set(func(s *fakeSource) { s.useETag = false; s.body = append(s.body, "\n<!-- changed -->"...) })
 	res, _ := w.Poll(ctx, "other") // fetches, and fails to record
 	if res.Err == nil {
 		t.Fatalf("a poll recorded on a full disk: %+v", res)
@@ -738,7 +739,7 @@ func TestFullText(t *testing.T) {
 // stays unchanged.
 func TestUnchangedBodyIsNotRecordedAgain(t *testing.T) {
 	src := newSource(t, "wire.atom")
-	src.set(func(s *source) { s.useETag = false })
+	src.set(func(s *fakeSource) { s.useETag = false })
 	srv := httptest.NewServer(src)
 	defer srv.Close()
 	st := openStore(t, filepath.Join(t.TempDir(), "db"))
@@ -770,7 +771,7 @@ func TestUnchangedBodyIsNotRecordedAgain(t *testing.T) {
 		t.Errorf("%d items seen in the last week, want the feed's 3", seen)
 	}
 	// The feed changes: one story leaves it and is pruned in time.
-	src.set(func(s *source) {
+	src.set(func(s *fakeSource) {
 		s.body = []byte(strings.Replace(string(s.body), "<id>tag:wire.example.org,2026:a1003</id>", "<id>tag:wire.example.org,2026:a1999</id>", 1))
 	})
 	if res, _ := w.Poll(ctx, "wire"); res.New != 1 {

@@ -17,11 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/rss"
+
 	"github.com/feedhound/feedhound/internal/corpus"
 	"github.com/feedhound/feedhound/internal/cputime"
 	"github.com/feedhound/feedhound/watcher"
-	"github.com/mmcdole/gofeed"
-	"github.com/mmcdole/gofeed/rss"
 )
 
 // BenchmarkMatchCommand runs the whole of feedhound match --json --rules

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/feedhound/feedhound/destination"
 	"io/fs"
 	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/feedhound/feedhound/destination"
 
 	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/netguard"

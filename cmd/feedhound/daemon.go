@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/feedhound/feedhound/destination"
 	"io"
 	"log/slog"
 	"net"
@@ -16,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/feedhound/feedhound/destination"
 
 	"github.com/feedhound/feedhound/api"
 	"github.com/feedhound/feedhound/config"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/feedhound/feedhound/internal/testkit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/feedhound/feedhound/internal/testkit"
 
 	"github.com/mmcdole/gofeed"
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/feedhound/feedhound/api"
 	"github.com/feedhound/feedhound/feed"
+	"github.com/feedhound/feedhound/source"
 	"github.com/feedhound/feedhound/store"
 )
 
@@ -67,7 +68,11 @@ func runImport(ctx context.Context, e *env, args []string) int {
 		return configError(e, err)
 	}
 	defer st.Close()
-	res, err := api.ImportOPML(ctx, st, data, api.ImportOptions{Owner: store.AdminAccount, Known: c.Sources, Now: time.Now()})
+	var known []source.Spec
+	for _, s := range c.Sources {
+		known = append(known, s.Spec)
+	}
+	res, err := api.ImportOPML(ctx, st, data, api.ImportOptions{Owner: store.AdminAccount, Known: known, Now: time.Now()})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "feedhound: %s: %v\n", file, err)
 		if len(res.Added) == 0 {

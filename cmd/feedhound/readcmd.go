@@ -5,9 +5,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/feedhound/feedhound/destination"
 	"strings"
 	"time"
+
+	"github.com/feedhound/feedhound/destination"
 )
 
 const readUsage = `Usage:

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/feedhound/feedhound/config"
 	"github.com/feedhound/feedhound/feed"
 	"github.com/feedhound/feedhound/scrape"
+	"github.com/feedhound/feedhound/source"
 )
 
 const scrapeUsage = `Usage:
@@ -72,7 +72,7 @@ func runScrape(ctx context.Context, e *env, args []string) int {
 	if len(pos) != 1 {
 		return usageError(e, "scrape", "want one URL")
 	}
-	loc, err := config.Timezone(*zone)
+	loc, err := source.Timezone(*zone)
 	if err != nil {
 		return usageError(e, "scrape", "--timezone %q: %v", *zone, err)
 	}

@@ -2,6 +2,8 @@
 // "did you mean" hints in error messages.
 package suggest
 
+import "strings"
+
 // Nearest returns the candidate closest to name by edit distance, if one
 // is within two edits.
 func Nearest(name string, candidates []string) (string, bool) {
@@ -33,4 +35,12 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// OrList joins the choices there are as a sentence does: "a, b or c".
+func OrList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
