@@ -6,7 +6,7 @@
 // The extraction is go-readability's (the readeck fork, a port of
 // Mozilla's Readability.js): on our fixtures it keeps the same text as
 // go-trafilatura, two to three times as fast, with far fewer
-// dependencies (docs/BENCHMARKS.md).
+// dependencies (docs/benchmarks-history.md).
 package fulltext
 
 import (

@@ -24,7 +24,7 @@ import (
 // reports the polls made beyond one a source (none, if the leases work),
 // the most connections the database had open, and CPU per 1,000 polls
 // (all instances'; the server's not counted). FEEDHOUND_BENCH_SOURCES sets
-// the number of sources (default 3,000; docs/BENCHMARKS.md has 30,000).
+// the number of sources (default 3,000; docs/benchmarks-history.md has 30,000).
 func BenchmarkClusterCycle(b *testing.B) {
 	n := 3000
 	if v, err := strconv.Atoi(os.Getenv("FEEDHOUND_BENCH_SOURCES")); err == nil && v > 0 {

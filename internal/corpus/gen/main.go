@@ -1,5 +1,5 @@
 // Command gen writes the synthetic feed and rule files that the
-// whole-process benchmark of feedhound match reads (see docs/BENCHMARKS.md):
+// whole-process benchmark of feedhound match reads (see docs/benchmarks-history.md):
 //
 //	go run ./internal/corpus/gen -items 10000 -rules 100,10000 -out /tmp/fhbench
 package main
