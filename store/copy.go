@@ -17,6 +17,7 @@ var copied = []struct{ table, order string }{
 	{"notifications", "id"},
 	{"accounts", "name"},
 	{"tokens", "id"},
+	{"sessions", "hash"},
 	{"subscriptions", "id"},
 	{"api_sources", "name"},
 	{"rule_queries", "rule"},

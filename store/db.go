@@ -134,3 +134,17 @@ func values(pg bool, args []any) []any {
 	}
 	return out
 }
+
+// inTx runs fn in a transaction of the writer, committed when fn returns
+// nil and rolled back otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(*tx) error) error {
+	t, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	if err := fn(t); err != nil {
+		return err
+	}
+	return t.Commit()
+}

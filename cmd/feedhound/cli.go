@@ -56,6 +56,7 @@ func commands() []command {
 		{"notify", "send a test alert through a notifier", runNotify},
 		{"import", "add the feeds of an OPML export of a feed reader as sources", runImport},
 		{"token", "create, list and revoke tokens of the HTTP API", runToken},
+		{"user", "add, list, change and remove the people who sign in to the web app", runUser},
 		{"migrate-db", "copy a database into PostgreSQL (or another file)", runMigrateDB},
 		{"demo", "watch bundled sample feeds offline and serve the filtered feeds", runDemo},
 		{"version", "print feedhound's version and build", runVersion},
