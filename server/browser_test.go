@@ -67,7 +67,7 @@ func TestStatusPageInABrowser(t *testing.T) {
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 
-	dom := string(headless(t, bin, ts.URL+"/", "--dump-dom"))
+	dom := string(headless(t, bin, ts.URL+"/status", "--dump-dom"))
 	for _, want := range []string{
 		`id="summary">1 of 2 sources failing</p>`,
 		"12 new items",
@@ -86,7 +86,7 @@ func TestStatusPageInABrowser(t *testing.T) {
 
 	// The summary is drawn at the top as a warning: its red band is in
 	// the first 250 pixels of the screenshot.
-	img, shot := screenshot(t, bin, ts.URL+"/", 1200, 900)
+	img, shot := screenshot(t, bin, ts.URL+"/status", 1200, 900)
 	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 900 {
 		t.Errorf("screenshot is %v", b)
 	}
@@ -129,17 +129,17 @@ func TestRefusedReloadInABrowser(t *testing.T) {
 	srv.Refused = func() RefusedReload { return *refused.Load() }
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	dom := string(headless(t, bin, ts.URL+"/", "--dump-dom"))
+	dom := string(headless(t, bin, ts.URL+"/status", "--dump-dom"))
 	if !strings.Contains(dom, "configuration change refused") || strings.Count(dom, "<li><code>feedhound.yaml:") != 2 {
 		t.Errorf("the page lacks the refusal and its two problems:\n%s", dom)
 	}
 	// At a phone's width the refusal is on the first screen.
-	img, _ := screenshot(t, bin, ts.URL+"/", 390, 844)
+	img, _ := screenshot(t, bin, ts.URL+"/status", 390, 844)
 	if n := countColor(img, image.Rect(0, 0, 390, 400), 0xfd, 0xec, 0xea); n < 2000 {
 		t.Errorf("%d pixels of the warning colour at the top of a phone's screen, want the refusal's band", n)
 	}
 	refused.Store(&RefusedReload{})
-	if dom := string(headless(t, bin, ts.URL+"/", "--dump-dom")); strings.Contains(dom, `id="reload"`) {
+	if dom := string(headless(t, bin, ts.URL+"/status", "--dump-dom")); strings.Contains(dom, `id="reload"`) {
 		t.Error("the refusal is still shown after a reload succeeded")
 	}
 }

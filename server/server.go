@@ -122,7 +122,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sources.opml", s.serveSourcesOPML)
 	mux.HandleFunc("GET /feeds.opml", s.serveOPML)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
-	mux.HandleFunc("GET /{$}", s.serveStatus)
+	mux.HandleFunc("GET /status", s.serveStatus)
 	return mux
 }
 

@@ -284,13 +284,13 @@ func TestRequests(t *testing.T) {
 		{"/feeds/kim-putin.rss?limit=501", 400, "limit must be a number from 1 to 500"},
 		{"/healthz", 200, "ok"},
 		{"/feeds.opml", 200, `<outline type="rss" text="kim-putin" title="feedhound: kim-putin" xmlUrl="http://127.0.0.1:8080/feeds/kim-putin.atom" htmlUrl="http://127.0.0.1:8080/"></outline>`},
-		{"/", 200, `<a href="feeds/kim-putin.rss">RSS</a>` /* relative: works behind a proxy at a path */},
+		{"/status", 200, `<a href="feeds/kim-putin.rss">RSS</a>` /* relative: works behind a proxy at a path */},
 		{"/nothing", 404, ""},
 		{"/sources/nope.rss", 404, `no source named "nope"`},
 		{"/sources/koreatimes.rss", 200, "<title>Kim Jong-un may visit Russia to meet Putin</title>"},
 		{"/sources/koreatimes.atom", 200, "<title>feedhound: source koreatimes</title>"},
 		{"/sources.opml", 200, `xmlUrl="http://127.0.0.1:8080/sources/koreatimes.atom"`},
-		{"/", 200, `<a href="sources/koreatimes.rss">RSS</a>`},
+		{"/status", 200, `<a href="sources/koreatimes.rss">RSS</a>`},
 	}
 	for _, tt := range tests {
 		resp := get(t, h, tt.path)
@@ -302,7 +302,7 @@ func TestRequests(t *testing.T) {
 	if n := strings.Count(body(t, get(t, h, "/feeds/kim-putin.rss?limit=1")), "<item>"); n != 1 {
 		t.Errorf("limit=1 gave %d items", n)
 	}
-	status := body(t, get(t, h, "/"))
+	status := body(t, get(t, h, "/status"))
 	for _, want := range []string{"koreatimes", "wire", "never", `"kim putin summit" OR (kim NEAR/8 putin AND summit)`} {
 		if !strings.Contains(status, want) && !strings.Contains(status, strings.ReplaceAll(want, `"`, "&#34;")) {
 			t.Errorf("status page lacks %q", want)
@@ -343,7 +343,7 @@ func TestStatusPageShowsFailures(t *testing.T) {
 	}}, t0)
 	pending, _, _ := st.NextNotification(ctx, "newsroom")
 	st.Failed(ctx, []int64{pending.ID}, 1, "HTTP 404: channel_not_found")
-	page := body(t, get(t, srv.Handler(), "/"))
+	page := body(t, get(t, srv.Handler(), "/status"))
 	for _, want := range []string{
 		"HTTP 503 Service Unavailable, retry after 120s</span><br><small>failing since ",
 		"(2026-09-08 05:00:00 UTC), 3 failures in a row</small>",
@@ -377,7 +377,7 @@ func TestStatusPageShowsFailures(t *testing.T) {
 		n, _, _ := st.NextNotification(ctx, "newsroom")
 		st.Failed(ctx, []int64{n.ID}, 2, "HTTP 404: channel_not_found")
 	}
-	page = body(t, get(t, srv.Handler(), "/"))
+	page = body(t, get(t, srv.Handler(), "/status"))
 	want := fmt.Sprintf("These are the newest %d of %d failed alerts: <code>feedhound notifications --failed --limit %d</code> lists them all.", statusFailed, statusFailed+1, statusFailed+1)
 	if !strings.Contains(page, want) || !strings.Contains(page, "(2 attempts)") {
 		t.Errorf("status page with %d failed alerts lacks %q or the plural", statusFailed+1, want)
@@ -433,7 +433,7 @@ func TestSubscriptionFeeds(t *testing.T) {
 	if opml := body(t, get(t, h, "/feeds.opml")); strings.Contains(opml, sub.ID) || strings.Contains(opml, sub.FeedToken) {
 		t.Error("the OPML list shows a subscription")
 	}
-	status := body(t, get(t, h, "/"))
+	status := body(t, get(t, h, "/status"))
 	if !strings.Contains(status, "And 1 subscription made through the API") || strings.Contains(status, sub.FeedToken) {
 		t.Error("the status page shows a subscription's feed or misses the count")
 	}
@@ -458,7 +458,7 @@ func TestHealthAndStatusShowTheDatabase(t *testing.T) {
 	if got := body(t, r); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(got, "is gone") {
 		t.Errorf("healthz with the database deleted: %d %q", r.StatusCode, got)
 	}
-	r = get(t, h, "/")
+	r = get(t, h, "/status")
 	// The page is still read through the connections open on the deleted
 	// file; it says what is wrong first (or, if it cannot read at all,
 	// answers 503 with it).
@@ -487,7 +487,7 @@ func TestStatusShowsAFullDisk(t *testing.T) {
 	if got := body(t, r); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(got, "database cannot be written since") {
 		t.Errorf("healthz on a full disk: %d %q", r.StatusCode, got)
 	}
-	r = get(t, h, "/")
+	r = get(t, h, "/status")
 	if got := body(t, r); r.StatusCode != 200 || !strings.Contains(got, `<p class="error" role="alert"><strong>database cannot be written since`) {
 		t.Errorf("the status page does not say the disk is full: %d\n%s", r.StatusCode, got)
 	}

@@ -42,7 +42,7 @@ code { font-size: 90%; }
 </head>
 <body>
 <h1>feedhound</h1>
-<p class="updated">Updated <time datetime="{{.Now.UTC.Format "2006-01-02T15:04:05Z"}}">{{.Now.UTC.Format "2006-01-02 15:04:05 UTC"}}</time> · <a href="feeds.opml">All filtered feeds (OPML)</a> · <a href="sources.opml">Every source as a feed (OPML)</a></p>
+<p class="updated">Updated <time datetime="{{.Now.UTC.Format "2006-01-02T15:04:05Z"}}">{{.Now.UTC.Format "2006-01-02 15:04:05 UTC"}}</time> · <a href="feeds.opml">All filtered feeds (OPML)</a> · <a href="sources.opml">Every source as a feed (OPML)</a> · <a href="./">Alerts</a></p>
 <p class="summary {{if .Problems}}bad{{else}}ok{{end}}" id="summary">{{.Summary}}</p>
 {{with .Database}}<p class="error" role="alert"><strong>{{.}}</strong>. Polls and alert deliveries wait until it is fixed; nothing is lost.</p>{{end}}
 {{with .ClusterWarning}}<p class="error" role="alert" id="cluster"><strong>{{.}}</strong></p>{{end}}

@@ -82,7 +82,7 @@ func TestStoryFeeds(t *testing.T) {
 		t.Errorf("a story of one copy has _feedhound: %+v", doc.Items[0].Feedhound)
 	}
 	// The status page counts the rule's stories and their copies.
-	if page := body(t, get(t, h, "/")); !regexp.MustCompile(`<td>kim-putin</td><td><code>[^<]*</code></td><td>2</td><td>4</td>`).MatchString(page) {
+	if page := body(t, get(t, h, "/status")); !regexp.MustCompile(`<td>kim-putin</td><td><code>[^<]*</code></td><td>2</td><td>4</td>`).MatchString(page) {
 		t.Errorf("the status page does not count 2 stories and 4 copies for kim-putin:\n%s", page)
 	}
 	v := validator(t)

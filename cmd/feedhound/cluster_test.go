@@ -93,7 +93,7 @@ rules:
 	}
 
 	// Each status page shows which instance polled the source last.
-	resp, err := http.Get(bases[1] + "/")
+	resp, err := http.Get(bases[1] + "/status")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ rules:
 	}
 	odd, _ := startInstance(t, other)
 	waitFor(t, func() bool {
-		resp, err := http.Get(odd + "/")
+		resp, err := http.Get(odd + "/status")
 		if err != nil {
 			return false
 		}

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/feedhound/feedhound/app"
 	"github.com/feedhound/feedhound/destination"
 
 	"github.com/feedhound/feedhound/api"
@@ -249,6 +250,11 @@ func (d *daemon) serve(ctx context.Context) error {
 	guarded := &feed.Reader{Client: netguard.NewClient(d.guard, netguard.Options{})}
 	mux.Handle("/api/v1/", api.New(d.store, api.Options{Reader: guarded, Guard: d.guard, BaseURL: d.baseURL(), Plan: d.watch.Plan, Changed: d.changed, Log: d.log, Limits: d.cfg.API}).Handler())
 	mux.Handle("/", d.srv.Handler())
+	// The web app: / is its alerts page; the status page is /status.
+	web := app.New(app.Options{Store: d.store, BaseURL: d.baseURL(), Log: d.log}).Handler()
+	for _, p := range []string{"GET /{$}", "/login", "/logout", "GET /app/"} {
+		mux.Handle(p, web)
+	}
 	hs := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -194,7 +194,7 @@ func TestDaemonEndToEnd(t *testing.T) {
 	}
 	// The source not allowed to reach loopback is refused, and says so.
 	waitFor(t, func() bool {
-		resp, err := http.Get(base + "/")
+		resp, err := http.Get(base + "/status")
 		if err != nil {
 			return false
 		}
@@ -227,7 +227,7 @@ func TestDaemonEndToEnd(t *testing.T) {
 	}
 	// The refusal is on the status page, one problem a line, and in the
 	// metrics, until a reload succeeds.
-	page := getPage(t, base+"/")
+	page := getPage(t, base+"/status")
 	if !strings.Contains(page, "configuration change refused") || !strings.Contains(page, `id="reload"`) ||
 		!strings.Contains(page, "<li><code>"+filepath.Base(path)) && !strings.Contains(page, "<li><code>"+path) {
 		t.Errorf("the status page does not show the refused reload:\n%s", page)
@@ -257,7 +257,7 @@ func TestDaemonEndToEnd(t *testing.T) {
 	if resp, _ := http.Get(base + "/feeds/kim-putin.rss"); resp.StatusCode != 404 {
 		t.Errorf("removed rule still served: %d", resp.StatusCode)
 	}
-	if page := getPage(t, base+"/"); strings.Contains(page, `id="reload"`) {
+	if page := getPage(t, base+"/status"); strings.Contains(page, `id="reload"`) {
 		t.Error("the status page still shows a refused reload after one succeeded")
 	}
 	if m := getPage(t, base+"/metrics"); !strings.Contains(m, "feedhound_config_last_reload_successful 1") {
@@ -662,11 +662,11 @@ func TestSourceCredentialsStayPrivate(t *testing.T) {
 	base, stop := startDaemonLogging(t, path, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer stop()
 	waitFor(t, func() bool { return len(titles(t, base+"/feeds/kim-putin.atom")) > 0 })
-	waitFor(t, func() bool { return strings.Contains(get(t, base+"/", ""), "HTTP 404") })
+	waitFor(t, func() bool { return strings.Contains(get(t, base+"/status", ""), "HTTP 404") })
 
 	shown := strings.TrimPrefix(src.URL, "http://")
 	pages := map[string]string{
-		"status page":     get(t, base+"/", ""),
+		"status page":     get(t, base+"/status", ""),
 		"RSS":             get(t, base+"/feeds/kim-putin.rss", ""),
 		"Atom":            get(t, base+"/feeds/kim-putin.atom", ""),
 		"JSON Feed":       get(t, base+"/feeds/kim-putin.json", ""),

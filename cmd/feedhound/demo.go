@@ -140,7 +140,7 @@ rules:
 			fmt.Fprintf(&b, "    %s/feeds/%s.%s\n", base, r.Name, ext)
 		}
 	}
-	fmt.Fprintf(&b, "Status page: %s/\nAll filtered feeds as OPML: %s/feeds.opml\nStop with Ctrl-C.\n", base, base)
+	fmt.Fprintf(&b, "Status page: %s/status\nAll filtered feeds as OPML: %s/feeds.opml\nStop with Ctrl-C.\n", base, base)
 	fmt.Fprint(e.stdout, b.String())
 	return d.serve(ctx)
 }
