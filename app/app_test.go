@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -21,23 +20,10 @@ import (
 	"github.com/feedhound/feedhound/store"
 )
 
-// logBuffer is a log the test reads.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 type fixture struct {
 	st   *store.Store
 	srv  *httptest.Server
-	log  *logBuffer
+	log  *testkit.Buffer
 	now  time.Time
 	mu   sync.Mutex
 	base string
@@ -52,7 +38,7 @@ func (f *fixture) advance(d time.Duration) {
 
 func setup(t *testing.T, baseURL string) *fixture {
 	t.Helper()
-	f := &fixture{st: testkit.OpenStore(t, filepath.Join(t.TempDir(), "f.db")), log: &logBuffer{}, now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+	f := &fixture{st: testkit.OpenStore(t, filepath.Join(t.TempDir(), "f.db")), log: &testkit.Buffer{}, now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
 	ctx := context.Background()
 	for _, u := range []struct {
 		name, pw string

@@ -84,37 +84,13 @@ func (s *Store) UserNamed(ctx context.Context, name string) (User, error) {
 // SetPassword changes a user's password and signs the user out
 // everywhere: every session of theirs ends.
 func (s *Store) SetPassword(ctx context.Context, name, hash string) error {
-	return s.noteWrite(s.inTx(ctx, func(tx *tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE accounts SET password = ? WHERE name = ? AND password != ''`, hash, name)
-		if err != nil {
-			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE account = ?`, name)
-		return err
-	}))
+	return s.changeUser(ctx, name, false, true, `UPDATE accounts SET password = ? WHERE name = ? AND password != ''`, hash, name)
 }
 
 // SetAdmin makes a user an admin, or not; the last admin who can sign in
 // stays one (ErrLastAdmin).
 func (s *Store) SetAdmin(ctx context.Context, name string, admin bool) error {
-	return s.noteWrite(s.inTx(ctx, func(tx *tx) error {
-		if !admin {
-			if err := notLastAdmin(ctx, tx, name); err != nil {
-				return err
-			}
-		}
-		r, err := tx.ExecContext(ctx, `UPDATE accounts SET admin = ? WHERE name = ? AND password != ''`, admin, name)
-		if err != nil {
-			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	}))
+	return s.changeUser(ctx, name, !admin, false, `UPDATE accounts SET admin = ? WHERE name = ? AND password != ''`, admin, name)
 }
 
 // RemoveUser takes a user's password away and ends their sessions: they
@@ -123,18 +99,30 @@ func (s *Store) SetAdmin(ctx context.Context, name string, admin bool) error {
 // admin revokes with the token command. The last admin who can sign in is
 // not removed (ErrLastAdmin).
 func (s *Store) RemoveUser(ctx context.Context, name string) error {
+	return s.changeUser(ctx, name, true, true, `UPDATE accounts SET password = '' WHERE name = ? AND password != ''`, name)
+}
+
+// changeUser changes a user with one UPDATE, in a transaction:
+// ErrNotFound when there is no such user; ErrLastAdmin, when keepAdmin,
+// for the last admin who can sign in; and, with signOut, ending every
+// session of the user.
+func (s *Store) changeUser(ctx context.Context, name string, keepAdmin, signOut bool, update string, args ...any) error {
 	return s.noteWrite(s.inTx(ctx, func(tx *tx) error {
-		if err := notLastAdmin(ctx, tx, name); err != nil {
-			return err
+		if keepAdmin {
+			if err := notLastAdmin(ctx, tx, name); err != nil {
+				return err
+			}
 		}
-		r, err := tx.ExecContext(ctx, `UPDATE accounts SET password = '' WHERE name = ? AND password != ''`, name)
+		r, err := tx.ExecContext(ctx, update, args...)
 		if err != nil {
 			return err
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE account = ?`, name)
+		if signOut {
+			_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE account = ?`, name)
+		}
 		return err
 	}))
 }
