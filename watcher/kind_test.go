@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/feedhound/feedhound/config"
@@ -32,7 +33,11 @@ func (bulletin) Check(_ *source.Spec, opts map[string]string) error {
 	return nil
 }
 
+// bulletinsMade counts the readers made.
+var bulletinsMade atomic.Int64
+
 func (bulletin) New(s *source.Spec, _ source.Env) (source.Reader, error) {
+	bulletinsMade.Add(1)
 	opts, err := source.DecodeOptions(s.Options)
 	return &bulletinReader{titles: strings.Split(opts["headlines"], "|")}, err
 }
@@ -105,5 +110,28 @@ sources:
 	}
 	if err == nil || err.Error() != strings.Join(want, "\n") {
 		t.Errorf("problems:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+}
+
+// TestReadersAreMadeOncePerSpec: a new plan that only changes the
+// subscriptions (as each one made through the API does) keeps the
+// sources' readers; a source whose options change gets a new one.
+func TestReadersAreMadeOncePerSpec(t *testing.T) {
+	registerBulletin.Do(func() { source.Register(bulletin{}) })
+	yaml := "sources:\n  - name: desk\n    url: https://bulletin.example/\n    kind: bulletin\n    options: {headlines: %q}\n"
+	w := New(openStore(t, filepath.Join(t.TempDir(), "f.db")), &feed.Reader{}, quiet, plan(t, fmt.Sprintf(yaml, "one|two")), Options{})
+	made := bulletinsMade.Load()
+	w.SetPlan(w.Plan().WithSubscriptions(NewSubscriptions(nil)))
+	w.SetPlan(plan(t, fmt.Sprintf(yaml, "one|two")))
+	if n := bulletinsMade.Load() - made; n != 0 {
+		t.Errorf("%d readers made again for the same source", n)
+	}
+	w.SetPlan(plan(t, fmt.Sprintf(yaml, "three")))
+	if n := bulletinsMade.Load() - made; n != 1 {
+		t.Errorf("%d readers made for a source whose options changed, want 1", n)
+	}
+	res, err := w.Poll(context.Background(), "desk")
+	if err != nil || res.New != 1 {
+		t.Errorf("the new reader's poll: %+v, %v", res, err)
 	}
 }

@@ -131,16 +131,28 @@ func New(st *store.Store, r *feed.Reader, log *slog.Logger, p *Plan, opts Option
 
 // bind returns the plan with each source's reader and articles, as the
 // source may reach the network: the Watcher's reader, or the private
-// reader for a source allowed to reach internal addresses. A source
-// whose reader cannot be made fails each poll with the reason.
+// reader for a source allowed to reach internal addresses. A source the
+// plan being carried out has with the same spec keeps its reader: a new
+// subscription makes a new plan, and must not make every reader again.
+// A source whose reader cannot be made fails each poll with the reason.
 func (w *Watcher) bind(p *Plan) *Plan {
 	if p == nil {
 		return nil
+	}
+	bound := map[string]Source{}
+	if cur := w.plan.Load(); cur != nil {
+		for _, s := range cur.Sources {
+			bound[s.Name] = s
+		}
 	}
 	q := *p
 	q.Sources = slices.Clone(p.Sources)
 	for i := range q.Sources {
 		s := &q.Sources[i]
+		if b, ok := bound[s.Name]; ok && b.Spec == s.Spec {
+			s.reader, s.articles = b.reader, b.articles
+			continue
+		}
 		env, articles := source.Env{Reader: w.reader}, w.articles
 		if s.AllowPrivateNetworks && w.opts.PrivateReader != nil {
 			env, articles = source.Env{Reader: w.opts.PrivateReader}, w.privateArticles
