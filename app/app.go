@@ -109,18 +109,22 @@ func secureHeaders(h http.Handler) http.Handler {
 	})
 }
 
-// session is the signed-in user of a request.
+// sessionKey keys the signed-in user's session in a request's context.
 type sessionKey struct{}
+
+// maxForm bounds the body of a form.
+const maxForm = 64 << 10
 
 // signedIn serves h to a signed-in user, whose session is in the
 // request's context; others go to the sign-in page. A request that
 // changes something must carry the session's CSRF token.
 func (a *App) signedIn(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		now := a.now()
 		c, err := r.Cookie(cookieName)
 		var sess store.Session
 		if err == nil {
-			sess, err = a.store.SessionOf(r.Context(), c.Value, a.now(), SessionIdle)
+			sess, err = a.store.SessionOf(r.Context(), c.Value, now, SessionIdle)
 		}
 		if errors.Is(err, store.ErrNoSession) || errors.Is(err, http.ErrNoCookie) {
 			if r.Method == http.MethodGet {
@@ -134,6 +138,12 @@ func (a *App) signedIn(h http.HandlerFunc) http.HandlerFunc {
 			a.internal(w, err)
 			return
 		}
+		if sess.LastSeen.Equal(now) {
+			// The session was used again (SessionOf noted it): its cookie
+			// lasts SessionIdle from now, as the session does.
+			http.SetCookie(w, a.cookie(cookieName, c.Value, int(SessionIdle/time.Second)))
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if r.Method != http.MethodGet && !a.sameToken(r, sess.CSRF) {
 			a.page(w, http.StatusForbidden, "message", pageData{Title: "Refused", Message: "This form is out of date or was not sent from feedhound. Go back, reload the page and try again."})
 			return
@@ -157,6 +167,7 @@ type pageData struct {
 	// The sign-in form.
 	Username, CSRF string
 	Alerts         []alertRow
+	Truncated      bool // the alerts listed are the first maxListed
 }
 
 func (a *App) page(w http.ResponseWriter, status int, name string, d pageData) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -72,6 +73,16 @@ func setup(t *testing.T, baseURL string) *fixture {
 	}
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // browser is a client with its own cookies that does not follow
@@ -244,8 +255,18 @@ func TestSessionsEnd(t *testing.T) {
 	c := f.browser(t)
 	f.signIn(t, c, "min-jun", "서울의 봄날 아침 일곱 시")
 	f.advance(29 * 24 * time.Hour)
-	if resp, _ := fetch(t, c, "GET", f.srv.URL+"/", nil); resp.StatusCode != 200 {
+	resp, _ := fetch(t, c, "GET", f.srv.URL+"/", nil)
+	if resp.StatusCode != 200 {
 		t.Fatalf("after 29 days: %d", resp.StatusCode)
+	}
+	// The browser keeps the cookie 30 days from this use, not from the
+	// sign-in.
+	renewed := false
+	for _, ck := range resp.Cookies() {
+		renewed = renewed || ck.Name == cookieName && ck.MaxAge == 30*24*3600
+	}
+	if !renewed {
+		t.Errorf("the session's cookie was not renewed: %v", resp.Header["Set-Cookie"])
 	}
 	f.advance(29 * 24 * time.Hour) // 29 days after it was last used
 	if resp, _ := fetch(t, c, "GET", f.srv.URL+"/", nil); resp.StatusCode != 200 {
@@ -262,5 +283,24 @@ func TestSessionsEnd(t *testing.T) {
 	}
 	if resp, _ := fetch(t, c, "GET", f.srv.URL+"/", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the password changed: %d", resp.StatusCode)
+	}
+}
+
+// TestFailuresBounded: past maxTracked keys, the failures out of the
+// window are forgotten first, so the counts that matter stay.
+func TestFailuresBounded(t *testing.T) {
+	f := newFailures()
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for i := 0; i <= maxTracked; i++ {
+		f.seen[fmt.Sprint("addr ", i)] = []time.Time{t0}
+	}
+	later := t0.Add(2 * failureWindow)
+	f.add(later, "user ana")
+	f.add(later, "user ana")
+	if n := len(f.seen); n != 1 {
+		t.Errorf("%d keys kept, want ana's only", n)
+	}
+	if n := f.recent("user ana", later); n != 2 {
+		t.Errorf("ana's failures: %d, want 2", n)
 	}
 }

@@ -60,12 +60,13 @@ func (f *failures) add(now time.Time, keys ...string) {
 	defer f.mu.Unlock()
 	if len(f.seen) > maxTracked {
 		for k := range f.seen {
-			if len(f.prune(k, now)) > 0 {
-				delete(f.seen, k) // forget some at random rather than grow
-			}
+			f.prune(k, now) // the failures out of the window first
+		}
+		for k := range f.seen {
 			if len(f.seen) <= maxTracked/2 {
 				break
 			}
+			delete(f.seen, k) // then some at random, rather than grow
 		}
 	}
 	for _, k := range keys {
@@ -74,14 +75,15 @@ func (f *failures) add(now time.Time, keys ...string) {
 }
 
 // dummyHash is verified against when there is no such user, so that a
-// wrong name costs what a wrong password does.
-var dummyHash = func() string {
+// wrong name costs what a wrong password does. It is made on first use:
+// every command of the binary links this package.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := password.Hash("not anyone's password at all")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 func (a *App) loginForm(w http.ResponseWriter, r *http.Request) {
 	a.page(w, http.StatusOK, "login", pageData{Title: "Sign in", CSRF: a.loginToken(w, r)})
@@ -119,7 +121,7 @@ func (a *App) sameToken(r *http.Request, want string) bool {
 }
 
 func (a *App) login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	name := strings.TrimSpace(r.PostFormValue("username"))
 	pw := r.PostFormValue("password")
 	c, err := r.Cookie(csrfCookie)
@@ -141,7 +143,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	u, err := a.store.UserNamed(r.Context(), name)
 	hash := u.Password
 	if errors.Is(err, store.ErrNotFound) {
-		hash = dummyHash
+		hash = dummyHash()
 	} else if err != nil {
 		a.internal(w, err)
 		return

@@ -390,10 +390,18 @@ type RuleStats struct {
 	LastMatch time.Time
 }
 
-// RuleStats returns the match counts of every rule that has matched.
-func (s *Store) RuleStats(ctx context.Context) (map[string]RuleStats, error) {
+// RuleStats returns the match counts of the rules named, or, when none
+// is, of every rule that has matched.
+func (s *Store) RuleStats(ctx context.Context, rules ...string) (map[string]RuleStats, error) {
+	where, args := "", make([]any, len(rules))
+	if len(rules) > 0 {
+		where = ` WHERE m.rule IN (` + placeholders(len(rules)) + `)`
+		for i, r := range rules {
+			args[i] = r
+		}
+	}
 	rows, err := s.read.QueryContext(ctx, `SELECT m.rule, COUNT(*), COUNT(DISTINCT COALESCE(i.story, i.id)), MAX(m.matched_at)
-		FROM matches m JOIN items i ON i.id = m.item_id GROUP BY m.rule`)
+		FROM matches m JOIN items i ON i.id = m.item_id`+where+` GROUP BY m.rule`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("rule stats: %w", err)
 	}
