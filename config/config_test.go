@@ -210,6 +210,35 @@ sources:
 			`f.yaml:9:7: unknown key "summry" in scrape (did you mean "summary"?)`,
 			`f.yaml:16:7: scrape: item is needed with the other selectors (or give none, scrape: {}, to have them found)`,
 		}},
+		{"kinds", `
+sources:
+  - name: feed-first
+    url: https://a.example/
+    kind: feed
+    scrape: {item: tr}
+  - name: scrape-first
+    url: https://b.example/
+    scrape: {item: tr}
+    kind: feed
+  - name: both
+    url: https://c.example/
+    kind: page
+    options: {item: tr}
+    scrape: {item: li}
+  - name: rss
+    url: https://d.example/
+    kind: rss
+  - name: empty
+    url: https://e.example/
+    kind: page
+    options: {title: ""}
+`, []string{
+			`f.yaml:5:11: source "feed-first": scrape: is the options of a page; a feed takes options:`,
+			`f.yaml:10:11: source "scrape-first": scrape: is the options of a page; a feed takes options:`,
+			`f.yaml:15:5: source "both": give its options as scrape: or options:, not both`,
+			`f.yaml:18:11: source "rss": kind "rss": want feed or page`,
+			`f.yaml:22:22: options title: an empty value (leave the key out for none)`,
+		}},
 		{"deep query", "sources:\n  - name: a\n    url: https://a.example/\nrules:\n  - name: deep\n    query: '" + strings.Repeat("(", 40) + "x" + strings.Repeat(")", 40) + "'\n", []string{
 			`f.yaml:6:45: rule deep: ( nested more than 32 deep; simplify the query`,
 		}},

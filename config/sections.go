@@ -105,11 +105,13 @@ func (d *decoder) source(n ast.Node) Source {
 			s.Schedule = d.str(kv.Value, "schedule")
 		case "kind":
 			s.Kind = d.str(kv.Value, "kind")
-		case "scrape":
-			s.Kind, s.scrape = "page", true
-			s.Options = d.options(kv.Value, "scrape", s.pos)
-		case "options":
-			s.Options = d.options(kv.Value, "options", s.pos)
+		case "scrape", "options":
+			if _, twice := s.pos["options"]; twice {
+				d.addf(pos(kv.Key), "source %q: give its options as scrape: or options:, not both", s.Name)
+				continue
+			}
+			s.scrape = key == "scrape"
+			s.Options = d.options(kv.Value, key, s.pos)
 		case "fulltext":
 			s.FullText = d.boolean(kv.Value, "fulltext")
 		case "timezone":
@@ -121,6 +123,9 @@ func (d *decoder) source(n ast.Node) Source {
 		if _, set := s.pos[key]; !set {
 			s.pos[key] = pos(kv.Value)
 		}
+	}
+	if s.scrape && s.Kind == "" {
+		s.Kind = "page" // scrape: is the page kind's options
 	}
 	return s
 }
@@ -140,7 +145,11 @@ func (d *decoder) options(n ast.Node, what string, at map[string]Pos) string {
 		opts[key] = d.str(kv.Value, what+" "+key)
 		at["options."+key] = valueStart(unwrap(kv.Value))
 		if opts[key] == "" {
-			d.addf(pos(kv.Value), "%s %s: an empty selector (leave the key out for the default)", what, key)
+			empty := "an empty value (leave the key out for none)"
+			if what == "scrape" {
+				empty = "an empty selector (leave the key out for the default)"
+			}
+			d.addf(pos(kv.Value), "%s %s: %s", what, key, empty)
 		}
 	}
 	return source.EncodeOptions(opts)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-
 	"path/filepath"
 	"slices"
 	"strings"
@@ -160,7 +159,14 @@ func (d *decoder) parseQuery(r *Rule) {
 // each where it is written.
 func (d *decoder) checkSource(s *Source, floor time.Duration) {
 	_, scheduled := s.pos["schedule"]
+	mismatch := s.scrape && s.Kind != "page"
+	if mismatch {
+		d.addf(s.pos["kind"], "source %q: scrape: is the options of a page; a %s takes options:", s.Name, s.Kind)
+	}
 	for _, fe := range source.Problems(&s.Spec, floor) {
+		if mismatch && strings.HasPrefix(fe.Field, "options") {
+			continue // selectors of another kind: the kind is the problem
+		}
 		at := s.pos[fe.Field]
 		if at.Line == 0 && fe.Option() != "" {
 			at = s.pos["options"] // an option not given
@@ -185,9 +191,6 @@ func (d *decoder) checkSource(s *Source, floor time.Duration) {
 		default:
 			d.addf(at, "source %q: %v", s.Name, fe)
 		}
-	}
-	if s.scrape && s.Kind != "page" {
-		d.addf(s.pos["kind"], "source %q: scrape: is for a page; kind %s takes options:", s.Name, s.Kind)
 	}
 }
 
