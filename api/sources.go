@@ -32,9 +32,9 @@ type sourceJSON struct {
 	Timezone string            `json:"timezone,omitempty"`
 }
 
-// viewOf shows a source.
-func viewOf(s source.Spec) sourceJSON {
-	sj := sourceJSON{Name: s.Name, URL: feed.ShowURL(s.URL), Schedule: s.Schedule, Kind: s.KindName(), FullText: s.FullText, Timezone: s.Timezone}
+// viewOf shows a source, and its title when it has one.
+func viewOf(s source.Spec, title string) sourceJSON {
+	sj := sourceJSON{Name: s.Name, URL: feed.ShowURL(s.URL), Schedule: s.Schedule, Title: title, Kind: s.KindName(), FullText: s.FullText, Timezone: s.Timezone}
 	sj.Options, _ = source.DecodeOptions(s.Options)
 	if len(sj.Options) == 0 {
 		sj.Options = nil
@@ -68,19 +68,14 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) {
 		if others[s.Name] {
 			continue
 		}
-		sj := viewOf(s.Spec)
-		if m, ok := mine[s.Name]; ok {
-			sj.Title = m.Title
-			delete(mine, s.Name)
-		} else {
-			sj.ReadOnly = true
-		}
+		m, added := mine[s.Name]
+		sj := viewOf(s.Spec, m.Title)
+		sj.ReadOnly = !added
+		delete(mine, s.Name)
 		out.Sources = append(out.Sources, sj)
 	}
 	for _, m := range mine { // added a moment ago; the plan will follow
-		sj := viewOf(m.Spec)
-		sj.Title = m.Title
-		out.Sources = append(out.Sources, sj)
+		out.Sources = append(out.Sources, viewOf(m.Spec, m.Title))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -186,9 +181,7 @@ func (a *API) addSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Changed("")
-	sj := viewOf(src.Spec)
-	sj.Title = src.Title
-	writeJSON(w, http.StatusCreated, sj)
+	writeJSON(w, http.StatusCreated, viewOf(src.Spec, src.Title))
 }
 
 func (a *API) deleteSource(w http.ResponseWriter, r *http.Request) {

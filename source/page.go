@@ -58,18 +58,23 @@ func (pageKind) Check(_ *Spec, opts map[string]string) error {
 	return err
 }
 
-func (pageKind) New(s *Spec, env Env) (Reader, error) {
+// parser is the scraper of a page's options.
+func (pageKind) parser(s *Spec) (scrape.Parser, error) {
 	opts, err := DecodeOptions(s.Options)
 	if err != nil {
-		return nil, err
+		return scrape.Parser{}, err
 	}
-	p, err := scrape.NewParser(Selectors(opts), s.Location())
+	return scrape.NewParser(Selectors(opts), s.Location())
+}
+
+func (k pageKind) New(s *Spec, env Env) (Reader, error) {
+	p, err := k.parser(s)
 	return pageReader{env.Reader, p}, err
 }
 
 // Try scrapes the page once: it must give items.
 func (k pageKind) Try(ctx context.Context, s *Spec, env Env) (string, string, error) {
-	r, err := k.New(s, env)
+	p, err := k.parser(s)
 	if err != nil {
 		return "", "", &FieldError{Field: "options", Err: err}
 	}
@@ -77,7 +82,7 @@ func (k pageKind) Try(ctx context.Context, s *Spec, env Env) (string, string, er
 	if err != nil {
 		return "", "", err // the URL's fault
 	}
-	f, err := r.(pageReader).p.Parse(ctx, resp)
+	f, err := p.Parse(ctx, resp)
 	if err != nil {
 		return "", "", &FieldError{Field: "options", Err: errors.New(strings.TrimPrefix(err.Error(), feed.ShowURL(resp.URL)+": scrape: "))}
 	}

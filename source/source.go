@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -208,7 +210,7 @@ func Problems(s *Spec, floor time.Duration) []*FieldError {
 	if err != nil {
 		return append(ps, &FieldError{Field: "options", Err: err})
 	}
-	for name := range opts {
+	for _, name := range slices.Sorted(maps.Keys(opts)) {
 		if !slices.ContainsFunc(k.Options(), func(o Option) bool { return o.Name == name }) {
 			ps = append(ps, optionError(name, "", fmt.Errorf("a %s takes no such option (it takes: %s)", k.Name(), optionNames(k))))
 			delete(opts, name)
@@ -251,5 +253,5 @@ func fetch(ctx context.Context, r *feed.Reader, req feed.Request) (a Answer, don
 		return a, true, err
 	}
 	a.Unchanged = a.Resp.Unchanged
-	return a, a.Unchanged || a.Resp.Status != 200, nil
+	return a, a.Unchanged || a.Resp.Status != http.StatusOK, nil
 }

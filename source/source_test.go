@@ -35,6 +35,11 @@ func TestProblems(t *testing.T) {
 		{"a feed takes no options", Spec{URL: "https://a.example/", Options: `{"item":"tr"}`}, []string{
 			`options.item: a feed takes no such option (it takes: none)`,
 		}},
+		{"two unknown options, in order", Spec{URL: "https://a.example/", Kind: "page", Options: `{"zeta":"x","alpha":"y","mid":"z"}`}, []string{
+			`options.alpha: a page takes no such option (it takes: item, title, link, date, summary, author, image)`,
+			`options.mid: a page takes no such option (it takes: item, title, link, date, summary, author, image)`,
+			`options.zeta: a page takes no such option (it takes: item, title, link, date, summary, author, image)`,
+		}},
 		{"options not strings", Spec{URL: "https://a.example/", Kind: "page", Options: `{"item":1}`}, []string{
 			`options: want an object of strings`,
 		}},
