@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
@@ -229,4 +230,22 @@ func jsonLines(w io.Writer) *json.Encoder {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc
+}
+
+// subcommand reads the subcommand a command's first argument names, one
+// of subs. ok is false, with the exit status, for none, an unknown one,
+// or a request for the command's help, which it prints.
+func subcommand(e *env, name, usage string, args []string, subs ...string) (sub string, code int, ok bool) {
+	want := "want " + suggest.OrList(subs)
+	if len(args) == 0 {
+		return "", usageError(e, name, "%s", want), false
+	}
+	switch sub = args[0]; {
+	case sub == "-h" || sub == "--help" || sub == "-help":
+		fmt.Fprint(e.stdout, usage)
+		return sub, exitMatch, false
+	case slices.Contains(subs, sub):
+		return sub, 0, true
+	}
+	return sub, usageError(e, name, "unknown subcommand %q; %s", sub, want), false
 }

@@ -42,17 +42,9 @@ Examples:
 `
 
 func runToken(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 {
-		return usageError(e, "token", "want create, list or revoke")
-	}
-	sub := args[0]
-	switch sub {
-	case "-h", "--help", "-help":
-		fmt.Fprint(e.stdout, tokenUsage)
-		return exitMatch
-	case "create", "list", "revoke":
-	default:
-		return usageError(e, "token", "unknown subcommand %q; want create, list or revoke", sub)
+	sub, code, ok := subcommand(e, "token", tokenUsage, args, "create", "list", "revoke")
+	if !ok {
+		return code
 	}
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), tokenUsage) }

@@ -57,17 +57,9 @@ Examples:
 `
 
 func runUser(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 {
-		return usageError(e, "user", "want add, list, passwd or remove")
-	}
-	sub := args[0]
-	switch sub {
-	case "-h", "--help", "-help":
-		fmt.Fprint(e.stdout, userUsage)
-		return exitMatch
-	case "add", "list", "passwd", "remove":
-	default:
-		return usageError(e, "user", "unknown subcommand %q; want add, list, passwd or remove", sub)
+	sub, code, ok := subcommand(e, "user", userUsage, args, "add", "list", "passwd", "remove")
+	if !ok {
+		return code
 	}
 	fs := flag.NewFlagSet("user", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), userUsage) }
