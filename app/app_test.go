@@ -304,3 +304,17 @@ func TestFailuresBounded(t *testing.T) {
 		t.Errorf("ana's failures: %d, want 2", n)
 	}
 }
+
+// TestLongNamesAreCut: a user name past the longest there can be is a
+// wrong one, logged and counted cut to that length.
+func TestLongNamesAreCut(t *testing.T) {
+	f := setup(t, "http://127.0.0.1:8080")
+	c := f.browser(t)
+	long := strings.Repeat("a", 10_000)
+	if resp, _ := f.signIn(t, c, long, "correct horse battery"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a 10,000-character name: %d", resp.StatusCode)
+	}
+	if log := f.log.String(); strings.Contains(log, strings.Repeat("a", maxName+1)) || !strings.Contains(log, "user="+strings.Repeat("a", maxName)) {
+		t.Errorf("the name is not cut in the log:\n%.300s", log)
+	}
+}

@@ -25,6 +25,9 @@ const (
 	maxTracked = 100_000
 )
 
+// maxName is the longest user name (config.ValidName).
+const maxName = 64
+
 // failures counts recent failed sign-ins by user and by address.
 type failures struct {
 	mu   sync.Mutex
@@ -123,6 +126,11 @@ func (a *App) sameToken(r *http.Request, want string) bool {
 func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	name := strings.TrimSpace(r.PostFormValue("username"))
+	if len(name) > maxName {
+		// No user's name is longer: such a name is a wrong one, kept
+		// short for the log and the counts.
+		name = strings.ToValidUTF8(name[:maxName], "")
+	}
 	pw := r.PostFormValue("password")
 	c, err := r.Cookie(csrfCookie)
 	if err != nil || !a.sameToken(r, c.Value) {

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -32,6 +33,18 @@ const (
 	saltLen = 16
 )
 
+// slots bounds the hashes computed at once to one per CPU: each holds
+// 19 MiB, and a burst of sign-ins must queue, not take the memory of
+// hundreds.
+var slots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// key computes an argon2id key in one of the slots.
+func key(pw string, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	slots <- struct{}{}
+	defer func() { <-slots }()
+	return argon2.IDKey([]byte(pw), salt, t, m, p, n)
+}
+
 // Check says what is wrong with a new password, or nil.
 func Check(pw string) error {
 	switch n := utf8.RuneCountInString(pw); {
@@ -52,9 +65,9 @@ func Hash(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, passes, memory, threads, keyLen)
+	k := key(pw, salt, passes, memory, threads, keyLen)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, passes, threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, passes, threads, enc.EncodeToString(salt), enc.EncodeToString(k)), nil
 }
 
 // ErrMismatch is a password that is not the one hashed.
@@ -90,7 +103,7 @@ func Verify(pw, encoded string) error {
 	if len(pw) > MaxLength {
 		return ErrMismatch
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	got := key(pw, salt, t, m, p, uint32(len(want)))
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return ErrMismatch
 	}
