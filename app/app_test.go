@@ -318,3 +318,15 @@ func TestLongNamesAreCut(t *testing.T) {
 		t.Errorf("the name is not cut in the log:\n%.300s", log)
 	}
 }
+
+// TestIdleSessionsArePruned: a session of a browser never used again is
+// deleted when anyone signs in after it has been idle 30 days.
+func TestIdleSessionsArePruned(t *testing.T) {
+	f := setup(t, "http://127.0.0.1:8080")
+	f.signIn(t, f.browser(t), "min-jun", "서울의 봄날 아침 일곱 시")
+	f.advance(31 * 24 * time.Hour)
+	f.signIn(t, f.browser(t), "ana", "correct horse battery")
+	if n, err := f.st.PruneSessions(context.Background(), f.clock().Add(-SessionIdle)); err != nil || n != 0 {
+		t.Errorf("%d idle sessions were left, %v", n, err)
+	}
+}

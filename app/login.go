@@ -168,6 +168,11 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, err)
 		return
 	}
+	// Sessions left idle, in browsers never used again, end here: the
+	// table holds no more than the sessions of the last SessionIdle.
+	if _, err := a.store.PruneSessions(r.Context(), now.Add(-SessionIdle)); err != nil {
+		a.log.Warn("prune sessions", "error", err)
+	}
 	a.log.Info("signed in", "user", u.Name, "address", addr)
 	http.SetCookie(w, a.cookie(cookieName, secret, int(SessionIdle/time.Second)))
 	http.SetCookie(w, a.cookie(csrfCookie, "", -1))
