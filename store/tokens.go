@@ -47,6 +47,13 @@ type TokenSpec struct {
 	ReadOnly bool
 }
 
+// randomText is n random bytes as URL-safe text: a secret.
+func randomText(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 // tokenPrefix starts every token, so one found in a log or a repository
 // is recognisable.
 const tokenPrefix = "fh_"
@@ -58,14 +65,10 @@ var ErrTokenExists = errors.New("a token with that name exists")
 // making its account if there is none. The returned secret is the only
 // copy.
 func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, now time.Time) (secret string, err error) {
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", err
-	}
 	if spec.Account == "" {
 		spec.Account = AdminAccount
 	}
-	secret = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	secret = tokenPrefix + randomText(32)
 	h := sha256.Sum256([]byte(secret))
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {

@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -162,12 +160,8 @@ const sessionTouch = time.Minute
 // CreateSession starts a session for a user, returning its secret (for
 // the cookie, never stored) and its CSRF token.
 func (s *Store) CreateSession(ctx context.Context, account string, now time.Time) (secret string, sess Session, err error) {
-	raw := make([]byte, 32+24)
-	if _, err := rand.Read(raw); err != nil {
-		return "", Session{}, err
-	}
-	secret = base64.RawURLEncoding.EncodeToString(raw[:32])
-	sess = Session{Account: account, CSRF: base64.RawURLEncoding.EncodeToString(raw[32:]), Created: now, LastSeen: now}
+	secret, csrf := randomText(32), randomText(24)
+	sess = Session{Account: account, CSRF: csrf, Created: now, LastSeen: now}
 	h := sha256.Sum256([]byte(secret))
 	_, err = s.write.ExecContext(ctx, `INSERT INTO sessions (hash, account, csrf, created, last_seen) VALUES (?, ?, ?, ?, ?)`,
 		h[:], account, sess.CSRF, millis(now), millis(now))
