@@ -78,16 +78,25 @@ func New(o Options) *App {
 	return a
 }
 
-// Handler returns the app's routes: / (the alerts of the user signed in),
-// /login, /logout and the app's assets.
+// Handler returns the app's routes alone.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", a.signedIn(a.alerts))
-	mux.HandleFunc("GET /login", a.loginForm)
-	mux.HandleFunc("POST /login", a.login)
-	mux.HandleFunc("POST /logout", a.signedIn(a.logout))
-	mux.Handle("GET /app/", http.StripPrefix("/app/", http.FileServerFS(mustSub(assets, "assets"))))
-	return secureHeaders(mux)
+	a.Mount(mux)
+	return mux
+}
+
+// Mount adds the app's routes to mux: / (the alerts of the user signed
+// in), /login, /logout and the app's assets under /app/.
+func (a *App) Mount(mux *http.ServeMux) {
+	for pattern, h := range map[string]http.Handler{
+		"GET /{$}":     a.signedIn(a.alerts),
+		"GET /login":   http.HandlerFunc(a.loginForm),
+		"POST /login":  http.HandlerFunc(a.login),
+		"POST /logout": a.signedIn(a.logout),
+		"GET /app/":    http.StripPrefix("/app/", http.FileServerFS(mustSub(assets, "assets"))),
+	} {
+		mux.Handle(pattern, secureHeaders(h))
+	}
 }
 
 func mustSub(fsys embed.FS, dir string) fs.FS {

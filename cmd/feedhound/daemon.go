@@ -251,10 +251,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	mux.Handle("/api/v1/", api.New(d.store, api.Options{Reader: guarded, Guard: d.guard, BaseURL: d.baseURL(), Plan: d.watch.Plan, Changed: d.changed, Log: d.log, Limits: d.cfg.API}).Handler())
 	mux.Handle("/", d.srv.Handler())
 	// The web app: / is its alerts page; the status page is /status.
-	web := app.New(app.Options{Store: d.store, BaseURL: d.baseURL(), Log: d.log}).Handler()
-	for _, p := range []string{"GET /{$}", "/login", "/logout", "GET /app/"} {
-		mux.Handle(p, web)
-	}
+	app.New(app.Options{Store: d.store, BaseURL: d.baseURL(), Log: d.log}).Mount(mux)
 	hs := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

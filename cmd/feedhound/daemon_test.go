@@ -225,6 +225,11 @@ func TestDaemonEndToEnd(t *testing.T) {
 	if resp, _ := http.Get(base + "/feeds/kim-putin.rss"); resp == nil || resp.StatusCode != 200 {
 		t.Errorf("after a bad reload the old rule is gone")
 	}
+	// / is the web app, which asks a visitor to sign in; http.Get
+	// follows it there.
+	if page := getPage(t, base+"/"); !strings.Contains(page, `<button type="submit">Sign in</button>`) {
+		t.Errorf("/ is not the app's sign-in:\n%.500s", page)
+	}
 	// The refusal is on the status page, one problem a line, and in the
 	// metrics, until a reload succeeds.
 	page := getPage(t, base+"/status")
