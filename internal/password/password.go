@@ -23,8 +23,8 @@ const MinLength = 10
 const MaxLength = 1024
 
 // The cost of a hash: OWASP's first recommended setting for argon2id,
-// 19 MiB of memory and two passes, about 30 ms on one core of the
-// machines this runs on.
+// 19 MiB of memory and two passes: 25–27 ms on one core of the 2-core
+// AMD EPYC VM of docs/BENCHMARKS.md (BenchmarkVerify).
 const (
 	memory  = 19 * 1024 // KiB
 	passes  = 2
